@@ -1,0 +1,13 @@
+/*
+ * shmap: the Windows file-mapping model of inter-process communication for
+ * Linux. This umbrella header includes every public header.
+ */
+#ifndef SHMAP_H
+#define SHMAP_H
+
+#include <shmap/common.h>
+#include <shmap/object.h>
+#include <shmap/map.h>
+#include <shmap/guard.h>
+
+#endif

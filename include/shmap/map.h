@@ -1,0 +1,180 @@
+/* shmap: mappings (page-file, file-backed, anonymous) and their views. */
+#ifndef SHMAP_MAP_H
+#define SHMAP_MAP_H
+
+#include <shmap/common.h>
+#include <shmap/object.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* An open handle to a mapping object. */
+typedef struct shmap_map shmap_map;
+
+/* Protection of a mapping: what its views may ever do (PAGE_* on Windows). */
+#define SHMAP_PROT_READONLY 1u
+#define SHMAP_PROT_READWRITE 2u
+#define SHMAP_PROT_WRITECOPY 3u
+
+/* Access of a handle or a view (FILE_MAP_* on Windows). */
+#define SHMAP_ACCESS_READ 0x1u
+#define SHMAP_ACCESS_WRITE 0x2u /* implies read */
+#define SHMAP_ACCESS_COPY 0x4u  /* copy-on-write view; needs read */
+#define SHMAP_ACCESS_ALL (SHMAP_ACCESS_READ | SHMAP_ACCESS_WRITE)
+/* Open flag: a forked child gets its own hold on the object. */
+#define SHMAP_OPEN_INHERIT 0x100u
+
+/* What shmap_map_query reports about a handle. */
+typedef struct shmap_map_info {
+	uint64_t size;    /* bytes that views may cover */
+	unsigned prot;    /* SHMAP_PROT_* of the mapping object */
+	unsigned access;  /* SHMAP_ACCESS_* this handle grants */
+	int named;        /* 1 if the object has a name */
+	int file_backed;  /* 1 if views reach a user file */
+	int existed;      /* 1 if the create call found the name existing */
+	int inheritable;  /* 1 if a forked child keeps a hold */
+} shmap_map_info;
+
+/*
+ * Creates a page-file-backed mapping of size bytes, zero filled, and stores a
+ * handle with full access in *out. The memory is reserved now, so a full
+ * backing filesystem fails here with -ENOSPC rather than later in a view.
+ * With a NULL or empty name the mapping is anonymous: a sealed memfd that a
+ * forked child inherits, or that an exec'd child adopts with shmap_map_open_fd.
+ * If the name exists, the existing object is opened instead, its size kept,
+ * and shmap_map_existed() reports 1 (unless attr has SHMAP_ATTR_EXCL, which
+ * makes this -EEXIST). Returns 0, -EINVAL for size 0 or a bad prot,
+ * -ENAMETOOLONG, SHMAP_EBADPATH for a bad prefix, SHMAP_ETYPE if the name holds
+ * another object type, SHMAP_EBADOBJ for a corrupt object, -EACCES if the
+ * caller may not create or use the name, or another negative errno.
+ */
+SHMAP_API int shmap_map_create(const char *name, uint64_t size, unsigned prot,
+                               const shmap_attr *attr, shmap_map **out);
+
+/*
+ * Creates a mapping whose views reach the open file fd (the descriptor is
+ * duplicated; the caller keeps its own). size 0 means the file's size; a size
+ * larger than the file grows it, which needs a writable file and
+ * SHMAP_PROT_READWRITE. prot must fit how fd was opened. The name rules and
+ * the existing-name case are those of shmap_map_create; a named file mapping
+ * can be opened by name from other processes, which then open the same file
+ * by its path (or through the creator while it lives). Returns 0, -ENODATA
+ * for an empty file with size 0, -EACCES if prot or growth needs access fd
+ * lacks, or the errors of shmap_map_create.
+ */
+SHMAP_API int shmap_map_create_file(const char *name, int fd, uint64_t size,
+                                    unsigned prot, const shmap_attr *attr,
+                                    shmap_map **out);
+
+/*
+ * Opens the file at path (read-only for SHMAP_PROT_READONLY and
+ * SHMAP_PROT_WRITECOPY, read-write for SHMAP_PROT_READWRITE) and behaves as
+ * shmap_map_create_file. Returns its results, or the negative errno of open.
+ */
+SHMAP_API int shmap_map_create_path(const char *name, const char *path,
+                                    uint64_t size, unsigned prot,
+                                    const shmap_attr *attr, shmap_map **out);
+
+/*
+ * Opens the existing mapping called name with access, a mask of
+ * SHMAP_ACCESS_* plus optionally SHMAP_OPEN_INHERIT. Returns 0, -ENOENT if no
+ * live object has that name, SHMAP_ETYPE if it holds another type, -EACCES
+ * if the object's mode, owner or protection refuses the access,
+ * SHMAP_EBADOBJ for a corrupt object, or another negative errno.
+ */
+SHMAP_API int shmap_map_open(const char *name, unsigned access,
+                             shmap_map **out);
+
+/*
+ * Makes a new handle from a descriptor obtained with shmap_map_fd in this or
+ * another process (for example inherited across exec), with access as in
+ * shmap_map_open. The descriptor is duplicated, not consumed; for a named
+ * object the sender must keep its handle until this returns. Returns 0,
+ * -EBADF, SHMAP_EBADOBJ if fd is not a shmap mapping, -EACCES, or -ENOENT if a
+ * named object is no longer live.
+ */
+SHMAP_API int shmap_map_open_fd(int fd, unsigned access, shmap_map **out);
+
+/*
+ * Closes a handle. When it was the last handle to a named object in any
+ * process, the name is removed: a later open fails with -ENOENT and a later
+ * create makes a new zero-filled object. Views stay valid until unmapped.
+ * The handle is freed in every case; returns 0, or a negative errno if the
+ * lifetime protocol met an I/O error. A NULL handle returns 0.
+ */
+SHMAP_API int shmap_map_close(shmap_map *m);
+
+/* Returns 1 if the create call that made m found the name already existing. */
+SHMAP_API int shmap_map_existed(const shmap_map *m);
+
+/* Stores a description of m in *out. Returns 0, or -EINVAL for NULL. */
+SHMAP_API int shmap_map_query(const shmap_map *m, shmap_map_info *out);
+
+/*
+ * Stores in *out the descriptor of the object behind m (the memfd of an
+ * anonymous mapping, the backing file of a named one) for passing to a child,
+ * which adopts it with shmap_map_open_fd. The descriptor stays owned by m and
+ * is close-on-exec unless the handle is inheritable. Returns 0, or -EBADF for
+ * a handle that has no object descriptor (an unnamed file mapping) or that a
+ * fork made unusable.
+ */
+SHMAP_API int shmap_map_fd(const shmap_map *m, int *out);
+
+/*
+ * Writes the file behind a file-backed mapping to stable storage, data and
+ * metadata (the size it grew to): FlushFileBuffers on Windows. Returns 0, a
+ * negative errno from fsync, or 0 for a page-file mapping, which has no disk.
+ */
+SHMAP_API int shmap_map_sync(shmap_map *m);
+
+/*
+ * Maps a view of length bytes starting at offset into the mapping and stores
+ * its address in *out. length 0 maps to the end. Any offset is accepted (the
+ * Win32 layer adds its 64 KiB granularity rule). access is SHMAP_ACCESS_READ,
+ * SHMAP_ACCESS_WRITE (read and write, shared with every view) or
+ * SHMAP_ACCESS_COPY (private copy-on-write). The view does not depend on the
+ * handle: it stays valid after the handle closes, until shmap_view_unmap.
+ * Returns 0, -EINVAL if the range leaves the object or is empty or access is
+ * not one of those, -EACCES if the handle or the mapping's protection does
+ * not allow access, -EBADF for a handle a fork made unusable, or -ENOMEM.
+ */
+SHMAP_API int shmap_view_map(shmap_map *m, uint64_t offset, size_t length,
+                             unsigned access, void **out);
+
+/*
+ * Unmaps the view containing addr. Returns 0, or -EINVAL if addr lies in no
+ * view of this process.
+ */
+SHMAP_API int shmap_view_unmap(void *addr);
+
+/*
+ * Writes the dirty pages of [addr, addr+length) of a view to its file and
+ * waits for the writes (FlushViewOfFile). length 0 flushes to the end of the
+ * view; the range is clipped to the view. Returns 0, -EINVAL if addr lies in
+ * no view, or a negative errno from msync.
+ */
+SHMAP_API int shmap_view_flush(const void *addr, size_t length);
+
+/*
+ * Describes the view containing addr: its base address and length. Returns 0
+ * or -EINVAL if addr lies in no view of this process. Either out may be NULL.
+ */
+SHMAP_API int shmap_view_query(const void *addr, void **base, size_t *length);
+
+/*
+ * Copies n bytes from view memory at src to dst, returning SHMAP_EINPAGE
+ * instead of dying when a page cannot be brought in (the file was truncated
+ * by another process, an I/O error). Returns 0 or SHMAP_EINPAGE; after an
+ * error dst holds an unspecified prefix of the bytes.
+ */
+SHMAP_API int shmap_view_read(const void *src, void *dst, size_t n);
+
+/* As shmap_view_read, in the other direction: copies into view memory. */
+SHMAP_API int shmap_view_write(void *dst, const void *src, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,61 @@
+/* shmap: named objects, namespaces, attributes and lifetime. */
+#ifndef SHMAP_OBJECT_H
+#define SHMAP_OBJECT_H
+
+#include <shmap/common.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Names. A name is "Local\xxx" (private to the calling user; the default when
+ * no prefix is given) or "Global\xxx" (machine-wide). Names are case
+ * sensitive, may hold any byte but '\' after the prefix, and are at most
+ * SHMAP_NAME_MAX characters (UTF-8 sequences count as one character).
+ */
+#define SHMAP_NAME_MAX 260
+
+/* Object types stored in every object header. */
+enum shmap_type {
+	SHMAP_TYPE_MAPPING = 1,
+	SHMAP_TYPE_EVENT = 2,
+	SHMAP_TYPE_MUTEX = 3,
+	SHMAP_TYPE_SEMAPHORE = 4,
+	SHMAP_TYPE_CHANNEL = 5,
+};
+
+/* Attribute flags. */
+#define SHMAP_ATTR_INHERIT 0x1u /* a forked child gets its own hold */
+#define SHMAP_ATTR_EXCL 0x2u    /* fail with -EEXIST instead of opening */
+
+/*
+ * Creation attributes, the counterpart of SECURITY_ATTRIBUTES. A NULL
+ * attribute pointer means all defaults. mode is the permission of a Global
+ * object (0 means 0600); Local objects are always 0600. flags is a mask of
+ * SHMAP_ATTR_* values.
+ */
+typedef struct shmap_attr {
+	unsigned mode;
+	unsigned flags;
+} shmap_attr;
+
+/*
+ * Removes what holders killed by a signal left in the backing directory: every
+ * object the caller may remove that no process holds. Live objects are never
+ * touched. Returns the number of objects removed, or a negative error code if
+ * the backing directory cannot be read.
+ */
+SHMAP_API int shmap_gc(void);
+
+/*
+ * Returns the backing directory in use: the value of the SHMAP_DIR
+ * environment variable when the library was first used, else "/dev/shm".
+ */
+SHMAP_API const char *shmap_backing_dir(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,140 @@
+/* Private to the library: shared-memory layouts and cross-file helpers. */
+#ifndef SHMAP_INTERNAL_H
+#define SHMAP_INTERNAL_H
+
+#include <errno.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "shmap.h"
+
+/* Every object file starts with this header, padded to SHMAP__HDR_SIZE. */
+#define SHMAP__MAGIC 0x4a424f50414d4853ull /* "SHMAPOBJ" little-endian */
+#define SHMAP__FORMAT 1u
+#define SHMAP__READY 0x59444552u /* "REDY" */
+#define SHMAP__HDR_SIZE 4096u
+#define SHMAP__NAME_BYTES 1056u /* "Global\" + 260 characters of UTF-8 */
+#define SHMAP__PATH_BYTES 2560u
+
+/* Header flags. */
+#define SHMAP__HF_FILE 0x1u /* data lives in an external file, not here */
+#define SHMAP__HF_ANON 0x2u /* memfd, no name */
+
+struct shmap__hdr {
+	uint64_t magic;
+	uint32_t format;
+	uint32_t state;       /* SHMAP__READY once built */
+	uint32_t type;        /* enum shmap_type */
+	uint32_t prot;        /* SHMAP_PROT_* for mappings */
+	uint64_t size;        /* bytes of data */
+	uint64_t data_offset; /* where data starts in this file */
+	uint32_t flags;       /* SHMAP__HF_* */
+	uint32_t creator_uid;
+	uint32_t creator_pid;
+	int32_t creator_fd; /* file-backed: the data fd in the creator */
+	uint64_t ctime_ns;  /* CLOCK_REALTIME at creation */
+	uint64_t file_dev;  /* file-backed: identity of the data file */
+	uint64_t file_ino;
+	uint32_t name_len;
+	uint32_t path_len;
+	char name[SHMAP__NAME_BYTES]; /* canonical name, NUL terminated */
+	char path[SHMAP__PATH_BYTES]; /* file-backed: absolute path */
+};
+_Static_assert(sizeof(struct shmap__hdr) <= SHMAP__HDR_SIZE, "header fits");
+
+/* Namespaces. */
+enum { SHMAP__NS_LOCAL = 1, SHMAP__NS_GLOBAL = 2 };
+
+struct shmap__name {
+	int ns;
+	char canon[SHMAP__NAME_BYTES]; /* "Local\x" or "Global\x" */
+	const char *body;              /* points into canon, after the prefix */
+};
+
+/* name.c */
+int shmap__name_parse(const char *name, struct shmap__name *out);
+int shmap__name_path(const struct shmap__name *n, uid_t uid, char *buf,
+                     size_t len);
+int shmap__uid_privileged(uid_t uid);
+int shmap__caller_privileged(void);
+const char *shmap__dir(void);
+const char *shmap__dir_raw(void); /* without running shmap__init */
+void shmap__set_dir(const char *dir); /* tests: before any other call */
+
+/* An open hold on an object: one descriptor, one open file description. */
+struct shmap__obj {
+	int fd;        /* -1 once a fork made the handle unusable */
+	unsigned oflags; /* SHMAP__OF_* */
+	uint64_t dev, ino;
+	struct shmap__hdr hdr; /* validated copy read at open */
+	char *path;            /* backing path of a named object */
+	struct shmap__obj *next, *prev;
+};
+#define SHMAP__OF_NAMED 0x1u
+#define SHMAP__OF_INHERIT 0x2u
+#define SHMAP__OF_EXISTED 0x4u
+#define SHMAP__OF_WRITABLE 0x8u /* backing fd is read-write */
+
+/*
+ * Creates or opens the named object name of type hdr->type. *hdr carries the
+ * type-specific fields (size, prot, flags, file fields); data bytes
+ * [data_offset, data_offset + reserve) are reserved in the backing file.
+ * Returns 0 with SHMAP__OF_EXISTED set in o->oflags if the name existed.
+ */
+int shmap__obj_create(const char *name, const struct shmap__hdr *hdr,
+                      uint64_t reserve, const shmap_attr *attr,
+                      struct shmap__obj *o);
+/* Opens the live object name, which must be of type. */
+int shmap__obj_open(const char *name, uint32_t type, unsigned inherit,
+                    struct shmap__obj *o);
+/* Creates an anonymous object (memfd) with hdr and reserve data bytes. */
+int shmap__obj_anon(const struct shmap__hdr *hdr, uint64_t reserve,
+                    unsigned inherit, struct shmap__obj *o);
+/* Adopts a descriptor from shmap_map_fd; fd is duplicated. */
+int shmap__obj_from_fd(int fd, uint32_t type, unsigned inherit,
+                       struct shmap__obj *o);
+/* Registers a hold made outside this file (an unnamed file mapping). */
+void shmap__obj_track(struct shmap__obj *o);
+/* Releases the hold, removing the name if it was the last one. */
+int shmap__obj_close(struct shmap__obj *o);
+/* Sweeps leftovers; returns the number removed or a negative error. */
+int shmap__sweep(void);
+/* Validates a header read from an object file of st_size bytes. */
+int shmap__hdr_check(const struct shmap__hdr *h, uint64_t st_size);
+/* Runs once per process before the first object operation. */
+void shmap__init(void);
+
+/* Crash points for the lifetime crash tests: SIGKILL self at step n. */
+enum {
+	SHMAP__CP_NONE = 0,
+	SHMAP__CP_CREATE_FILE,   /* after O_EXCL created an empty file */
+	SHMAP__CP_CREATE_GATE,   /* create holds the gate */
+	SHMAP__CP_CREATE_EXCL,   /* create holds the exclusive holder lock */
+	SHMAP__CP_CREATE_SIZED,  /* data reserved, header not written */
+	SHMAP__CP_CREATE_BUILT,  /* header written, lock still exclusive */
+	SHMAP__CP_CREATE_SHARED, /* converted to shared, gate still held */
+	SHMAP__CP_OPEN_FD,       /* open has an fd, no lock */
+	SHMAP__CP_OPEN_GATE,     /* open holds the gate */
+	SHMAP__CP_OPEN_SHARED,   /* open holds shared + gate */
+	SHMAP__CP_CLOSE_GATE,    /* close holds the gate */
+	SHMAP__CP_CLOSE_EXCL,    /* close won the exclusive probe */
+	SHMAP__CP_CLOSE_UNLINKED, /* close unlinked the name, locks held */
+	SHMAP__CP_STALE_UNLINKED, /* a stale object was unlinked, locks held */
+	SHMAP__CP_COUNT
+};
+extern volatile int shmap__crash_at;
+void shmap__crash_point(int n);
+#define SHMAP__CRASH(n)                                                        \
+	do {                                                                   \
+		if (shmap__crash_at == (n))                                    \
+			shmap__crash_point(n);                                 \
+	} while (0)
+
+/* guard.c: runs fn(a, b, n) under a guard; returns 0 or SHMAP_EINPAGE. */
+int shmap__guarded_copy(void *dst, const void *src, size_t n);
+
+/* Saves and restores errno around a public entry point. */
+#define SHMAP__ERRNO_SAVE int shmap__saved_errno = errno
+#define SHMAP__ERRNO_RESTORE (errno = shmap__saved_errno)
+
+#endif

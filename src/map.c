@@ -1,0 +1,578 @@
+/* Mappings: page-file-backed, file-backed and anonymous; views of them. */
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+struct shmap_map {
+	/* The hold: a named object, a memfd, or for an unnamed file mapping
+	 * the file itself. fd -1 once a fork made the handle unusable. */
+	struct shmap__obj obj;
+	int file_fd;       /* named file mapping: the user's file, else -1 */
+	uint64_t data_off; /* file offset of the mapping's byte 0 */
+	uint64_t size;
+	unsigned prot, access;
+	int file_backed;
+};
+
+/* The descriptor views map. */
+static int data_fd(const shmap_map *m)
+{
+	return m->file_fd >= 0 ? m->file_fd : m->obj.fd;
+}
+
+static int prot_ok(unsigned prot)
+{
+	return prot == SHMAP_PROT_READONLY || prot == SHMAP_PROT_READWRITE ||
+	       prot == SHMAP_PROT_WRITECOPY;
+}
+
+/* Normalises a handle access mask; 0 if it is not one. */
+static unsigned handle_access(unsigned a)
+{
+	a &= ~SHMAP_OPEN_INHERIT;
+	if (!a || (a & ~(SHMAP_ACCESS_READ | SHMAP_ACCESS_WRITE |
+	                 SHMAP_ACCESS_COPY)))
+		return 0;
+	if (a & SHMAP_ACCESS_WRITE)
+		a |= SHMAP_ACCESS_READ;
+	return a;
+}
+
+static int map_alloc(shmap_map **out)
+{
+	shmap_map *m = calloc(1, sizeof *m);
+	if (!m)
+		return -ENOMEM;
+	m->obj.fd = -1;
+	m->file_fd = -1;
+	*out = m;
+	return 0;
+}
+
+static void map_free(shmap_map *m)
+{
+	if (!m)
+		return;
+	if (m->file_fd >= 0)
+		close(m->file_fd);
+	if (m->obj.fd >= 0 || m->obj.path)
+		shmap__obj_close(&m->obj);
+	free(m);
+}
+
+/*
+ * Opens the file behind a named file mapping: by its stored path, or through
+ * the creator's descriptor while the creator lives; either way it must be the
+ * very file (device and inode) the creator mapped.
+ */
+static int attach_file(shmap_map *m)
+{
+	const struct shmap__hdr *h = &m->obj.hdr;
+	int fl = (m->access & SHMAP_ACCESS_WRITE ? O_RDWR : O_RDONLY) |
+	         (m->obj.oflags & SHMAP__OF_INHERIT ? 0 : O_CLOEXEC);
+	int denied = 0;
+	char proc[64];
+	const char *tries[2] = {h->path_len ? h->path : NULL, proc};
+	snprintf(proc, sizeof proc, "/proc/%u/fd/%d", (unsigned)h->creator_pid,
+	         (int)h->creator_fd);
+	for (int i = 0; i < 2; i++) {
+		struct stat st;
+		if (!tries[i])
+			continue;
+		int fd = open(tries[i], fl);
+		if (fd < 0) {
+			denied |= errno == EACCES;
+			continue;
+		}
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+		    (uint64_t)st.st_dev == h->file_dev &&
+		    (uint64_t)st.st_ino == h->file_ino) {
+			m->file_fd = fd;
+			return 0;
+		}
+		close(fd);
+	}
+	return denied ? -EACCES : -ESTALE;
+}
+
+/* Fills the handle from the validated header of a mapping object. */
+static int from_hdr(shmap_map *m, unsigned access)
+{
+	const struct shmap__hdr *h = &m->obj.hdr;
+	if (!prot_ok(h->prot) || h->size == 0)
+		return SHMAP_EBADOBJ;
+	if ((access & SHMAP_ACCESS_WRITE) && h->prot != SHMAP_PROT_READWRITE)
+		return -EACCES;
+	m->size = h->size;
+	m->prot = h->prot;
+	m->access = access;
+	if (h->flags & SHMAP__HF_FILE) {
+		m->file_backed = 1;
+		m->data_off = 0;
+		return attach_file(m);
+	}
+	m->data_off = h->data_offset;
+	return 0;
+}
+
+/* A creator's handle has full access, or what the protection leaves. */
+static int from_hdr_create(shmap_map *m)
+{
+	unsigned access = SHMAP_ACCESS_ALL | SHMAP_ACCESS_COPY;
+	if (m->obj.hdr.prot != SHMAP_PROT_READWRITE)
+		access = SHMAP_ACCESS_READ | SHMAP_ACCESS_COPY;
+	return from_hdr(m, access);
+}
+
+static int finish_out(int rc, shmap_map *m, shmap_map **out)
+{
+	if (rc) {
+		map_free(m);
+		return rc;
+	}
+	*out = m;
+	return 0;
+}
+
+int shmap_map_create(const char *name, uint64_t size, unsigned prot,
+                     const shmap_attr *attr, shmap_map **out)
+{
+	SHMAP__ERRNO_SAVE;
+	struct shmap__hdr tmpl;
+	shmap_map *m = NULL;
+	int rc = -EINVAL;
+	if (out && size && prot_ok(prot))
+		rc = map_alloc(&m);
+	if (rc == 0) {
+		memset(&tmpl, 0, sizeof tmpl);
+		tmpl.type = SHMAP_TYPE_MAPPING;
+		tmpl.prot = prot;
+		tmpl.size = size;
+		if (!name || !*name) {
+			tmpl.flags = SHMAP__HF_ANON;
+			rc = shmap__obj_anon(&tmpl, size,
+			                     attr && (attr->flags &
+			                              SHMAP_ATTR_INHERIT),
+			                     &m->obj);
+		} else {
+			rc = shmap__obj_create(name, &tmpl, size, attr, &m->obj);
+		}
+		if (rc == 0)
+			rc = from_hdr_create(m);
+		rc = finish_out(rc, m, out);
+	}
+	SHMAP__ERRNO_RESTORE;
+	return rc;
+}
+
+/* The path of fd, or "" if it has none a stranger could open. */
+static void fd_path(int fd, char *buf, size_t len)
+{
+	char proc[64];
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(proc, buf, len - 1);
+	if (n <= 0 || (size_t)n >= len - 1 || buf[0] != '/') {
+		buf[0] = 0;
+		return;
+	}
+	buf[n] = 0;
+	static const char del[] = " (deleted)";
+	size_t dl = sizeof del - 1;
+	if ((size_t)n >= dl && !strcmp(buf + n - dl, del))
+		buf[0] = 0;
+}
+
+static int create_file(const char *name, int fd, uint64_t size, unsigned prot,
+                       const shmap_attr *attr, shmap_map **out)
+{
+	struct stat st;
+	shmap_map *m = NULL;
+	unsigned inherit = attr && (attr->flags & SHMAP_ATTR_INHERIT);
+	if (!out || !prot_ok(prot))
+		return -EINVAL;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return -EBADF;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	int acc = fcntl(fd, F_GETFL);
+	if (acc < 0)
+		return -errno;
+	acc &= O_ACCMODE;
+	if (acc == O_WRONLY ||
+	    (prot == SHMAP_PROT_READWRITE && acc != O_RDWR))
+		return -EACCES;
+	if (size == 0) {
+		if (st.st_size == 0)
+			return -ENODATA;
+		size = (uint64_t)st.st_size;
+	}
+	if (size > (uint64_t)INT64_MAX)
+		return -EINVAL;
+	/* A larger size grows the file, as Windows does, before anyone maps. */
+	if (size > (uint64_t)st.st_size) {
+		if (prot != SHMAP_PROT_READWRITE)
+			return -EACCES;
+		if (ftruncate(fd, (off_t)size) < 0)
+			return -errno;
+	}
+	int rc = map_alloc(&m);
+	if (rc)
+		return rc;
+	int dfd = fcntl(fd, inherit ? F_DUPFD : F_DUPFD_CLOEXEC, 3);
+	if (dfd < 0) {
+		rc = -errno;
+		free(m);
+		return rc;
+	}
+	if (!name || !*name) {
+		/* Unnamed: the hold is the file itself. */
+		memset(&m->obj.hdr, 0, sizeof m->obj.hdr);
+		m->obj.fd = dfd;
+		m->obj.oflags = inherit ? SHMAP__OF_INHERIT : 0;
+		m->size = size;
+		m->prot = prot;
+		m->access = prot == SHMAP_PROT_READWRITE
+		                    ? SHMAP_ACCESS_ALL | SHMAP_ACCESS_COPY
+		                    : SHMAP_ACCESS_READ | SHMAP_ACCESS_COPY;
+		m->file_backed = 1;
+		shmap__obj_track(&m->obj);
+		*out = m;
+		return 0;
+	}
+	struct shmap__hdr tmpl;
+	memset(&tmpl, 0, sizeof tmpl);
+	tmpl.type = SHMAP_TYPE_MAPPING;
+	tmpl.prot = prot;
+	tmpl.size = size;
+	tmpl.flags = SHMAP__HF_FILE;
+	tmpl.file_dev = (uint64_t)st.st_dev;
+	tmpl.file_ino = (uint64_t)st.st_ino;
+	tmpl.creator_fd = dfd;
+	fd_path(dfd, tmpl.path, sizeof tmpl.path);
+	tmpl.path_len = (uint32_t)strlen(tmpl.path);
+	rc = shmap__obj_create(name, &tmpl, 0, attr, &m->obj);
+	if (rc == 0 && !(m->obj.oflags & SHMAP__OF_EXISTED)) {
+		m->file_fd = dfd;
+		dfd = -1;
+	}
+	if (dfd >= 0)
+		close(dfd); /* an existing object brings its own file */
+	if (rc == 0 && m->file_fd >= 0) {
+		m->size = size;
+		m->prot = prot;
+		m->access = prot == SHMAP_PROT_READWRITE
+		                    ? SHMAP_ACCESS_ALL | SHMAP_ACCESS_COPY
+		                    : SHMAP_ACCESS_READ | SHMAP_ACCESS_COPY;
+		m->file_backed = 1;
+	} else if (rc == 0) {
+		rc = from_hdr_create(m);
+	}
+	return finish_out(rc, m, out);
+}
+
+int shmap_map_create_file(const char *name, int fd, uint64_t size,
+                          unsigned prot, const shmap_attr *attr,
+                          shmap_map **out)
+{
+	SHMAP__ERRNO_SAVE;
+	int rc = create_file(name, fd, size, prot, attr, out);
+	SHMAP__ERRNO_RESTORE;
+	return rc;
+}
+
+int shmap_map_create_path(const char *name, const char *path, uint64_t size,
+                          unsigned prot, const shmap_attr *attr,
+                          shmap_map **out)
+{
+	SHMAP__ERRNO_SAVE;
+	int rc = -EINVAL;
+	if (path && prot_ok(prot)) {
+		int fd = open(path, (prot == SHMAP_PROT_READWRITE ? O_RDWR
+		                                                   : O_RDONLY) |
+		                            O_CLOEXEC);
+		if (fd < 0) {
+			rc = -errno;
+		} else {
+			rc = create_file(name, fd, size, prot, attr, out);
+			close(fd);
+		}
+	}
+	SHMAP__ERRNO_RESTORE;
+	return rc;
+}
+
+int shmap_map_open(const char *name, unsigned access, shmap_map **out)
+{
+	SHMAP__ERRNO_SAVE;
+	shmap_map *m = NULL;
+	unsigned a = handle_access(access);
+	int rc = -EINVAL;
+	if (out && a && name && *name)
+		rc = map_alloc(&m);
+	if (rc == 0) {
+		rc = shmap__obj_open(name, SHMAP_TYPE_MAPPING,
+		                     access & SHMAP_OPEN_INHERIT, &m->obj);
+		if (rc == 0)
+			rc = from_hdr(m, a);
+		rc = finish_out(rc, m, out);
+	}
+	SHMAP__ERRNO_RESTORE;
+	return rc;
+}
+
+int shmap_map_open_fd(int fd, unsigned access, shmap_map **out)
+{
+	SHMAP__ERRNO_SAVE;
+	shmap_map *m = NULL;
+	unsigned a = handle_access(access);
+	int rc = -EINVAL;
+	if (out && a)
+		rc = map_alloc(&m);
+	if (rc == 0) {
+		rc = shmap__obj_from_fd(fd, SHMAP_TYPE_MAPPING,
+		                        access & SHMAP_OPEN_INHERIT, &m->obj);
+		if (rc == 0)
+			rc = from_hdr(m, a);
+		rc = finish_out(rc, m, out);
+	}
+	SHMAP__ERRNO_RESTORE;
+	return rc;
+}
+
+int shmap_map_close(shmap_map *m)
+{
+	SHMAP__ERRNO_SAVE;
+	int rc = 0;
+	if (m) {
+		if (m->file_fd >= 0)
+			close(m->file_fd);
+		m->file_fd = -1;
+		rc = shmap__obj_close(&m->obj);
+		free(m);
+	}
+	SHMAP__ERRNO_RESTORE;
+	return rc;
+}
+
+int shmap_map_existed(const shmap_map *m)
+{
+	return m && (m->obj.oflags & SHMAP__OF_EXISTED) ? 1 : 0;
+}
+
+int shmap_map_query(const shmap_map *m, shmap_map_info *out)
+{
+	if (!m || !out)
+		return -EINVAL;
+	memset(out, 0, sizeof *out);
+	out->size = m->size;
+	out->prot = m->prot;
+	out->access = m->access;
+	out->named = (m->obj.oflags & SHMAP__OF_NAMED) != 0;
+	out->file_backed = m->file_backed;
+	out->existed = shmap_map_existed(m);
+	out->inheritable = (m->obj.oflags & SHMAP__OF_INHERIT) != 0;
+	return 0;
+}
+
+int shmap_map_fd(const shmap_map *m, int *out)
+{
+	if (!m || !out)
+		return -EINVAL;
+	if (m->obj.fd < 0 ||
+	    (m->file_backed && !(m->obj.oflags & SHMAP__OF_NAMED)))
+		return -EBADF;
+	*out = m->obj.fd;
+	return 0;
+}
+
+int shmap_map_sync(shmap_map *m)
+{
+	SHMAP__ERRNO_SAVE;
+	int rc = 0;
+	if (!m)
+		rc = -EINVAL;
+	else if (m->obj.fd < 0)
+		rc = -EBADF;
+	else if (m->file_backed && fsync(data_fd(m)) < 0)
+		rc = -errno;
+	SHMAP__ERRNO_RESTORE;
+	return rc;
+}
+
+/* The views of this process, found by any address inside them. */
+struct view {
+	char *base;     /* what the caller got */
+	size_t len;     /* what the caller asked for */
+	void *map_base; /* page-aligned start of the kernel mapping */
+	size_t map_len;
+	struct view *next;
+};
+
+static pthread_mutex_t g_views = PTHREAD_MUTEX_INITIALIZER;
+static struct view *g_view_head;
+
+/* Finds the view containing addr; call with g_views held. */
+static struct view **view_find(const void *addr)
+{
+	const char *a = addr;
+	for (struct view **p = &g_view_head; *p; p = &(*p)->next)
+		if (a >= (*p)->base && a < (*p)->base + (*p)->len)
+			return p;
+	return NULL;
+}
+
+int shmap_view_map(shmap_map *m, uint64_t offset, size_t length,
+                   unsigned access, void **out)
+{
+	SHMAP__ERRNO_SAVE;
+	int rc = 0;
+	int prot = PROT_READ, flags = MAP_SHARED;
+	struct view *v = NULL;
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+
+	if (!m || !out) {
+		rc = -EINVAL;
+	} else if (m->obj.fd < 0) {
+		rc = -EBADF;
+	} else if (access == SHMAP_ACCESS_READ) {
+		if (!(m->access & (SHMAP_ACCESS_READ | SHMAP_ACCESS_COPY)))
+			rc = -EACCES;
+	} else if (access == SHMAP_ACCESS_WRITE ||
+	           access == (SHMAP_ACCESS_READ | SHMAP_ACCESS_WRITE)) {
+		if (!(m->access & SHMAP_ACCESS_WRITE) ||
+		    m->prot != SHMAP_PROT_READWRITE)
+			rc = -EACCES;
+		prot |= PROT_WRITE;
+	} else if (access == SHMAP_ACCESS_COPY ||
+	           access == (SHMAP_ACCESS_READ | SHMAP_ACCESS_COPY)) {
+		prot |= PROT_WRITE;
+		flags = MAP_PRIVATE;
+	} else {
+		rc = -EINVAL;
+	}
+	if (rc == 0 && offset >= m->size)
+		rc = -EINVAL;
+	if (rc == 0 && length == 0) {
+		if (m->size - offset > (uint64_t)(SIZE_MAX - pg))
+			rc = -ENOMEM;
+		else
+			length = (size_t)(m->size - offset);
+	}
+	if (rc == 0 && (uint64_t)length > m->size - offset)
+		rc = -EINVAL;
+	if (rc == 0 && !(v = calloc(1, sizeof *v)))
+		rc = -ENOMEM;
+	if (rc == 0) {
+		uint64_t foff = m->data_off + offset;
+		size_t delta = (size_t)(foff % pg);
+		if (length > SIZE_MAX - pg - delta) {
+			rc = -ENOMEM;
+		} else {
+			v->map_len = length + delta;
+			v->map_base = mmap(NULL, v->map_len, prot, flags,
+			                   data_fd(m), (off_t)(foff - delta));
+			if (v->map_base == MAP_FAILED)
+				rc = -errno;
+		}
+		if (rc == 0) {
+			v->base = (char *)v->map_base + delta;
+			v->len = length;
+			pthread_mutex_lock(&g_views);
+			v->next = g_view_head;
+			g_view_head = v;
+			pthread_mutex_unlock(&g_views);
+			*out = v->base;
+		} else {
+			free(v);
+		}
+	}
+	SHMAP__ERRNO_RESTORE;
+	return rc;
+}
+
+int shmap_view_unmap(void *addr)
+{
+	SHMAP__ERRNO_SAVE;
+	struct view *v = NULL;
+	pthread_mutex_lock(&g_views);
+	struct view **p = view_find(addr);
+	if (p) {
+		v = *p;
+		*p = v->next;
+	}
+	pthread_mutex_unlock(&g_views);
+	if (v) {
+		munmap(v->map_base, v->map_len);
+		free(v);
+	}
+	SHMAP__ERRNO_RESTORE;
+	return v ? 0 : -EINVAL;
+}
+
+int shmap_view_query(const void *addr, void **base, size_t *length)
+{
+	int rc = -EINVAL;
+	pthread_mutex_lock(&g_views);
+	struct view **p = view_find(addr);
+	if (p) {
+		if (base)
+			*base = (*p)->base;
+		if (length)
+			*length = (*p)->len;
+		rc = 0;
+	}
+	pthread_mutex_unlock(&g_views);
+	return rc;
+}
+
+int shmap_view_flush(const void *addr, size_t length)
+{
+	SHMAP__ERRNO_SAVE;
+	int rc = -EINVAL;
+	char *start = NULL, *end = NULL;
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	pthread_mutex_lock(&g_views);
+	struct view **p = view_find(addr);
+	if (p) {
+		struct view *v = *p;
+		char *vend = v->base + v->len;
+		start = (char *)addr;
+		end = length == 0 || length > (size_t)(vend - start)
+		              ? vend
+		              : start + length;
+		/* msync wants a page-aligned start; the view's pages are ours. */
+		start -= (uintptr_t)start % pg;
+		if (start < (char *)v->map_base)
+			start = v->map_base;
+		rc = 0;
+	}
+	pthread_mutex_unlock(&g_views);
+	if (rc == 0 && msync(start, (size_t)(end - start), MS_SYNC) < 0)
+		rc = errno == ENOMEM ? -EINVAL : -errno;
+	SHMAP__ERRNO_RESTORE;
+	return rc;
+}
+
+int shmap_view_read(const void *src, void *dst, size_t n)
+{
+	SHMAP__ERRNO_SAVE;
+	int rc = shmap__guarded_copy(dst, src, n);
+	SHMAP__ERRNO_RESTORE;
+	return rc;
+}
+
+int shmap_view_write(void *dst, const void *src, size_t n)
+{
+	SHMAP__ERRNO_SAVE;
+	int rc = shmap__guarded_copy(dst, src, n);
+	SHMAP__ERRNO_RESTORE;
+	return rc;
+}

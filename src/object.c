@@ -1,0 +1,661 @@
+/*
+ * Named objects and their lifetime, without a daemon.
+ *
+ * One file per name in the backing directory: a header page, then data.
+ * Holds are OFD byte-range locks on the file's open file description:
+ * byte 0 is the holder lock (shared by every handle in every process),
+ * byte 1 the gate (exclusive, serialises open, create and close of a name).
+ * A name is live while someone holds byte 0; a file nobody holds is a
+ * leftover of a killed last holder and is treated as absent, then removed.
+ * Every unlock is explicit, so a descriptor a fork copied never keeps a lock.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define HOLD_BYTE 0
+#define GATE_BYTE 1
+#define MAX_TRIES 10000
+
+volatile int shmap__crash_at;
+
+void shmap__crash_point(int n)
+{
+	(void)n;
+	kill(getpid(), SIGKILL);
+}
+
+static int lk(int fd, int cmd, short type, off_t start, off_t len)
+{
+	struct flock fl;
+	memset(&fl, 0, sizeof fl);
+	fl.l_type = type;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = start;
+	fl.l_len = len;
+	while (fcntl(fd, cmd, &fl) < 0) {
+		if (errno == EINTR)
+			continue;
+		if (errno == EACCES)
+			return -EAGAIN;
+		return -errno;
+	}
+	return 0;
+}
+
+static int gate_take(int fd)
+{
+	return lk(fd, F_OFD_SETLKW, F_WRLCK, GATE_BYTE, 1);
+}
+
+static int gate_release(int fd)
+{
+	return lk(fd, F_OFD_SETLK, F_UNLCK, GATE_BYTE, 1);
+}
+
+/* 0 if nobody else holds the name (we now hold it alone), else -EAGAIN. */
+static int hold_try_excl(int fd)
+{
+	return lk(fd, F_OFD_SETLK, F_WRLCK, HOLD_BYTE, 1);
+}
+
+static int hold_shared(int fd)
+{
+	return lk(fd, F_OFD_SETLKW, F_RDLCK, HOLD_BYTE, 1);
+}
+
+/* Releases both bytes in one unlock, then closes. */
+static void drop(int fd)
+{
+	(void)lk(fd, F_OFD_SETLK, F_UNLCK, 0, 2);
+	close(fd);
+}
+
+/* Whether fd is still the file linked at path (nobody unlinked or replaced it). */
+static int still_linked(int fd, const char *path, struct stat *st)
+{
+	struct stat ps;
+	if (fstat(fd, st) < 0 || st->st_nlink == 0)
+		return 0;
+	if (lstat(path, &ps) < 0)
+		return 0;
+	return ps.st_dev == st->st_dev && ps.st_ino == st->st_ino;
+}
+
+/* Refuses files the namespace does not allow us to trust. */
+static int check_owner(int ns, const struct stat *st)
+{
+	if (!S_ISREG(st->st_mode) || st->st_nlink != 1)
+		return -EACCES;
+	if (ns == SHMAP__NS_LOCAL)
+		return st->st_uid == geteuid() && (st->st_mode & 07777) == 0600
+		               ? 0
+		               : -EACCES;
+	return shmap__uid_privileged(st->st_uid) ? 0 : -EACCES;
+}
+
+int shmap__hdr_check(const struct shmap__hdr *h, uint64_t st_size)
+{
+	uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE);
+	if (h->magic != SHMAP__MAGIC || h->format != SHMAP__FORMAT)
+		return SHMAP_EBADOBJ;
+	if (h->state != SHMAP__READY)
+		return SHMAP_EBADOBJ;
+	if (h->type < SHMAP_TYPE_MAPPING || h->type > SHMAP_TYPE_CHANNEL)
+		return SHMAP_EBADOBJ;
+	if (h->flags & ~(SHMAP__HF_FILE | SHMAP__HF_ANON))
+		return SHMAP_EBADOBJ;
+	if (h->data_offset < SHMAP__HDR_SIZE || h->data_offset > (1u << 20) ||
+	    h->data_offset % pg)
+		return SHMAP_EBADOBJ;
+	if (h->name_len >= SHMAP__NAME_BYTES || h->name[h->name_len] ||
+	    strlen(h->name) != h->name_len)
+		return SHMAP_EBADOBJ;
+	if (h->path_len >= SHMAP__PATH_BYTES || h->path[h->path_len] ||
+	    strlen(h->path) != h->path_len)
+		return SHMAP_EBADOBJ;
+	if (h->flags & SHMAP__HF_FILE) {
+		if (st_size != h->data_offset)
+			return SHMAP_EBADOBJ;
+	} else {
+		if (h->size > (uint64_t)INT64_MAX - h->data_offset ||
+		    st_size != h->data_offset + h->size)
+			return SHMAP_EBADOBJ;
+	}
+	return 0;
+}
+
+/* Reads and validates the header of an object we hold. */
+static int read_hdr(int fd, uint32_t type, const char *canon,
+                    struct shmap__hdr *h)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	ssize_t r = pread(fd, h, sizeof *h, 0);
+	if (r < 0)
+		return -errno;
+	if ((size_t)r != sizeof *h)
+		return SHMAP_EBADOBJ;
+	int rc = shmap__hdr_check(h, (uint64_t)st.st_size);
+	if (rc)
+		return rc;
+	if (canon && strcmp(h->name, canon))
+		return SHMAP_EBADOBJ; /* a hashed path shared by two names */
+	if (type && h->type != type)
+		return SHMAP_ETYPE;
+	return 0;
+}
+
+static int reserve_space(int fd, uint64_t total)
+{
+	for (;;) {
+		if (fallocate(fd, 0, 0, (off_t)total) == 0)
+			return 0;
+		if (errno == EINTR)
+			continue;
+		if (errno != EOPNOTSUPP && errno != ENOSYS)
+			return -errno;
+		int e = posix_fallocate(fd, 0, (off_t)total);
+		return e == EINTR ? -EINTR : -e;
+	}
+}
+
+/* Sizes the file, then writes a READY header: the object is built. */
+static int build(int fd, const char *canon, const struct shmap__hdr *tmpl,
+                 uint64_t reserve, struct shmap__hdr *h)
+{
+	if (reserve > (uint64_t)INT64_MAX - SHMAP__HDR_SIZE)
+		return -EFBIG;
+	int rc = reserve_space(fd, SHMAP__HDR_SIZE + reserve);
+	if (rc)
+		return rc;
+	SHMAP__CRASH(SHMAP__CP_CREATE_SIZED);
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	*h = *tmpl;
+	h->magic = SHMAP__MAGIC;
+	h->format = SHMAP__FORMAT;
+	h->state = SHMAP__READY;
+	h->data_offset = SHMAP__HDR_SIZE;
+	if (!(h->flags & SHMAP__HF_FILE))
+		h->size = reserve;
+	h->creator_uid = (uint32_t)geteuid();
+	h->creator_pid = (uint32_t)getpid();
+	h->ctime_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	memset(h->name, 0, sizeof h->name);
+	snprintf(h->name, sizeof h->name, "%s", canon ? canon : "");
+	h->name_len = (uint32_t)strlen(h->name);
+	ssize_t w = pwrite(fd, h, sizeof *h, 0);
+	if (w < 0)
+		return -errno;
+	return (size_t)w == sizeof *h ? 0 : -EIO;
+}
+
+/* The registry of holds, for fork. */
+static pthread_mutex_t g_reg = PTHREAD_MUTEX_INITIALIZER;
+static struct shmap__obj *g_head;
+static pthread_once_t g_atfork_once = PTHREAD_ONCE_INIT;
+
+static void atfork_prepare(void)
+{
+	pthread_mutex_lock(&g_reg);
+}
+
+static void atfork_parent(void)
+{
+	pthread_mutex_unlock(&g_reg);
+}
+
+/* Takes a fresh hold on o's object through a new open file description. */
+static int rehold(struct shmap__obj *o)
+{
+	int fl = O_RDWR | O_NOFOLLOW | (o->oflags & SHMAP__OF_INHERIT ? 0 : O_CLOEXEC);
+	int fd = open(o->path, fl);
+	struct stat st;
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || (uint64_t)st.st_dev != o->dev ||
+	    (uint64_t)st.st_ino != o->ino ||
+	    lk(fd, F_OFD_SETLK, F_RDLCK, HOLD_BYTE, 1) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * In a forked child, the inherited descriptors share the parent's open file
+ * descriptions and so its locks: the child must never unlock or probe through
+ * them. Inheritable holds are replaced by the child's own; the others become
+ * unusable (their operations return -EBADF).
+ */
+static void atfork_child(void)
+{
+	for (struct shmap__obj *o = g_head; o; o = o->next) {
+		if (o->fd < 0)
+			continue;
+		if (!(o->oflags & SHMAP__OF_INHERIT)) {
+			close(o->fd);
+			o->fd = -1;
+			continue;
+		}
+		if (!(o->oflags & SHMAP__OF_NAMED))
+			continue; /* a memfd has no locks: sharing it is fine */
+		int nfd = rehold(o);
+		if (nfd < 0 || dup2(nfd, o->fd) < 0) {
+			close(o->fd);
+			o->fd = -1;
+		}
+		if (nfd >= 0)
+			close(nfd);
+	}
+	pthread_mutex_unlock(&g_reg);
+}
+
+static void atfork_init(void)
+{
+	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+}
+
+static void reg_add(struct shmap__obj *o)
+{
+	pthread_once(&g_atfork_once, atfork_init);
+	pthread_mutex_lock(&g_reg);
+	o->prev = NULL;
+	o->next = g_head;
+	if (g_head)
+		g_head->prev = o;
+	g_head = o;
+	pthread_mutex_unlock(&g_reg);
+}
+
+static void reg_del(struct shmap__obj *o)
+{
+	pthread_mutex_lock(&g_reg);
+	if (o->prev)
+		o->prev->next = o->next;
+	else if (g_head == o)
+		g_head = o->next;
+	if (o->next)
+		o->next->prev = o->prev;
+	o->next = o->prev = NULL;
+	pthread_mutex_unlock(&g_reg);
+}
+
+void shmap__obj_track(struct shmap__obj *o)
+{
+	reg_add(o);
+}
+
+/* Finishes a hold: records identity and registers it for fork. */
+static int finish(struct shmap__obj *o, int fd, const char *path,
+                  unsigned oflags, const struct shmap__hdr *h)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	o->path = NULL;
+	if (path && !(o->path = strdup(path)))
+		return -ENOMEM;
+	o->fd = fd;
+	o->oflags = oflags;
+	o->dev = (uint64_t)st.st_dev;
+	o->ino = (uint64_t)st.st_ino;
+	o->hdr = *h;
+	reg_add(o);
+	return 0;
+}
+
+static int path_for(const char *name, struct shmap__name *n, char *path,
+                    size_t len)
+{
+	int rc = shmap__name_parse(name, n);
+	if (rc)
+		return rc;
+	return shmap__name_path(n, geteuid(), path, len);
+}
+
+static int open_flags(unsigned inherit)
+{
+	return O_RDWR | O_NOFOLLOW | (inherit ? 0 : O_CLOEXEC);
+}
+
+static int do_open(const struct shmap__name *n, const char *path,
+                   uint32_t type, unsigned inherit, struct shmap__obj *o)
+{
+	for (int tries = 0; tries < MAX_TRIES; tries++) {
+		struct stat st;
+		struct shmap__hdr h;
+		int fd = open(path, open_flags(inherit));
+		if (fd < 0)
+			return errno == ELOOP ? -EACCES : -errno;
+		SHMAP__CRASH(SHMAP__CP_OPEN_FD);
+		int rc = gate_take(fd);
+		if (rc) {
+			close(fd);
+			return rc;
+		}
+		SHMAP__CRASH(SHMAP__CP_OPEN_GATE);
+		if (!still_linked(fd, path, &st)) {
+			drop(fd);
+			continue;
+		}
+		if ((rc = check_owner(n->ns, &st))) {
+			drop(fd);
+			return rc;
+		}
+		rc = hold_try_excl(fd);
+		if (rc == 0) {
+			/* Nobody holds it: a leftover, or a create not yet
+			 * begun (that creator will see the unlink and retry). */
+			unlink(path);
+			SHMAP__CRASH(SHMAP__CP_STALE_UNLINKED);
+			drop(fd);
+			return -ENOENT;
+		}
+		if (rc == -EAGAIN)
+			rc = hold_shared(fd);
+		if (rc == 0) {
+			SHMAP__CRASH(SHMAP__CP_OPEN_SHARED);
+			rc = read_hdr(fd, type, n->canon, &h);
+		}
+		if (rc == 0)
+			rc = gate_release(fd);
+		if (rc == 0)
+			rc = finish(o, fd, path,
+			            SHMAP__OF_NAMED | SHMAP__OF_WRITABLE |
+			                    (inherit ? SHMAP__OF_INHERIT : 0),
+			            &h);
+		if (rc)
+			drop(fd);
+		return rc;
+	}
+	return -EAGAIN;
+}
+
+int shmap__obj_open(const char *name, uint32_t type, unsigned inherit,
+                    struct shmap__obj *o)
+{
+	struct shmap__name n;
+	char path[4096];
+	shmap__init();
+	int rc = path_for(name, &n, path, sizeof path);
+	return rc ? rc : do_open(&n, path, type, inherit, o);
+}
+
+int shmap__obj_create(const char *name, const struct shmap__hdr *tmpl,
+                      uint64_t reserve, const shmap_attr *attr,
+                      struct shmap__obj *o)
+{
+	struct shmap__name n;
+	char path[4096];
+	unsigned aflags = attr ? attr->flags : 0;
+	unsigned inherit = aflags & SHMAP_ATTR_INHERIT;
+	shmap__init();
+	int rc = path_for(name, &n, path, sizeof path);
+	if (rc)
+		return rc;
+	mode_t mode = 0600;
+	if (n.ns == SHMAP__NS_GLOBAL) {
+		if (attr && attr->mode)
+			mode = attr->mode & 0777;
+		if (!shmap__caller_privileged()) {
+			/* Opening an existing Global object needs no privilege. */
+			rc = do_open(&n, path, tmpl->type, inherit, o);
+			if (rc == 0 && (aflags & SHMAP_ATTR_EXCL)) {
+				shmap__obj_close(o);
+				return -EEXIST;
+			}
+			if (rc == 0)
+				o->oflags |= SHMAP__OF_EXISTED;
+			return rc == -ENOENT ? -EACCES : rc;
+		}
+	}
+	for (int tries = 0; tries < MAX_TRIES; tries++) {
+		struct stat st;
+		struct shmap__hdr h;
+		int made = 1;
+		int fd = open(path, O_CREAT | O_EXCL | open_flags(inherit), mode);
+		if (fd < 0) {
+			if (errno != EEXIST)
+				return -errno;
+			made = 0;
+			fd = open(path, open_flags(inherit));
+			if (fd < 0) {
+				if (errno == ENOENT)
+					continue;
+				return errno == ELOOP ? -EACCES : -errno;
+			}
+		} else {
+			SHMAP__CRASH(SHMAP__CP_CREATE_FILE);
+		}
+		if ((rc = gate_take(fd))) {
+			close(fd);
+			return rc;
+		}
+		SHMAP__CRASH(SHMAP__CP_CREATE_GATE);
+		if (!still_linked(fd, path, &st)) {
+			drop(fd);
+			continue;
+		}
+		/* umask may have narrowed the mode of a file we made. */
+		if (made && (st.st_mode & 0777) != mode) {
+			if (fchmod(fd, mode) < 0 || fstat(fd, &st) < 0) {
+				rc = -errno;
+				unlink(path);
+				drop(fd);
+				return rc;
+			}
+		}
+		if ((rc = check_owner(n.ns, &st))) {
+			drop(fd);
+			return rc;
+		}
+		rc = hold_try_excl(fd);
+		if (rc == 0) {
+			SHMAP__CRASH(SHMAP__CP_CREATE_EXCL);
+			if (st.st_size != 0) {
+				/* A leftover: never reuse its inode, so no old
+				 * view can ever see the new object. */
+				unlink(path);
+				SHMAP__CRASH(SHMAP__CP_STALE_UNLINKED);
+				drop(fd);
+				continue;
+			}
+			rc = build(fd, n.canon, tmpl, reserve, &h);
+			if (rc) {
+				unlink(path);
+				drop(fd);
+				return rc;
+			}
+			SHMAP__CRASH(SHMAP__CP_CREATE_BUILT);
+			/* Exclusive to shared in one step: never unheld. */
+			rc = lk(fd, F_OFD_SETLK, F_RDLCK, HOLD_BYTE, 1);
+			if (rc == 0) {
+				SHMAP__CRASH(SHMAP__CP_CREATE_SHARED);
+				rc = gate_release(fd);
+			}
+			if (rc == 0)
+				rc = finish(o, fd, path,
+				            SHMAP__OF_NAMED | SHMAP__OF_WRITABLE |
+				                    (inherit ? SHMAP__OF_INHERIT : 0),
+				            &h);
+			if (rc) {
+				unlink(path);
+				drop(fd);
+			}
+			return rc;
+		}
+		if (rc != -EAGAIN) {
+			drop(fd);
+			return rc;
+		}
+		/* Live: the existing object is returned, its size kept. */
+		if (aflags & SHMAP_ATTR_EXCL) {
+			drop(fd);
+			return -EEXIST;
+		}
+		rc = hold_shared(fd);
+		if (rc == 0)
+			rc = read_hdr(fd, tmpl->type, n.canon, &h);
+		if (rc == 0)
+			rc = gate_release(fd);
+		if (rc == 0)
+			rc = finish(o, fd, path,
+			            SHMAP__OF_NAMED | SHMAP__OF_WRITABLE |
+			                    SHMAP__OF_EXISTED |
+			                    (inherit ? SHMAP__OF_INHERIT : 0),
+			            &h);
+		if (rc)
+			drop(fd);
+		return rc;
+	}
+	return -EAGAIN;
+}
+
+int shmap__obj_anon(const struct shmap__hdr *tmpl, uint64_t reserve,
+                    unsigned inherit, struct shmap__obj *o)
+{
+	struct shmap__hdr h;
+	int fd = memfd_create("shmap", MFD_ALLOW_SEALING |
+	                                       (inherit ? 0 : MFD_CLOEXEC));
+	if (fd < 0)
+		return -errno;
+	int rc = build(fd, NULL, tmpl, reserve, &h);
+	/* Sealed against resizing, so no view can ever SIGBUS. */
+	if (rc == 0 && fcntl(fd, F_ADD_SEALS,
+	                     F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
+		rc = -errno;
+	if (rc == 0)
+		rc = finish(o, fd, NULL,
+		            SHMAP__OF_WRITABLE | (inherit ? SHMAP__OF_INHERIT : 0),
+		            &h);
+	if (rc)
+		close(fd);
+	return rc;
+}
+
+int shmap__obj_from_fd(int fd, uint32_t type, unsigned inherit,
+                       struct shmap__obj *o)
+{
+	struct shmap__hdr h;
+	struct stat st;
+	shmap__init();
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return -EBADF;
+	if (!S_ISREG(st.st_mode))
+		return SHMAP_EBADOBJ;
+	int rc = read_hdr(fd, type, NULL, &h);
+	if (rc)
+		return rc;
+	if (h.flags & SHMAP__HF_ANON) {
+		int seals = fcntl(fd, F_GET_SEALS);
+		if (seals < 0 || !(seals & F_SEAL_SHRINK))
+			return SHMAP_EBADOBJ;
+		int nfd = fcntl(fd, inherit ? F_DUPFD : F_DUPFD_CLOEXEC, 3);
+		if (nfd < 0)
+			return -errno;
+		rc = finish(o, nfd, NULL,
+		            SHMAP__OF_WRITABLE | (inherit ? SHMAP__OF_INHERIT : 0),
+		            &h);
+		if (rc)
+			close(nfd);
+		return rc;
+	}
+	/* Named: take our own hold by name, then check it is this object. */
+	rc = shmap__obj_open(h.name, type, inherit, o);
+	if (rc)
+		return rc;
+	if (o->dev != (uint64_t)st.st_dev || o->ino != (uint64_t)st.st_ino) {
+		shmap__obj_close(o);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+int shmap__obj_close(struct shmap__obj *o)
+{
+	int rc = 0;
+	reg_del(o);
+	if (o->fd >= 0 && (o->oflags & SHMAP__OF_NAMED)) {
+		rc = gate_take(o->fd);
+		if (rc == 0) {
+			struct stat st;
+			SHMAP__CRASH(SHMAP__CP_CLOSE_GATE);
+			if (hold_try_excl(o->fd) == 0) {
+				SHMAP__CRASH(SHMAP__CP_CLOSE_EXCL);
+				/* The last holder anywhere: the name goes. */
+				if (still_linked(o->fd, o->path, &st) &&
+				    unlink(o->path) < 0)
+					rc = -errno;
+				SHMAP__CRASH(SHMAP__CP_CLOSE_UNLINKED);
+			}
+		}
+		drop(o->fd);
+	} else if (o->fd >= 0) {
+		close(o->fd);
+	}
+	o->fd = -1;
+	free(o->path);
+	o->path = NULL;
+	return rc;
+}
+
+static int sweep_one(const char *path, int global)
+{
+	struct stat st;
+	int removed = 0;
+	int fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return 0;
+	/* Never wait: a busy gate means someone is using the name. */
+	if (lk(fd, F_OFD_SETLK, F_WRLCK, GATE_BYTE, 1) == 0 &&
+	    still_linked(fd, path, &st) && S_ISREG(st.st_mode) &&
+	    (global || st.st_uid == geteuid()) && hold_try_excl(fd) == 0 &&
+	    unlink(path) == 0)
+		removed = 1;
+	drop(fd);
+	return removed;
+}
+
+int shmap__sweep(void)
+{
+	const char *dir = shmap__dir_raw();
+	char local[64], path[4096];
+	int removed = 0, global = shmap__caller_privileged();
+	DIR *d = opendir(dir);
+	if (!d)
+		return -errno;
+	snprintf(local, sizeof local, "shmap.u%u.", (unsigned)geteuid());
+	for (struct dirent *e; (e = readdir(d));) {
+		int g = !strncmp(e->d_name, "shmap.g.", 8);
+		if (!(g && global) && strncmp(e->d_name, local, strlen(local)))
+			continue;
+		if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >=
+		    (int)sizeof path)
+			continue;
+		removed += sweep_one(path, g);
+	}
+	closedir(d);
+	return removed;
+}
+
+int shmap_gc(void)
+{
+	SHMAP__ERRNO_SAVE;
+	shmap__init();
+	int rc = shmap__sweep();
+	SHMAP__ERRNO_RESTORE;
+	return rc;
+}

@@ -1,0 +1,203 @@
+/*
+ * A small test harness. Each test program runs its cases in forked children
+ * under a timeout, so one hang or crash cannot stall or take down the suite.
+ * Every program works in a private backing directory and fails if anything
+ * is left in it. Exit codes: 0 pass, 1 fail, 77 skip.
+ */
+#ifndef SHMAP_TEST_HARNESS_H
+#define SHMAP_TEST_HARNESS_H
+
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "shmap.h"
+
+#define T_SKIP 77
+
+#define T_FAIL(...)                                                            \
+	do {                                                                   \
+		fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);                \
+		fprintf(stderr, __VA_ARGS__);                                  \
+		fprintf(stderr, "\n");                                         \
+		exit(1);                                                       \
+	} while (0)
+
+#define T_ASSERT(c)                                                            \
+	do {                                                                   \
+		if (!(c))                                                      \
+			T_FAIL("assertion failed: %s", #c);                    \
+	} while (0)
+
+/* Asserts an int expression equals an expected int, showing both. */
+#define T_EQ(a, b)                                                             \
+	do {                                                                   \
+		long long t_a = (long long)(a), t_b = (long long)(b);          \
+		if (t_a != t_b)                                                \
+			T_FAIL("%s == %lld (%s), expected %s == %lld", #a,    \
+			       t_a, t_a < 0 ? shmap_strerror((int)t_a) : "",  \
+			       #b, t_b);                                       \
+	} while (0)
+
+#define T_OK(e) T_EQ((e), 0)
+
+static char t_dir[256];
+
+/* Files in dir, not counting "." and "..". */
+static inline int t_count_files(const char *dir)
+{
+	int n = 0;
+	DIR *d = opendir(dir);
+	if (!d)
+		return -1;
+	for (struct dirent *e; (e = readdir(d));)
+		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	closedir(d);
+	return n;
+}
+
+static inline void t_list_files(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	for (struct dirent *e; (e = readdir(d));)
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			fprintf(stderr, "  left: %s\n", e->d_name);
+	closedir(d);
+}
+
+static inline void t_rm_dir(const char *dir)
+{
+	char p[512];
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	for (struct dirent *e; (e = readdir(d));) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+		unlink(p);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+/* Creates the private backing directory; call first in main. */
+static inline void t_setup(void)
+{
+	snprintf(t_dir, sizeof t_dir, "/dev/shm/shmap-test.XXXXXX");
+	if (!mkdtemp(t_dir)) {
+		snprintf(t_dir, sizeof t_dir, "/tmp/shmap-test.XXXXXX");
+		if (!mkdtemp(t_dir)) {
+			perror("mkdtemp");
+			exit(1);
+		}
+	}
+	chmod(t_dir, 01777); /* like /dev/shm: other users may create */
+	setenv("SHMAP_DIR", t_dir, 1);
+	shmap__set_dir(t_dir);
+}
+
+/* Path of the backing file of name for the current user. */
+static inline void t_backing_path(const char *name, char *buf, size_t len)
+{
+	struct shmap__name n;
+	if (shmap__name_parse(name, &n) || shmap__name_path(&n, geteuid(), buf, len))
+		T_FAIL("cannot compute backing path of %s", name);
+}
+
+static inline double t_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Waits for pid up to timeout seconds; kills it then. Returns wait status. */
+static inline int t_wait(pid_t pid, double timeout)
+{
+	int st;
+	double end = t_now() + timeout;
+	for (;;) {
+		pid_t r = waitpid(pid, &st, WNOHANG);
+		if (r == pid)
+			return st;
+		if (r < 0)
+			return -1;
+		if (t_now() > end) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			fprintf(stderr, "  timed out after %.0f s\n", timeout);
+			return -1;
+		}
+		usleep(1000);
+	}
+}
+
+/* Returns the exit code of a child that exited, or -1 (signal, timeout). */
+static inline int t_exit_code(int st)
+{
+	return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int t_failed, t_passed, t_skipped;
+
+/*
+ * Runs fn in a forked child under a timeout. The case passes if the child
+ * exits 0 and the backing directory is empty afterwards.
+ */
+static inline void t_run(const char *name, void (*fn)(void), double timeout)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		fn();
+		exit(0);
+	}
+	int st = t_wait(pid, timeout);
+	int code = t_exit_code(st);
+	int left = t_count_files(t_dir);
+	if (code == T_SKIP) {
+		printf("SKIP %s\n", name);
+		t_skipped++;
+	} else if (code != 0) {
+		if (st != -1 && WIFSIGNALED(st))
+			printf("FAIL %s (signal %d)\n", name, WTERMSIG(st));
+		else
+			printf("FAIL %s (exit %d)\n", name, code);
+		t_failed++;
+	} else if (left != 0) {
+		printf("FAIL %s (%d object(s) left in the backing directory)\n",
+		       name, left);
+		t_list_files(t_dir);
+		t_failed++;
+	} else {
+		printf("ok   %s\n", name);
+		t_passed++;
+	}
+	if (left > 0)
+		t_rm_dir(t_dir), mkdir(t_dir, 01777), chmod(t_dir, 01777);
+	fflush(stdout);
+}
+
+/* Removes the private directory and returns the program's exit code. */
+static inline int t_finish(void)
+{
+	t_rm_dir(t_dir);
+	printf("%d passed, %d failed, %d skipped\n", t_passed, t_failed,
+	       t_skipped);
+	if (t_failed)
+		return 1;
+	return t_passed == 0 && t_skipped ? T_SKIP : 0;
+}
+
+#endif
