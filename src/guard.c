@@ -6,6 +6,9 @@
 
 #include "internal.h"
 
+_Static_assert(sizeof(sigset_t) <= sizeof(((shmap_guard *)0)->mask),
+               "a sigset_t fits in shmap_guard");
+
 /* initial-exec: the handler must reach it without calling into the loader. */
 static __thread shmap_guard *t_top __attribute__((tls_model("initial-exec")));
 
@@ -21,8 +24,8 @@ static void on_sigbus(int sig, siginfo_t *si, void *uc)
 		g->armed = 2;
 		g->code = SHMAP_EINPAGE;
 		g->fault_addr = si->si_addr;
-		g->mask = ((ucontext_t *)uc)->uc_sigmask;
-		siglongjmp(g->env, 1);
+		memcpy(g->mask, &((ucontext_t *)uc)->uc_sigmask, sizeof(sigset_t));
+		longjmp(g->env, 1);
 	}
 	/* Not ours: behave as if shmap had never installed a handler. */
 	if (g_prev.sa_flags & SA_SIGINFO) {
@@ -68,9 +71,11 @@ int shmap_guard_end(shmap_guard *g)
 	if (g->armed == -1)
 		return g->code;
 	if (g->armed == 2) {
-		/* The handler left by siglongjmp: restore the fault's mask. */
+		/* The handler left by longjmp: restore the fault's mask. */
 		SHMAP__ERRNO_SAVE;
-		pthread_sigmask(SIG_SETMASK, &g->mask, NULL);
+		sigset_t mask;
+		memcpy(&mask, g->mask, sizeof mask);
+		pthread_sigmask(SIG_SETMASK, &mask, NULL);
 		SHMAP__ERRNO_RESTORE;
 	}
 	t_top = g->prev;

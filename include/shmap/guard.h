@@ -3,7 +3,6 @@
 #define SHMAP_GUARD_H
 
 #include <setjmp.h>
-#include <signal.h>
 
 #include <shmap/common.h>
 
@@ -32,12 +31,12 @@ extern "C" {
  * fault_addr.
  */
 typedef struct shmap_guard {
-	sigjmp_buf env;
+	jmp_buf env;
 	struct shmap_guard *prev;
 	void *fault_addr; /* the address that faulted, after SHMAP_EINPAGE */
 	int code;
 	int armed;
-	sigset_t mask;
+	unsigned long mask[128 / sizeof(unsigned long)]; /* a sigset_t */
 } shmap_guard;
 
 /*
@@ -54,9 +53,12 @@ SHMAP_API int shmap_guard_begin(shmap_guard *g);
  */
 SHMAP_API int shmap_guard_end(shmap_guard *g);
 
-/* Runs the statement after it as a guard scope g; see shmap_guard. */
+/*
+ * Runs the statement after it as a guard scope g; see shmap_guard. setjmp
+ * does not save the signal mask here; shmap_guard_end restores it.
+ */
 #define SHMAP_GUARDED(g)                                                       \
-	if (shmap_guard_begin(g) == 0 && sigsetjmp((g)->env, 0) == 0)
+	if (shmap_guard_begin(g) == 0 && setjmp((g)->env) == 0)
 
 #ifdef __cplusplus
 }

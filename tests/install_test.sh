@@ -1,0 +1,32 @@
+#!/bin/sh
+# Installs the build into a scratch prefix, then builds and runs a program
+# against it with nothing but pkg-config, as a user would.
+set -eu
+build=$1
+src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cmake --install "$build" --prefix "$tmp/prefix" >/dev/null
+pcdir=$(dirname "$(find "$tmp/prefix" -name shmap.pc)")
+export PKG_CONFIG_PATH="$pcdir"
+for h in shmap.h shmap/common.h shmap/object.h shmap/map.h shmap/guard.h; do
+	test -f "$tmp/prefix/include/$h" || { echo "missing header $h"; exit 1; }
+done
+ls "$tmp"/prefix/lib*/libshmap.a "$tmp"/prefix/lib*/libshmap.so.0 >/dev/null
+cc -std=c11 -Wall -Wextra -Werror -o "$tmp/hello" "$src/examples/hello.c" \
+	$(pkg-config --cflags --libs shmap)
+LD_LIBRARY_PATH=$(dirname "$(find "$tmp/prefix" -name libshmap.so.0)") \
+	"$tmp/hello" | grep -q "child read: hello from the parent"
+# Strict C11 with -pedantic, and C++, compile against the headers.
+cc -std=c11 -pedantic -Wall -Wextra -Werror -fsyntax-only $(pkg-config --cflags shmap) "$src/examples/hello.c"
+c++ -std=c++11 -Wall -Wextra -Werror -o "$tmp/consumer" "$src/tests/consumer.cpp" \
+	$(pkg-config --cflags --libs shmap)
+LD_LIBRARY_PATH=$(dirname "$(find "$tmp/prefix" -name libshmap.so.0)") \
+	"$tmp/consumer" | grep -q "c++ consumer: ok"
+# The static library links too.
+cc -std=c11 -o "$tmp/hello-static" "$src/examples/hello.c" \
+	$(pkg-config --cflags shmap) "$pcdir/../libshmap.a" -pthread
+"$tmp/hello-static" | grep -q "child read"
+# The SONAME is the major version.
+objdump -p "$(find "$tmp/prefix" -name 'libshmap.so.0.*')" | grep -q 'SONAME.*libshmap.so.0'
+echo "install, pkg-config build and run: ok"
