@@ -135,19 +135,16 @@ int shmap__hdr_check(const struct shmap__hdr *h, uint64_t st_size)
 	return 0;
 }
 
-/* Reads and validates the header of an object we hold. */
-static int read_hdr(int fd, uint32_t type, const char *canon,
+/* Reads and validates the header of an object we hold, st_size bytes long. */
+static int read_hdr(int fd, uint64_t st_size, uint32_t type, const char *canon,
                     struct shmap__hdr *h)
 {
-	struct stat st;
-	if (fstat(fd, &st) < 0)
-		return -errno;
 	ssize_t r = pread(fd, h, sizeof *h, 0);
 	if (r < 0)
 		return -errno;
 	if ((size_t)r != sizeof *h)
 		return SHMAP_EBADOBJ;
-	int rc = shmap__hdr_check(h, (uint64_t)st.st_size);
+	int rc = shmap__hdr_check(h, st_size);
 	if (rc)
 		return rc;
 	if (canon && strcmp(h->name, canon))
@@ -298,20 +295,17 @@ void shmap__obj_track(struct shmap__obj *o)
 	reg_add(o);
 }
 
-/* Finishes a hold: records identity and registers it for fork. */
-static int finish(struct shmap__obj *o, int fd, const char *path,
-                  unsigned oflags, const struct shmap__hdr *h)
+/* Finishes a hold on the file fd, st: records identity, registers for fork. */
+static int finish(struct shmap__obj *o, int fd, const struct stat *st,
+                  const char *path, unsigned oflags, const struct shmap__hdr *h)
 {
-	struct stat st;
-	if (fstat(fd, &st) < 0)
-		return -errno;
 	o->path = NULL;
 	if (path && !(o->path = strdup(path)))
 		return -ENOMEM;
 	o->fd = fd;
 	o->oflags = oflags;
-	o->dev = (uint64_t)st.st_dev;
-	o->ino = (uint64_t)st.st_ino;
+	o->dev = (uint64_t)st->st_dev;
+	o->ino = (uint64_t)st->st_ino;
 	o->hdr = *h;
 	reg_add(o);
 	return 0;
@@ -368,12 +362,12 @@ static int do_open(const struct shmap__name *n, const char *path,
 			rc = hold_shared(fd);
 		if (rc == 0) {
 			SHMAP__CRASH(SHMAP__CP_OPEN_SHARED);
-			rc = read_hdr(fd, type, n->canon, &h);
+			rc = read_hdr(fd, (uint64_t)st.st_size, type, n->canon, &h);
 		}
 		if (rc == 0)
 			rc = gate_release(fd);
 		if (rc == 0)
-			rc = finish(o, fd, path,
+			rc = finish(o, fd, &st, path,
 			            SHMAP__OF_NAMED | SHMAP__OF_WRITABLE |
 			                    (inherit ? SHMAP__OF_INHERIT : 0),
 			            &h);
@@ -487,7 +481,7 @@ int shmap__obj_create(const char *name, const struct shmap__hdr *tmpl,
 				rc = gate_release(fd);
 			}
 			if (rc == 0)
-				rc = finish(o, fd, path,
+				rc = finish(o, fd, &st, path,
 				            SHMAP__OF_NAMED | SHMAP__OF_WRITABLE |
 				                    (inherit ? SHMAP__OF_INHERIT : 0),
 				            &h);
@@ -508,11 +502,12 @@ int shmap__obj_create(const char *name, const struct shmap__hdr *tmpl,
 		}
 		rc = hold_shared(fd);
 		if (rc == 0)
-			rc = read_hdr(fd, tmpl->type, n.canon, &h);
+			rc = read_hdr(fd, (uint64_t)st.st_size, tmpl->type, n.canon,
+			              &h);
 		if (rc == 0)
 			rc = gate_release(fd);
 		if (rc == 0)
-			rc = finish(o, fd, path,
+			rc = finish(o, fd, &st, path,
 			            SHMAP__OF_NAMED | SHMAP__OF_WRITABLE |
 			                    SHMAP__OF_EXISTED |
 			                    (inherit ? SHMAP__OF_INHERIT : 0),
@@ -528,6 +523,7 @@ int shmap__obj_anon(const struct shmap__hdr *tmpl, uint64_t reserve,
                     unsigned inherit, struct shmap__obj *o)
 {
 	struct shmap__hdr h;
+	struct stat st;
 	int fd = memfd_create("shmap", MFD_ALLOW_SEALING |
 	                                       (inherit ? 0 : MFD_CLOEXEC));
 	if (fd < 0)
@@ -537,8 +533,10 @@ int shmap__obj_anon(const struct shmap__hdr *tmpl, uint64_t reserve,
 	if (rc == 0 && fcntl(fd, F_ADD_SEALS,
 	                     F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
 		rc = -errno;
+	if (rc == 0 && fstat(fd, &st) < 0)
+		rc = -errno;
 	if (rc == 0)
-		rc = finish(o, fd, NULL,
+		rc = finish(o, fd, &st, NULL,
 		            SHMAP__OF_WRITABLE | (inherit ? SHMAP__OF_INHERIT : 0),
 		            &h);
 	if (rc)
@@ -556,7 +554,7 @@ int shmap__obj_from_fd(int fd, uint32_t type, unsigned inherit,
 		return -EBADF;
 	if (!S_ISREG(st.st_mode))
 		return SHMAP_EBADOBJ;
-	int rc = read_hdr(fd, type, NULL, &h);
+	int rc = read_hdr(fd, (uint64_t)st.st_size, type, NULL, &h);
 	if (rc)
 		return rc;
 	if (h.flags & SHMAP__HF_ANON) {
@@ -566,7 +564,7 @@ int shmap__obj_from_fd(int fd, uint32_t type, unsigned inherit,
 		int nfd = fcntl(fd, inherit ? F_DUPFD : F_DUPFD_CLOEXEC, 3);
 		if (nfd < 0)
 			return -errno;
-		rc = finish(o, nfd, NULL,
+		rc = finish(o, nfd, &st, NULL,
 		            SHMAP__OF_WRITABLE | (inherit ? SHMAP__OF_INHERIT : 0),
 		            &h);
 		if (rc)

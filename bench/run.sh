@@ -1,0 +1,7 @@
+#!/bin/sh
+# Runs every benchmark of a build directory and prints their tables.
+# Usage: bench/run.sh [build-dir]
+set -eu
+build=${1:-build}
+echo "== object lifetime (bench_lifetime) =="
+"$build/bench/bench_lifetime"
