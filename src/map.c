@@ -190,6 +190,29 @@ static void fd_path(int fd, char *buf, size_t len)
 		buf[0] = 0;
 }
 
+/*
+ * Grows a file from old to size bytes with its blocks reserved, so a full
+ * disk fails here, not as SIGBUS in a view; on failure the file is as it was.
+ */
+static int grow_file(int fd, uint64_t old, uint64_t size)
+{
+	int rc = 0;
+	while (fallocate(fd, 0, (off_t)old, (off_t)(size - old)) < 0) {
+		if (errno == EINTR)
+			continue;
+		rc = -errno;
+		break;
+	}
+	if (rc == -EOPNOTSUPP || rc == -ENOSYS)
+		rc = ftruncate(fd, (off_t)size) < 0 ? -errno : 0;
+	if (rc) {
+		struct stat st;
+		if (fstat(fd, &st) == 0 && (uint64_t)st.st_size != old)
+			(void)!ftruncate(fd, (off_t)old);
+	}
+	return rc;
+}
+
 static int create_file(const char *name, int fd, uint64_t size, unsigned prot,
                        const shmap_attr *attr, shmap_map **out)
 {
@@ -220,8 +243,9 @@ static int create_file(const char *name, int fd, uint64_t size, unsigned prot,
 	if (size > (uint64_t)st.st_size) {
 		if (prot != SHMAP_PROT_READWRITE)
 			return -EACCES;
-		if (ftruncate(fd, (off_t)size) < 0)
-			return -errno;
+		int rc = grow_file(fd, (uint64_t)st.st_size, size);
+		if (rc)
+			return rc;
 	}
 	int rc = map_alloc(&m);
 	if (rc)

@@ -461,10 +461,13 @@ int shmap__obj_create(const char *name, const struct shmap__hdr *tmpl,
 			SHMAP__CRASH(SHMAP__CP_CREATE_EXCL);
 			if (st.st_size != 0) {
 				/* A leftover: never reuse its inode, so no old
-				 * view can ever see the new object. */
-				unlink(path);
+				 * view can ever see the new object. One of
+				 * another owner (Global) we may not remove. */
+				rc = unlink(path) < 0 ? -errno : 0;
 				SHMAP__CRASH(SHMAP__CP_STALE_UNLINKED);
 				drop(fd);
+				if (rc == -EPERM || rc == -EACCES)
+					return -EACCES;
 				continue;
 			}
 			rc = build(fd, n.canon, tmpl, reserve, &h);
@@ -593,9 +596,13 @@ int shmap__obj_close(struct shmap__obj *o)
 			SHMAP__CRASH(SHMAP__CP_CLOSE_GATE);
 			if (hold_try_excl(o->fd) == 0) {
 				SHMAP__CRASH(SHMAP__CP_CLOSE_EXCL);
-				/* The last holder anywhere: the name goes. */
+				/* The last holder anywhere: the name goes. A
+				 * Global file of another owner cannot be
+				 * unlinked in a sticky directory; unheld, it is
+				 * a leftover, invisible until removed. */
 				if (still_linked(o->fd, o->path, &st) &&
-				    unlink(o->path) < 0)
+				    unlink(o->path) < 0 && errno != EPERM &&
+				    errno != EACCES)
 					rc = -errno;
 				SHMAP__CRASH(SHMAP__CP_CLOSE_UNLINKED);
 			}
