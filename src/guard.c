@@ -32,9 +32,14 @@ static void on_sigbus(int sig, siginfo_t *si, void *uc)
 		g_prev.sa_sigaction(sig, si, uc);
 	} else if (g_prev.sa_handler != SIG_DFL && g_prev.sa_handler != SIG_IGN) {
 		g_prev.sa_handler(sig);
+	} else if (g_prev.sa_handler == SIG_IGN && si->si_code <= 0) {
+		/* A sent SIGBUS the program ignores: ignore it. */
 	} else {
-		/* Returning re-runs the access, which now meets the default. */
+		/* Returning re-runs a faulting access, which now meets the
+		 * default; a sent signal is not re-run, so send it again. */
 		signal(SIGBUS, SIG_DFL);
+		if (si->si_code <= 0)
+			raise(SIGBUS);
 	}
 }
 

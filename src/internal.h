@@ -68,6 +68,8 @@ struct shmap__obj {
 	uint64_t dev, ino;
 	struct shmap__hdr hdr; /* validated copy read at open */
 	char *path;            /* backing path of a named object */
+	unsigned mode;         /* st_mode of the backing file at open */
+	int fork_fd;           /* a child's hold, made before fork */
 	struct shmap__obj *next, *prev;
 };
 #define SHMAP__OF_NAMED 0x1u

@@ -68,39 +68,61 @@ static void map_free(shmap_map *m)
 	free(m);
 }
 
+/* Opens path only if it is the regular file dev/ino, without blocking. */
+static int open_exact(const char *path, int fl, uint64_t dev, uint64_t ino,
+                      int *denied)
+{
+	struct stat st;
+	/* Check before opening: a damaged header may name a FIFO or device. */
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_dev != dev || (uint64_t)st.st_ino != ino)
+		return -1;
+	int fd = open(path, fl | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0) {
+		*denied |= errno == EACCES;
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_dev != dev || (uint64_t)st.st_ino != ino ||
+	    fcntl(fd, F_SETFL, fl & O_ACCMODE) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /*
  * Opens the file behind a named file mapping: by its stored path, or through
  * the creator's descriptor while the creator lives; either way it must be the
- * very file (device and inode) the creator mapped.
+ * very file (device and inode) the creator mapped, and long enough.
  */
 static int attach_file(shmap_map *m)
 {
 	const struct shmap__hdr *h = &m->obj.hdr;
 	int fl = (m->access & SHMAP_ACCESS_WRITE ? O_RDWR : O_RDONLY) |
 	         (m->obj.oflags & SHMAP__OF_INHERIT ? 0 : O_CLOEXEC);
-	int denied = 0;
+	int denied = 0, fd = -1;
 	char proc[64];
-	const char *tries[2] = {h->path_len ? h->path : NULL, proc};
-	snprintf(proc, sizeof proc, "/proc/%u/fd/%d", (unsigned)h->creator_pid,
-	         (int)h->creator_fd);
-	for (int i = 0; i < 2; i++) {
-		struct stat st;
-		if (!tries[i])
-			continue;
-		int fd = open(tries[i], fl);
-		if (fd < 0) {
-			denied |= errno == EACCES;
-			continue;
-		}
-		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-		    (uint64_t)st.st_dev == h->file_dev &&
-		    (uint64_t)st.st_ino == h->file_ino) {
-			m->file_fd = fd;
-			return 0;
-		}
-		close(fd);
+	struct stat st;
+	/* The header names the file: trust it only if nobody but its owner
+	 * (whom the namespace checks vouched for) can have written it. */
+	if (m->obj.mode & 022)
+		return -EACCES;
+	if (h->path_len)
+		fd = open_exact(h->path, fl, h->file_dev, h->file_ino, &denied);
+	if (fd < 0 && h->creator_fd >= 0) {
+		snprintf(proc, sizeof proc, "/proc/%u/fd/%d",
+		         (unsigned)h->creator_pid, (int)h->creator_fd);
+		fd = open_exact(proc, fl, h->file_dev, h->file_ino, &denied);
 	}
-	return denied ? -EACCES : -ESTALE;
+	if (fd < 0)
+		return denied ? -EACCES : -ESTALE;
+	if (fstat(fd, &st) < 0 || (uint64_t)st.st_size < h->size) {
+		close(fd);
+		return SHMAP_EBADOBJ; /* the file is shorter than the mapping */
+	}
+	m->file_fd = fd;
+	return 0;
 }
 
 /* Fills the handle from the validated header of a mapping object. */
@@ -282,7 +304,14 @@ static int create_file(const char *name, int fd, uint64_t size, unsigned prot,
 	tmpl.creator_fd = dfd;
 	fd_path(dfd, tmpl.path, sizeof tmpl.path);
 	tmpl.path_len = (uint32_t)strlen(tmpl.path);
-	rc = shmap__obj_create(name, &tmpl, 0, attr, &m->obj);
+	/* Others must never write a header that names a file (see
+	 * attach_file): group and other get read permission at most. */
+	shmap_attr fattr = {0600, 0};
+	if (attr) {
+		fattr = *attr;
+		fattr.mode &= ~022u;
+	}
+	rc = shmap__obj_create(name, &tmpl, 0, &fattr, &m->obj);
 	if (rc == 0 && !(m->obj.oflags & SHMAP__OF_EXISTED)) {
 		m->file_fd = dfd;
 		dfd = -1;

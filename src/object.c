@@ -81,6 +81,24 @@ static void drop(int fd)
 	close(fd);
 }
 
+/*
+ * How every backing file is opened: read-write for the lock protocol, never
+ * through a symlink, and without blocking or a controlling terminal should
+ * someone have planted a FIFO or device at the path.
+ */
+static int open_flags(unsigned inherit)
+{
+	return O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
+	       (inherit ? 0 : O_CLOEXEC);
+}
+
+/* The error for a backing path that cannot be opened. */
+static int open_error(int e)
+{
+	/* A symlink, directory or other planted thing is a squatted name. */
+	return e == ELOOP || e == EISDIR || e == ENXIO ? -EACCES : -e;
+}
+
 /* Whether fd is still the file linked at path (nobody unlinked or replaced it). */
 static int still_linked(int fd, const char *path, struct stat *st)
 {
@@ -204,21 +222,39 @@ static pthread_mutex_t g_reg = PTHREAD_MUTEX_INITIALIZER;
 static struct shmap__obj *g_head;
 static pthread_once_t g_atfork_once = PTHREAD_ONCE_INIT;
 
+static int rehold(struct shmap__obj *o);
+
+/*
+ * Before fork, each inheritable named hold gets a new open file description
+ * with a shared holder lock of its own, for the child. The parent drops its
+ * reference at once; the child's keeps the lock. So the child holds the name
+ * from the moment fork returns, even if the parent closes right away.
+ */
 static void atfork_prepare(void)
 {
 	pthread_mutex_lock(&g_reg);
+	for (struct shmap__obj *o = g_head; o; o = o->next) {
+		o->fork_fd = -1;
+		if (o->fd >= 0 && (o->oflags & SHMAP__OF_INHERIT) &&
+		    (o->oflags & SHMAP__OF_NAMED))
+			o->fork_fd = rehold(o);
+	}
 }
 
 static void atfork_parent(void)
 {
+	for (struct shmap__obj *o = g_head; o; o = o->next) {
+		if (o->fork_fd >= 0)
+			close(o->fork_fd);
+		o->fork_fd = -1;
+	}
 	pthread_mutex_unlock(&g_reg);
 }
 
 /* Takes a fresh hold on o's object through a new open file description. */
 static int rehold(struct shmap__obj *o)
 {
-	int fl = O_RDWR | O_NOFOLLOW | (o->oflags & SHMAP__OF_INHERIT ? 0 : O_CLOEXEC);
-	int fd = open(o->path, fl);
+	int fd = open(o->path, open_flags(o->oflags & SHMAP__OF_INHERIT));
 	struct stat st;
 	if (fd < 0)
 		return -1;
@@ -234,12 +270,14 @@ static int rehold(struct shmap__obj *o)
 /*
  * In a forked child, the inherited descriptors share the parent's open file
  * descriptions and so its locks: the child must never unlock or probe through
- * them. Inheritable holds are replaced by the child's own; the others become
- * unusable (their operations return -EBADF).
+ * them. Inheritable holds are replaced by the child's own, made in
+ * atfork_prepare; the others become unusable (operations return -EBADF).
  */
 static void atfork_child(void)
 {
 	for (struct shmap__obj *o = g_head; o; o = o->next) {
+		int nfd = o->fork_fd;
+		o->fork_fd = -1;
 		if (o->fd < 0)
 			continue;
 		if (!(o->oflags & SHMAP__OF_INHERIT)) {
@@ -249,7 +287,6 @@ static void atfork_child(void)
 		}
 		if (!(o->oflags & SHMAP__OF_NAMED))
 			continue; /* a memfd has no locks: sharing it is fine */
-		int nfd = rehold(o);
 		if (nfd < 0 || dup2(nfd, o->fd) < 0) {
 			close(o->fd);
 			o->fd = -1;
@@ -304,6 +341,8 @@ static int finish(struct shmap__obj *o, int fd, const struct stat *st,
 		return -ENOMEM;
 	o->fd = fd;
 	o->oflags = oflags;
+	o->mode = (unsigned)st->st_mode;
+	o->fork_fd = -1;
 	o->dev = (uint64_t)st->st_dev;
 	o->ino = (uint64_t)st->st_ino;
 	o->hdr = *h;
@@ -320,11 +359,6 @@ static int path_for(const char *name, struct shmap__name *n, char *path,
 	return shmap__name_path(n, geteuid(), path, len);
 }
 
-static int open_flags(unsigned inherit)
-{
-	return O_RDWR | O_NOFOLLOW | (inherit ? 0 : O_CLOEXEC);
-}
-
 static int do_open(const struct shmap__name *n, const char *path,
                    uint32_t type, unsigned inherit, struct shmap__obj *o)
 {
@@ -333,7 +367,7 @@ static int do_open(const struct shmap__name *n, const char *path,
 		struct shmap__hdr h;
 		int fd = open(path, open_flags(inherit));
 		if (fd < 0)
-			return errno == ELOOP ? -EACCES : -errno;
+			return open_error(errno);
 		SHMAP__CRASH(SHMAP__CP_OPEN_FD);
 		int rc = gate_take(fd);
 		if (rc) {
@@ -429,7 +463,7 @@ int shmap__obj_create(const char *name, const struct shmap__hdr *tmpl,
 			if (fd < 0) {
 				if (errno == ENOENT)
 					continue;
-				return errno == ELOOP ? -EACCES : -errno;
+				return open_error(errno);
 			}
 		} else {
 			SHMAP__CRASH(SHMAP__CP_CREATE_FILE);
@@ -621,7 +655,7 @@ static int sweep_one(const char *path, int global)
 {
 	struct stat st;
 	int removed = 0;
-	int fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	int fd = open(path, open_flags(0));
 	if (fd < 0)
 		return 0;
 	/* Never wait: a busy gate means someone is using the name. */

@@ -59,9 +59,11 @@ SHMAP_API int shmap_map_create(const char *name, uint64_t size, unsigned prot,
  * SHMAP_PROT_READWRITE. prot must fit how fd was opened. The name rules and
  * the existing-name case are those of shmap_map_create; a named file mapping
  * can be opened by name from other processes, which then open the same file
- * by its path (or through the creator while it lives). Returns 0, -ENODATA
- * for an empty file with size 0, -EACCES if prot or growth needs access fd
- * lacks, or the errors of shmap_map_create.
+ * by its path (or through the creator while it lives), with their own
+ * permissions on the file. The object's mode never grants write to group or
+ * other, since its header names the file. Returns 0, -ENODATA for an empty
+ * file with size 0, -EACCES if prot or growth needs access fd lacks, -ENOSPC
+ * if the file cannot grow, or the errors of shmap_map_create.
  */
 SHMAP_API int shmap_map_create_file(const char *name, int fd, uint64_t size,
                                     unsigned prot, const shmap_attr *attr,
@@ -80,8 +82,10 @@ SHMAP_API int shmap_map_create_path(const char *name, const char *path,
  * Opens the existing mapping called name with access, a mask of
  * SHMAP_ACCESS_* plus optionally SHMAP_OPEN_INHERIT. Returns 0, -ENOENT if no
  * live object has that name, SHMAP_ETYPE if it holds another type, -EACCES
- * if the object's mode, owner or protection refuses the access,
- * SHMAP_EBADOBJ for a corrupt object, or another negative errno.
+ * if the object's mode, owner or protection refuses the access (or, for a
+ * file mapping, the file's permissions do), SHMAP_EBADOBJ for a corrupt
+ * object, -ESTALE if a file mapping's file can no longer be found, or
+ * another negative errno.
  */
 SHMAP_API int shmap_map_open(const char *name, unsigned access,
                              shmap_map **out);
@@ -91,8 +95,8 @@ SHMAP_API int shmap_map_open(const char *name, unsigned access,
  * another process (for example inherited across exec), with access as in
  * shmap_map_open. The descriptor is duplicated, not consumed; for a named
  * object the sender must keep its handle until this returns. Returns 0,
- * -EBADF, SHMAP_EBADOBJ if fd is not a shmap mapping, -EACCES, or -ENOENT if a
- * named object is no longer live.
+ * -EBADF, SHMAP_EBADOBJ if fd is not a shmap object, SHMAP_ETYPE if it is one
+ * of another type, -EACCES, or -ENOENT if a named object is no longer live.
  */
 SHMAP_API int shmap_map_open_fd(int fd, unsigned access, shmap_map **out);
 
