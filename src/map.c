@@ -235,6 +235,17 @@ static int grow_file(int fd, uint64_t old, uint64_t size)
 	return rc;
 }
 
+struct grow {
+	int fd;
+	uint64_t old, size;
+};
+
+static int grow_cb(void *arg)
+{
+	struct grow *g = arg;
+	return grow_file(g->fd, g->old, g->size);
+}
+
 static int create_file(const char *name, int fd, uint64_t size, unsigned prot,
                        const shmap_attr *attr, shmap_map **out)
 {
@@ -261,15 +272,15 @@ static int create_file(const char *name, int fd, uint64_t size, unsigned prot,
 	}
 	if (size > (uint64_t)INT64_MAX)
 		return -EINVAL;
-	/* A larger size grows the file, as Windows does, before anyone maps. */
-	if (size > (uint64_t)st.st_size) {
-		if (prot != SHMAP_PROT_READWRITE)
-			return -EACCES;
-		int rc = grow_file(fd, (uint64_t)st.st_size, size);
-		if (rc)
-			return rc;
-	}
-	int rc = map_alloc(&m);
+	/* A larger size grows the file, as Windows does, before anyone maps;
+	 * for a name, only if this call creates the object. */
+	struct grow grow = {fd, (uint64_t)st.st_size, size};
+	if (size > grow.old && prot != SHMAP_PROT_READWRITE)
+		return -EACCES;
+	int rc;
+	if (size > grow.old && (!name || !*name) && (rc = grow_cb(&grow)))
+		return rc;
+	rc = map_alloc(&m);
 	if (rc)
 		return rc;
 	int dfd = fcntl(fd, inherit ? F_DUPFD : F_DUPFD_CLOEXEC, 3);
@@ -311,7 +322,9 @@ static int create_file(const char *name, int fd, uint64_t size, unsigned prot,
 		fattr = *attr;
 		fattr.mode &= ~022u;
 	}
-	rc = shmap__obj_create(name, &tmpl, 0, &fattr, &m->obj);
+	rc = shmap__obj_create_cb(name, &tmpl, 0, &fattr,
+	                          size > grow.old ? grow_cb : NULL, &grow,
+	                          &m->obj);
 	if (rc == 0 && !(m->obj.oflags & SHMAP__OF_EXISTED)) {
 		m->file_fd = dfd;
 		dfd = -1;

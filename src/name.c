@@ -1,5 +1,6 @@
 /* Names: namespace prefixes, validation, encoding to a backing path. */
 #include <grp.h>
+#include <limits.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -13,8 +14,10 @@
 #define SHMAP_GLOBAL_GROUP "shmap-global"
 #endif
 
-static char g_dir[1024] = "/dev/shm";
+static char g_dir[PATH_MAX] = "/dev/shm";
 static int g_dir_set;
+static pthread_once_t g_dir_once = PTHREAD_ONCE_INIT;
+static pthread_once_t g_sweep_once = PTHREAD_ONCE_INIT;
 
 void shmap__set_dir(const char *dir)
 {
@@ -36,7 +39,7 @@ const char *shmap__dir_raw(void)
 
 const char *shmap__dir(void)
 {
-	shmap__init();
+	pthread_once(&g_dir_once, dir_init);
 	return g_dir;
 }
 
@@ -48,17 +51,30 @@ const char *shmap_backing_dir(void)
 	return d;
 }
 
-static pthread_once_t g_once = PTHREAD_ONCE_INIT;
-
-static void init_once(void)
+static void sweep_once(void)
 {
-	dir_init();
 	(void)shmap__sweep();
+}
+
+static void nothing(void)
+{
 }
 
 void shmap__init(void)
 {
-	pthread_once(&g_once, init_once);
+	pthread_once(&g_dir_once, dir_init);
+	pthread_once(&g_sweep_once, sweep_once);
+}
+
+int shmap_gc(void)
+{
+	SHMAP__ERRNO_SAVE;
+	pthread_once(&g_dir_once, dir_init);
+	int rc = shmap__sweep();
+	/* That was this process's first-use sweep too, if none ran yet. */
+	pthread_once(&g_sweep_once, nothing);
+	SHMAP__ERRNO_RESTORE;
+	return rc;
 }
 
 /* Counts characters: UTF-8 continuation bytes do not start one. */

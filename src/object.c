@@ -188,11 +188,14 @@ static int reserve_space(int fd, uint64_t total)
 
 /* Sizes the file, then writes a READY header: the object is built. */
 static int build(int fd, const char *canon, const struct shmap__hdr *tmpl,
-                 uint64_t reserve, struct shmap__hdr *h)
+                 uint64_t reserve, int (*on_build)(void *), void *arg,
+                 struct shmap__hdr *h)
 {
 	if (reserve > (uint64_t)INT64_MAX - SHMAP__HDR_SIZE)
 		return -EFBIG;
 	int rc = reserve_space(fd, SHMAP__HDR_SIZE + reserve);
+	if (rc == 0 && on_build)
+		rc = on_build(arg);
 	if (rc)
 		return rc;
 	SHMAP__CRASH(SHMAP__CP_CREATE_SIZED);
@@ -426,6 +429,14 @@ int shmap__obj_create(const char *name, const struct shmap__hdr *tmpl,
                       uint64_t reserve, const shmap_attr *attr,
                       struct shmap__obj *o)
 {
+	return shmap__obj_create_cb(name, tmpl, reserve, attr, NULL, NULL, o);
+}
+
+int shmap__obj_create_cb(const char *name, const struct shmap__hdr *tmpl,
+                         uint64_t reserve, const shmap_attr *attr,
+                         int (*on_build)(void *), void *arg,
+                         struct shmap__obj *o)
+{
 	struct shmap__name n;
 	char path[4096];
 	unsigned aflags = attr ? attr->flags : 0;
@@ -504,7 +515,7 @@ int shmap__obj_create(const char *name, const struct shmap__hdr *tmpl,
 					return -EACCES;
 				continue;
 			}
-			rc = build(fd, n.canon, tmpl, reserve, &h);
+			rc = build(fd, n.canon, tmpl, reserve, on_build, arg, &h);
 			if (rc) {
 				unlink(path);
 				drop(fd);
@@ -565,7 +576,7 @@ int shmap__obj_anon(const struct shmap__hdr *tmpl, uint64_t reserve,
 	                                       (inherit ? 0 : MFD_CLOEXEC));
 	if (fd < 0)
 		return -errno;
-	int rc = build(fd, NULL, tmpl, reserve, &h);
+	int rc = build(fd, NULL, tmpl, reserve, NULL, NULL, &h);
 	/* Sealed against resizing, so no view can ever SIGBUS. */
 	if (rc == 0 && fcntl(fd, F_ADD_SEALS,
 	                     F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
@@ -658,11 +669,12 @@ static int sweep_one(const char *path, int global)
 	int fd = open(path, open_flags(0));
 	if (fd < 0)
 		return 0;
-	/* Never wait: a busy gate means someone is using the name. */
+	/* Never wait: a busy gate means someone is using the name. Files the
+	 * namespace would refuse to open (squatted) are never touched. */
 	if (lk(fd, F_OFD_SETLK, F_WRLCK, GATE_BYTE, 1) == 0 &&
-	    still_linked(fd, path, &st) && S_ISREG(st.st_mode) &&
-	    (global || st.st_uid == geteuid()) && hold_try_excl(fd) == 0 &&
-	    unlink(path) == 0)
+	    still_linked(fd, path, &st) &&
+	    check_owner(global ? SHMAP__NS_GLOBAL : SHMAP__NS_LOCAL, &st) == 0 &&
+	    hold_try_excl(fd) == 0 && unlink(path) == 0)
 		removed = 1;
 	drop(fd);
 	return removed;
@@ -688,13 +700,4 @@ int shmap__sweep(void)
 	}
 	closedir(d);
 	return removed;
-}
-
-int shmap_gc(void)
-{
-	SHMAP__ERRNO_SAVE;
-	shmap__init();
-	int rc = shmap__sweep();
-	SHMAP__ERRNO_RESTORE;
-	return rc;
 }

@@ -12,6 +12,10 @@ export PKG_CONFIG_PATH="$pcdir"
 for h in shmap.h shmap/common.h shmap/object.h shmap/map.h shmap/guard.h; do
 	test -f "$tmp/prefix/include/$h" || { echo "missing header $h"; exit 1; }
 done
+for m in man1/shmap.1 man7/shmap.7 man3/shmap_map_create.3 man3/shmap_view_write.3; do
+	test -f "$tmp/prefix/share/man/$m" || { echo "missing man page $m"; exit 1; }
+done
+test -x "$tmp/prefix/bin/shmap" || { echo "missing tool"; exit 1; }
 ls "$tmp"/prefix/lib*/libshmap.a "$tmp"/prefix/lib*/libshmap.so.0 >/dev/null
 cc -std=c11 -Wall -Wextra -Werror -o "$tmp/hello" "$src/examples/hello.c" \
 	$(pkg-config --cflags --libs shmap)

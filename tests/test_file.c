@@ -1069,6 +1069,38 @@ static void sent_sigbus(void)
 	}
 }
 
+/*
+ * A named file mapping grows its file only when the call creates the
+ * object: not when the name exists, and not when SHMAP_ATTR_EXCL refuses.
+ */
+static void existing_name_never_grows(void)
+{
+	char a[512], b[512];
+	shmap_map *first, *again;
+	shmap_map_info info;
+	shmap_attr excl = {0, SHMAP_ATTR_EXCL};
+	fpath(a, sizeof a, "a");
+	fpath(b, sizeof b, "b");
+	make_file(a, 3 * pg);
+	make_file(b, 10);
+	T_OK(shmap_map_create_path(NAME, a, 0, SHMAP_PROT_READWRITE, NULL,
+	                           &first));
+	T_EQ(shmap_map_create_path(NAME, b, 1 << 20, SHMAP_PROT_READWRITE,
+	                           &excl, &again),
+	     -EEXIST);
+	T_EQ(fsize(b), 10);
+	T_OK(shmap_map_create_path(NAME, b, 1 << 20, SHMAP_PROT_READWRITE, NULL,
+	                           &again));
+	T_EQ(shmap_map_existed(again), 1);
+	T_EQ(fsize(b), 10);
+	T_OK(shmap_map_query(again, &info));
+	T_EQ(info.size, 3 * pg); /* the existing object, its own file */
+	T_OK(shmap_map_close(again));
+	T_OK(shmap_map_close(first));
+	T_OK(unlink(a));
+	T_OK(unlink(b));
+}
+
 /* Runs a case; files it leaves under f_dir fail it if nothing else did. */
 static void run(const char *name, void (*fn)(void), double timeout)
 {
@@ -1107,6 +1139,8 @@ int main(void)
 	run("named file mapping after rename and unlink", named_after_rename,
 	    30);
 	run("named file mapping lifetime", named_lifetime, 30);
+	run("an existing name never grows the caller's file",
+	    existing_name_never_grows, 30);
 	run("truncated file: view read/write give EINPAGE",
 	    truncated_read_write, 30);
 	run("guard scope", guard_scope, 30);

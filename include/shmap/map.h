@@ -40,8 +40,9 @@ typedef struct shmap_map_info {
  * Creates a page-file-backed mapping of size bytes, zero filled, and stores a
  * handle with full access in *out. The memory is reserved now, so a full
  * backing filesystem fails here with -ENOSPC rather than later in a view.
- * With a NULL or empty name the mapping is anonymous: a sealed memfd that a
- * forked child inherits, or that an exec'd child adopts with shmap_map_open_fd.
+ * With a NULL or empty name the mapping is anonymous: a sealed memfd that,
+ * when attr has SHMAP_ATTR_INHERIT, a forked child keeps using and an exec'd
+ * child adopts with shmap_map_open_fd.
  * If the name exists, the existing object is opened instead, its size kept,
  * and shmap_map_existed() reports 1 (unless attr has SHMAP_ATTR_EXCL, which
  * makes this -EEXIST). Returns 0, -EINVAL for size 0 or a bad prot,
@@ -55,8 +56,10 @@ SHMAP_API int shmap_map_create(const char *name, uint64_t size, unsigned prot,
 /*
  * Creates a mapping whose views reach the open file fd (the descriptor is
  * duplicated; the caller keeps its own). size 0 means the file's size; a size
- * larger than the file grows it, which needs a writable file and
- * SHMAP_PROT_READWRITE. prot must fit how fd was opened. The name rules and
+ * larger than the file grows it, with its blocks reserved, which needs a
+ * writable file and SHMAP_PROT_READWRITE; the file grows only if this call
+ * creates the object. If the name exists, the existing object is returned
+ * as it is (its own file, size and protection) and fd is not used. prot must fit how fd was opened. The name rules and
  * the existing-name case are those of shmap_map_create; a named file mapping
  * can be opened by name from other processes, which then open the same file
  * by its path (or through the creator while it lives), with their own
@@ -119,16 +122,17 @@ SHMAP_API int shmap_map_query(const shmap_map *m, shmap_map_info *out);
  * Stores in *out the descriptor of the object behind m (the memfd of an
  * anonymous mapping, the backing file of a named one) for passing to a child,
  * which adopts it with shmap_map_open_fd. The descriptor stays owned by m and
- * is close-on-exec unless the handle is inheritable. Returns 0, or -EBADF for
- * a handle that has no object descriptor (an unnamed file mapping) or that a
- * fork made unusable.
+ * is close-on-exec unless the handle is inheritable. Returns 0, -EINVAL for a
+ * NULL argument, or -EBADF for a handle that has no object descriptor (an
+ * unnamed file mapping) or that a fork made unusable.
  */
 SHMAP_API int shmap_map_fd(const shmap_map *m, int *out);
 
 /*
  * Writes the file behind a file-backed mapping to stable storage, data and
- * metadata (the size it grew to): FlushFileBuffers on Windows. Returns 0, a
- * negative errno from fsync, or 0 for a page-file mapping, which has no disk.
+ * metadata (the size it grew to): FlushFileBuffers on Windows. Returns 0 (at
+ * once for a page-file mapping, which has no disk), a negative errno from
+ * fsync, -EINVAL for NULL, or -EBADF for a handle a fork made unusable.
  */
 SHMAP_API int shmap_map_sync(shmap_map *m);
 
@@ -140,8 +144,9 @@ SHMAP_API int shmap_map_sync(shmap_map *m);
  * SHMAP_ACCESS_COPY (private copy-on-write). The view does not depend on the
  * handle: it stays valid after the handle closes, until shmap_view_unmap.
  * Returns 0, -EINVAL if the range leaves the object or is empty or access is
- * not one of those, -EACCES if the handle or the mapping's protection does
- * not allow access, -EBADF for a handle a fork made unusable, or -ENOMEM.
+ * not one of those, -EACCES for a write view the handle or the mapping's
+ * protection does not allow (every handle may map read and copy-on-write
+ * views), -EBADF for a handle a fork made unusable, or -ENOMEM.
  */
 SHMAP_API int shmap_view_map(shmap_map *m, uint64_t offset, size_t length,
                              unsigned access, void **out);
@@ -169,8 +174,10 @@ SHMAP_API int shmap_view_query(const void *addr, void **base, size_t *length);
 /*
  * Copies n bytes from view memory at src to dst, returning SHMAP_EINPAGE
  * instead of dying when a page cannot be brought in (the file was truncated
- * by another process, an I/O error). Returns 0 or SHMAP_EINPAGE; after an
- * error dst holds an unspecified prefix of the bytes.
+ * by another process, an I/O error). Returns 0 or SHMAP_EINPAGE, after which
+ * dst holds an unspecified prefix of the bytes; or, if shmap's SIGBUS handler
+ * could not be installed, the negative errno of sigaction, with nothing
+ * copied.
  */
 SHMAP_API int shmap_view_read(const void *src, void *dst, size_t n);
 

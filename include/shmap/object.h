@@ -42,15 +42,19 @@ typedef struct shmap_attr {
 
 /*
  * Removes what holders killed by a signal left in the backing directory: every
- * object the caller may remove that no process holds. Live objects are never
- * touched. Returns the number of objects removed, or a negative error code if
- * the backing directory cannot be read.
+ * object of the caller's namespaces (its Local names; Global names too when
+ * privileged) that no process holds and that the namespace would let it open.
+ * Live objects and files squatted by other users are never touched. Returns
+ * the number of objects removed, or a negative error code if the backing
+ * directory cannot be read.
  */
 SHMAP_API int shmap_gc(void);
 
 /*
  * Returns the backing directory in use: the value of the SHMAP_DIR
- * environment variable when the library was first used, else "/dev/shm".
+ * environment variable when the library was first used (if shorter than
+ * PATH_MAX), else "/dev/shm". Each process sweeps its leftovers there (see
+ * shmap_gc) at its first object operation, not at this call.
  */
 SHMAP_API const char *shmap_backing_dir(void);
 
