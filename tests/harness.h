@@ -189,6 +189,29 @@ static inline void t_run(const char *name, void (*fn)(void), double timeout)
 	fflush(stdout);
 }
 
+/*
+ * As t_run, for a case that also works in a scratch directory of its own
+ * (mode 0700): files it leaves there fail it too, and are removed.
+ */
+static inline void t_run_dir(const char *name, void (*fn)(void),
+                             double timeout, const char *dir)
+{
+	int failed = t_failed;
+	t_run(name, fn, timeout);
+	int left = t_count_files(dir);
+	if (left > 0) {
+		if (t_failed == failed) {
+			printf("FAIL %s (%d file(s) left in %s)\n", name, left,
+			       dir);
+			t_list_files(dir);
+			t_failed++;
+			t_passed--;
+		}
+		t_rm_dir(dir);
+		mkdir(dir, 0700);
+	}
+}
+
 /* Removes the private directory and returns the program's exit code. */
 static inline int t_finish(void)
 {

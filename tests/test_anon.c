@@ -733,23 +733,10 @@ static void named_noinherit_fork(void)
 	T_EQ(shmap_map_open(NAME, SHMAP_ACCESS_READ, &c), -ENOENT);
 }
 
-/* Runs a case; files it leaves under f_dir fail it if nothing else did. */
+/* Runs a case that must also leave its scratch directory f_dir empty. */
 static void run(const char *name, void (*fn)(void), double timeout)
 {
-	int failed = t_failed;
-	t_run(name, fn, timeout);
-	int left = t_count_files(f_dir);
-	if (left > 0) {
-		if (t_failed == failed) {
-			printf("FAIL %s (%d file(s) left in %s)\n", name, left,
-			       f_dir);
-			t_list_files(f_dir);
-			t_failed++;
-			t_passed--;
-		}
-		t_rm_dir(f_dir);
-		mkdir(f_dir, 0700);
-	}
+	t_run_dir(name, fn, timeout, f_dir);
 }
 
 int main(void)
