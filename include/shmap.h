@@ -9,5 +9,6 @@
 #include <shmap/object.h>
 #include <shmap/map.h>
 #include <shmap/guard.h>
+#include <shmap/sync.h>
 
 #endif

@@ -22,6 +22,8 @@ const char *shmap_strerror(int err)
 		return "unknown namespace prefix or backslash inside a name";
 	case SHMAP_EINPAGE:
 		return "a page of a view could not be brought in";
+	case SHMAP_EABANDONED:
+		return "acquired a mutex whose owner ended while holding it";
 	}
 	if (err < 0 && err > -4096) {
 		/* strerror's table is static for known codes in glibc; use the

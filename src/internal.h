@@ -88,12 +88,13 @@ int shmap__obj_create(const char *name, const struct shmap__hdr *hdr,
                       struct shmap__obj *o);
 /*
  * As shmap__obj_create; when the object is really created (not found
- * existing), calls on_build(arg) while building it, before anyone can open
- * it. A negative return fails the create, which then leaves no object.
+ * existing), calls on_build(fd, arg) with the object's file while building
+ * it, before anyone can open it. A negative return fails the create, which
+ * then leaves no object.
  */
 int shmap__obj_create_cb(const char *name, const struct shmap__hdr *hdr,
                          uint64_t reserve, const shmap_attr *attr,
-                         int (*on_build)(void *), void *arg,
+                         int (*on_build)(int, void *), void *arg,
                          struct shmap__obj *o);
 /* Opens the live object name, which must be of type. */
 int shmap__obj_open(const char *name, uint32_t type, unsigned inherit,

@@ -240,8 +240,9 @@ struct grow {
 	uint64_t old, size;
 };
 
-static int grow_cb(void *arg)
+static int grow_cb(int obj_fd, void *arg)
 {
+	(void)obj_fd; /* the header file; it is the user's file that grows */
 	struct grow *g = arg;
 	return grow_file(g->fd, g->old, g->size);
 }
@@ -278,7 +279,7 @@ static int create_file(const char *name, int fd, uint64_t size, unsigned prot,
 	if (size > grow.old && prot != SHMAP_PROT_READWRITE)
 		return -EACCES;
 	int rc;
-	if (size > grow.old && (!name || !*name) && (rc = grow_cb(&grow)))
+	if (size > grow.old && (!name || !*name) && (rc = grow_cb(-1, &grow)))
 		return rc;
 	rc = map_alloc(&m);
 	if (rc)

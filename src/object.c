@@ -188,14 +188,14 @@ static int reserve_space(int fd, uint64_t total)
 
 /* Sizes the file, then writes a READY header: the object is built. */
 static int build(int fd, const char *canon, const struct shmap__hdr *tmpl,
-                 uint64_t reserve, int (*on_build)(void *), void *arg,
+                 uint64_t reserve, int (*on_build)(int, void *), void *arg,
                  struct shmap__hdr *h)
 {
 	if (reserve > (uint64_t)INT64_MAX - SHMAP__HDR_SIZE)
 		return -EFBIG;
 	int rc = reserve_space(fd, SHMAP__HDR_SIZE + reserve);
 	if (rc == 0 && on_build)
-		rc = on_build(arg);
+		rc = on_build(fd, arg);
 	if (rc)
 		return rc;
 	SHMAP__CRASH(SHMAP__CP_CREATE_SIZED);
@@ -434,7 +434,7 @@ int shmap__obj_create(const char *name, const struct shmap__hdr *tmpl,
 
 int shmap__obj_create_cb(const char *name, const struct shmap__hdr *tmpl,
                          uint64_t reserve, const shmap_attr *attr,
-                         int (*on_build)(void *), void *arg,
+                         int (*on_build)(int, void *), void *arg,
                          struct shmap__obj *o)
 {
 	struct shmap__name n;

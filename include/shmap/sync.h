@@ -1,0 +1,209 @@
+/* shmap: events, mutexes and semaphores across processes, and waits on them. */
+#ifndef SHMAP_SYNC_H
+#define SHMAP_SYNC_H
+
+#include <shmap/common.h>
+#include <shmap/object.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * A handle to an event, a mutex or a semaphore: a named object (same
+ * namespaces, lifetime, permissions and type checks as mappings; a name is
+ * one object of one type) or an anonymous one placed in memory the caller
+ * owns. All three kinds are waited on with shmap_wait and
+ * shmap_wait_multiple, like Windows HANDLEs with WaitForSingleObject.
+ */
+typedef struct shmap_sync shmap_sync;
+
+/* The timeout that never expires. */
+#define SHMAP_INFINITE (-1)
+/* The most objects one shmap_wait_multiple call takes. */
+#define SHMAP_WAIT_MAX 64
+/*
+ * Not a failure: the wait acquired a mutex whose owner thread or process
+ * ended while holding it (WAIT_ABANDONED). The caller now owns the mutex,
+ * which works normally from here on; the data it guards may be inconsistent.
+ */
+#define SHMAP_EABANDONED (-4005)
+
+/* Event flags. */
+#define SHMAP_EVENT_MANUAL 0x1u /* manual reset: stays set until reset */
+#define SHMAP_EVENT_SET 0x2u    /* initially signalled */
+
+/*
+ * Creates the named event (or, for a NULL or empty name, an unnamed one only
+ * this process and its inheriting children reach) and stores a handle in
+ * *out. flags is a mask of SHMAP_EVENT_*. If the name exists as an event,
+ * that event is opened, its own reset mode and state kept, and
+ * shmap_sync_existed() reports 1. Returns 0, SHMAP_ETYPE if the name holds
+ * another type, -EEXIST with SHMAP_ATTR_EXCL, or the errors of
+ * shmap_map_create for names, permissions and a corrupt object.
+ */
+SHMAP_API int shmap_event_create(const char *name, unsigned flags,
+                                 const shmap_attr *attr, shmap_sync **out);
+
+/*
+ * Opens the existing named event. flags is 0 or SHMAP_OPEN_INHERIT. Returns
+ * 0, -ENOENT if no live object has that name, SHMAP_ETYPE if the name holds
+ * another type, or the errors of shmap_map_open.
+ */
+SHMAP_API int shmap_event_open(const char *name, unsigned flags,
+                               shmap_sync **out);
+
+/*
+ * Signals the event. A manual-reset event releases every waiter, present and
+ * future, until reset; an auto-reset event releases exactly one waiter and
+ * resets itself (if none waits, the first to come). Setting a set event does
+ * nothing. Makes no system call unless someone sleeps on the event or holds
+ * a descriptor from shmap_event_fd. Returns 0, or -EINVAL if e is not an
+ * event, -EBADF for a handle a fork made unusable.
+ */
+SHMAP_API int shmap_event_set(shmap_sync *e);
+
+/* Resets the event to non-signalled. Returns 0, -EINVAL or -EBADF. */
+SHMAP_API int shmap_event_reset(shmap_sync *e);
+
+/*
+ * Releases the waiters waiting at this moment and leaves the event reset: all
+ * of them for a manual-reset event, one for an auto-reset event, none if none
+ * waits. Like PulseEvent it is inherently racy (a waiter about to wait is
+ * missed); prefer set. Returns 0, -EINVAL or -EBADF.
+ */
+SHMAP_API int shmap_event_pulse(shmap_sync *e);
+
+/*
+ * Stores in *out a descriptor of this process that becomes readable when the
+ * event is set, for poll, select or epoll beside sockets. After it polls
+ * readable, call shmap_wait(e, 0): it empties the descriptor and then takes
+ * (auto-reset) or checks (manual-reset) the event, so a set that comes later
+ * makes it readable again and no signal is missed; -ETIMEDOUT then means
+ * another waiter took it. The descriptor is owned by the handle: do not read
+ * or close it; it is close-on-exec and not usable by a forked child, which
+ * asks for its own. Repeated calls return the same descriptor. Returns 0,
+ * -EINVAL if e is not an event, -ENOSPC if 24 processes already listen to
+ * the event, or a negative errno from socket or bind.
+ */
+SHMAP_API int shmap_event_fd(shmap_sync *e, int *out);
+
+/*
+ * Creates the named mutex (NULL or empty name: unnamed). If initial_owner is
+ * nonzero and the mutex is created (not found existing), the calling thread
+ * owns it. An existing name is opened as for events. Returns as
+ * shmap_event_create.
+ */
+SHMAP_API int shmap_mutex_create(const char *name, int initial_owner,
+                                 const shmap_attr *attr, shmap_sync **out);
+
+/* Opens the existing named mutex; as shmap_event_open. */
+SHMAP_API int shmap_mutex_open(const char *name, unsigned flags,
+                               shmap_sync **out);
+
+/*
+ * Releases one acquisition of the mutex by the calling thread; the mutex is
+ * free once every acquisition is released (it is recursive). Returns 0,
+ * -EPERM if the calling thread does not own it (ERROR_NOT_OWNER), -EINVAL if
+ * m is not a mutex, or -EBADF.
+ */
+SHMAP_API int shmap_mutex_release(shmap_sync *m);
+
+/*
+ * Creates the named semaphore (NULL or empty name: unnamed) with a count of
+ * initial, which may never exceed maximum (at least 1, at most INT32_MAX).
+ * An existing name is opened as for events, keeping its counts. Returns as
+ * shmap_event_create, or -EINVAL for initial > maximum or a bad maximum.
+ */
+SHMAP_API int shmap_sem_create(const char *name, uint32_t initial,
+                               uint32_t maximum, const shmap_attr *attr,
+                               shmap_sync **out);
+
+/* Opens the existing named semaphore; as shmap_event_open. */
+SHMAP_API int shmap_sem_open(const char *name, unsigned flags,
+                             shmap_sync **out);
+
+/*
+ * Adds n (at least 1) to the semaphore's count, releasing up to n waiters,
+ * and stores the count before the release in *previous if it is not NULL.
+ * Returns 0, -EOVERFLOW if the count would pass the maximum, in which case
+ * nothing changes (ERROR_TOO_MANY_POSTS), -EINVAL, or -EBADF.
+ */
+SHMAP_API int shmap_sem_release(shmap_sync *s, uint32_t n, uint32_t *previous);
+
+/*
+ * Closes a handle of any kind. A named object's name goes with the last
+ * handle in any process, as for mappings. Closing a mutex the calling thread
+ * owns does not release it: it becomes abandoned when the thread ends.
+ * Returns 0 or an error of the lifetime protocol; a NULL handle returns 0.
+ */
+SHMAP_API int shmap_sync_close(shmap_sync *s);
+
+/* Returns 1 if the create call that made s found the name already existing. */
+SHMAP_API int shmap_sync_existed(const shmap_sync *s);
+
+/*
+ * Sets how many times a wait through this handle polls the object before it
+ * goes to sleep: 0 never spins; the default comes from the environment
+ * variable SHMAP_SPIN when the library starts, else 200 on a machine with
+ * more than one CPU and 0 on one. Returns 0 or -EINVAL.
+ */
+SHMAP_API int shmap_sync_set_spin(shmap_sync *s, unsigned spins);
+
+/*
+ * Waits until the object is signalled, then takes it: an auto-reset event is
+ * reset, a semaphore's count goes down by one, a mutex is owned by the
+ * calling thread (once more, if it already owns it). timeout_ms 0 only polls;
+ * SHMAP_INFINITE never times out. Returns 0, SHMAP_EABANDONED (a mutex was
+ * acquired from an owner that died), -ETIMEDOUT, -EINVAL, or -EBADF.
+ */
+SHMAP_API int shmap_wait(shmap_sync *s, int timeout_ms);
+
+/*
+ * Waits on n objects (1 to SHMAP_WAIT_MAX). With wait_all 0, returns as soon
+ * as one is signalled, takes it, and stores its index in *index: the lowest
+ * signalled index. With wait_all nonzero, waits until every one is signalled
+ * at the same moment and takes them all at once, never some of them; *index
+ * is 0, or the index of an abandoned mutex among them. Returns 0,
+ * SHMAP_EABANDONED (the object at *index is a mutex whose owner died),
+ * -ETIMEDOUT, -EINVAL (n out of range, a NULL entry, or one object twice
+ * with wait_all), or -EBADF.
+ */
+SHMAP_API int shmap_wait_multiple(shmap_sync *const *objs, unsigned n,
+                                  int wait_all, int timeout_ms,
+                                  unsigned *index);
+
+/*
+ * Anonymous objects in memory the caller owns, like process-shared pthread
+ * objects: put a shmap_sync_mem in any mapping (shared between processes or
+ * not), initialise it once with one of the init functions, then make a
+ * handle in each process with shmap_sync_attach. The memory must stay mapped
+ * while any handle uses it, and while a thread owns the mutex in it.
+ */
+#define SHMAP_SYNC_SIZE 256
+typedef struct shmap_sync_mem {
+	_Alignas(64) unsigned char bytes[SHMAP_SYNC_SIZE];
+} shmap_sync_mem;
+
+/* Initialises an event in mem; flags as for shmap_event_create. Returns 0. */
+SHMAP_API int shmap_event_init(shmap_sync_mem *mem, unsigned flags);
+
+/* Initialises a free mutex in mem. Returns 0. */
+SHMAP_API int shmap_mutex_init(shmap_sync_mem *mem);
+
+/* Initialises a semaphore in mem. Returns 0, or -EINVAL as shmap_sem_create. */
+SHMAP_API int shmap_sem_init(shmap_sync_mem *mem, uint32_t initial,
+                             uint32_t maximum);
+
+/*
+ * Makes a handle to the object initialised in mem. Returns 0, SHMAP_EBADOBJ
+ * if mem holds no initialised object, -EINVAL for a NULL or misaligned mem,
+ * or -ENOMEM. Close the handle with shmap_sync_close; mem is left as it is.
+ */
+SHMAP_API int shmap_sync_attach(shmap_sync_mem *mem, shmap_sync **out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,1019 @@
+/*
+ * Events, mutexes and semaphores over futexes in shared memory.
+ *
+ * Every object is one block (struct blk) in shared memory: the data of a
+ * named object, a memfd for an unnamed one, or memory the caller owns. The
+ * block's seq word is the one futex everybody sleeps on: every signal (set,
+ * release) bumps it and wakes the sleepers, who then race to take the
+ * object. A signal with nobody asleep costs no system call.
+ *
+ * Mutex owners are threads named by (tid, start time); a waiter that has
+ * slept a slice while the mutex stays owned checks /proc whether the owner
+ * still exists, and takes the mutex as abandoned if not.
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define BLK_MAGIC 0x434e5953u /* "SYNC" */
+#define SLOTS 24
+#define SLICE_NS 20000000ll /* how long a mutex waiter sleeps between checks */
+
+/* The shared block; lives in memory every party can write: hostile input. */
+struct blk {
+	uint32_t magic;
+	uint32_t kind;  /* SHMAP_TYPE_EVENT, _MUTEX or _SEMAPHORE */
+	uint64_t order; /* random: the order wait-all takes objects in */
+	_Atomic uint32_t seq;      /* futex word: bumped on every signal */
+	_Atomic uint32_t sleepers; /* waiters asleep on seq */
+	_Atomic uint32_t state;    /* event: 0 or 1; semaphore: the count */
+	uint32_t flags;            /* event: SHMAP_EVENT_MANUAL */
+	uint32_t max;              /* semaphore: the maximum count */
+	_Atomic uint32_t pulse_gen;    /* event: bumped by every pulse */
+	_Atomic uint32_t pulse_tokens; /* auto-reset pulse: a release left */
+	_Atomic uint32_t waiting;      /* event: waiters inside a wait */
+	_Atomic uint64_t owner;        /* mutex: (start << 32 | tid), 0 free */
+	uint32_t recursion;            /* mutex: touched by the owner only */
+	_Atomic uint32_t listeners;    /* event: slots in use */
+	_Atomic uint64_t slot[SLOTS];  /* event: listener ids, 0 free */
+};
+_Static_assert(sizeof(struct blk) <= SHMAP_SYNC_SIZE, "block fits");
+
+struct shmap_sync {
+	struct shmap__obj obj; /* named object or memfd; fd -1 if none */
+	struct blk *b;
+	void *map; /* our mapping of the block's page, if we made one */
+	size_t map_len;
+	uint32_t kind;
+	unsigned spins;
+	int has_obj;
+	int lfd;       /* event listener socket, -1 */
+	uint64_t lid;  /* its id */
+	int lslot;     /* the slot it holds */
+	struct shmap_sync *next, *prev;
+};
+
+enum { BUSY = 0, TAKEN = 1, ABANDONED = 2 };
+
+/* ---- time and futexes ---- */
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
+static struct timespec to_ts(int64_t ns)
+{
+	struct timespec ts = {ns / 1000000000ll, ns % 1000000000ll};
+	return ts;
+}
+
+static void futex_wake_all(_Atomic uint32_t *w)
+{
+	syscall(SYS_futex, (uint32_t *)w, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+/* Sleeps while *w == val, until the absolute monotonic time until_ns. */
+static void futex_wait1(_Atomic uint32_t *w, uint32_t val, int64_t until_ns)
+{
+	struct timespec ts = to_ts(until_ns);
+	syscall(SYS_futex, (uint32_t *)w, FUTEX_WAIT_BITSET, val,
+	        until_ns < 0 ? NULL : &ts, NULL, FUTEX_BITSET_MATCH_ANY);
+}
+
+#ifndef SYS_futex_waitv
+#define SYS_futex_waitv 449
+#endif
+
+static atomic_int g_no_waitv;
+
+/* Sleeps while every *w[i] == val[i]; falls back to short sleeps on one. */
+static void futex_waitn(struct blk **b, const uint32_t *val, unsigned n,
+                        int64_t until_ns)
+{
+	struct futex_waitv wv[SHMAP_WAIT_MAX];
+	if (n == 1 || atomic_load_explicit(&g_no_waitv, memory_order_relaxed)) {
+		/* Without futex_waitv, poll the others every millisecond. */
+		int64_t u = until_ns;
+		if (n > 1 && (u < 0 || u > now_ns() + 1000000))
+			u = now_ns() + 1000000;
+		futex_wait1(&b[0]->seq, val[0], u);
+		return;
+	}
+	memset(wv, 0, sizeof wv);
+	for (unsigned i = 0; i < n; i++) {
+		wv[i].val = val[i];
+		wv[i].uaddr = (uintptr_t)&b[i]->seq;
+		wv[i].flags = FUTEX_32;
+	}
+	struct timespec ts = to_ts(until_ns);
+	if (syscall(SYS_futex_waitv, wv, n, 0, until_ns < 0 ? NULL : &ts,
+	            CLOCK_MONOTONIC) < 0 &&
+	    errno == ENOSYS)
+		atomic_store(&g_no_waitv, 1);
+}
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
+/* ---- thread identity, for mutex owners ---- */
+
+static __thread uint64_t t_ident;
+
+/* Reads field 3 (state) and 22 (start time) of /proc/<tid>/stat. */
+static int read_stat(unsigned tid, char *state, uint64_t *start)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof path, "/proc/%u/stat", tid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = 0;
+	char *p = strrchr(buf, ')');
+	if (!p)
+		return -EIO;
+	/* After ')': field 3 is the first token, field 22 the twentieth. */
+	int field = 2;
+	for (char *tok = strtok(p + 1, " "); tok; tok = strtok(NULL, " ")) {
+		field++;
+		if (field == 3)
+			*state = tok[0];
+		if (field == 22) {
+			*start = strtoull(tok, NULL, 10);
+			return 0;
+		}
+	}
+	return -EIO;
+}
+
+static uint64_t my_ident(void)
+{
+	if (!t_ident) {
+		unsigned tid = (unsigned)syscall(SYS_gettid);
+		char st;
+		uint64_t start = 0;
+		(void)read_stat(tid, &st, &start);
+		t_ident = ((uint64_t)(uint32_t)start << 32) | tid;
+	}
+	return t_ident;
+}
+
+/* Whether the thread named by ident still runs (unknown counts as yes). */
+static int owner_alive(uint64_t ident)
+{
+	char st = 0;
+	uint64_t start = 0;
+	int rc = read_stat((unsigned)(ident & 0xffffffffu), &st, &start);
+	if (rc == -ENOENT || rc == -ESRCH)
+		return 0;
+	if (rc)
+		return 1;
+	if (st == 'Z' || st == 'X')
+		return 0;
+	/* Same tid, other start time: the tid was reused. */
+	return (ident >> 32) == 0 || (uint32_t)start == (uint32_t)(ident >> 32);
+}
+
+/* ---- defaults ---- */
+
+static unsigned g_spins;
+static pthread_once_t g_spin_once = PTHREAD_ONCE_INIT;
+
+static void spin_init(void)
+{
+	const char *e = getenv("SHMAP_SPIN");
+	if (e && *e)
+		g_spins = (unsigned)strtoul(e, NULL, 10);
+	else
+		g_spins = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 200 : 0;
+}
+
+/* ---- the handle registry, for fork ---- */
+
+static pthread_mutex_t g_reg = PTHREAD_MUTEX_INITIALIZER;
+static struct shmap_sync *g_head;
+static pthread_once_t g_fork_once = PTHREAD_ONCE_INIT;
+
+static void fork_prepare(void)
+{
+	pthread_mutex_lock(&g_reg);
+}
+
+static void fork_parent(void)
+{
+	pthread_mutex_unlock(&g_reg);
+}
+
+/* The child is another process: new thread identity, no listener. */
+static void fork_child(void)
+{
+	t_ident = 0;
+	for (struct shmap_sync *s = g_head; s; s = s->next) {
+		if (s->lfd >= 0)
+			close(s->lfd);
+		s->lfd = -1;
+		s->lslot = -1;
+	}
+	pthread_mutex_unlock(&g_reg);
+}
+
+static void fork_init(void)
+{
+	pthread_atfork(fork_prepare, fork_parent, fork_child);
+}
+
+static void reg_add(struct shmap_sync *s)
+{
+	pthread_once(&g_fork_once, fork_init);
+	pthread_mutex_lock(&g_reg);
+	s->prev = NULL;
+	s->next = g_head;
+	if (g_head)
+		g_head->prev = s;
+	g_head = s;
+	pthread_mutex_unlock(&g_reg);
+}
+
+static void reg_del(struct shmap_sync *s)
+{
+	pthread_mutex_lock(&g_reg);
+	if (s->prev)
+		s->prev->next = s->next;
+	else if (g_head == s)
+		g_head = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	pthread_mutex_unlock(&g_reg);
+}
+
+/* ---- event listeners: abstract unix datagram sockets ---- */
+
+static atomic_uint_fast64_t g_listen_seq;
+static int g_send_fd = -1;
+static pthread_once_t g_send_once = PTHREAD_ONCE_INIT;
+
+static void send_init(void)
+{
+	g_send_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+}
+
+static socklen_t listen_addr(uint64_t id, struct sockaddr_un *a)
+{
+	memset(a, 0, sizeof *a);
+	a->sun_family = AF_UNIX;
+	/* Abstract: no file, gone with the socket, even after kill -9. */
+	int n = snprintf(a->sun_path + 1, sizeof a->sun_path - 1,
+	                 "shmap.event.%016llx", (unsigned long long)id);
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+	                   (size_t)n);
+}
+
+/* Pokes every listener; forgets those whose socket is gone. */
+static void notify_listeners(struct blk *b)
+{
+	/* acquire: pairs with the release of a new listener's slot. */
+	if (!atomic_load_explicit(&b->listeners, memory_order_acquire))
+		return;
+	pthread_once(&g_send_once, send_init);
+	if (g_send_fd < 0)
+		return;
+	for (int i = 0; i < SLOTS; i++) {
+		uint64_t id = atomic_load_explicit(&b->slot[i],
+		                                   memory_order_acquire);
+		struct sockaddr_un a;
+		if (!id)
+			continue;
+		socklen_t len = listen_addr(id, &a);
+		if (sendto(g_send_fd, "!", 1, MSG_DONTWAIT | MSG_NOSIGNAL,
+		           (struct sockaddr *)&a, len) < 0 &&
+		    (errno == ECONNREFUSED || errno == ENOENT) &&
+		    atomic_compare_exchange_strong(&b->slot[i], &id, 0))
+			atomic_fetch_sub(&b->listeners, 1);
+	}
+}
+
+static void drain_listener(struct shmap_sync *s)
+{
+	char buf[64];
+	if (s->lfd < 0)
+		return;
+	while (recv(s->lfd, buf, sizeof buf, MSG_DONTWAIT) > 0)
+		;
+}
+
+/* ---- taking and signalling ---- */
+
+/* Bumps seq and wakes the sleepers, if any. */
+static void wake(struct blk *b)
+{
+	/* seq_cst: with the waiter's seq_cst sleepers increment, one of the
+	 * two sees the other (the waiter's futex sees the new seq, or we see
+	 * the sleeper). */
+	atomic_fetch_add(&b->seq, 1);
+	if (atomic_load(&b->sleepers))
+		futex_wake_all(&b->seq);
+}
+
+/* A waiter's view of the pulses it has seen. */
+struct pulse_seen {
+	uint32_t gen;
+};
+
+static int take(struct shmap_sync *s, struct pulse_seen *ps, int check_dead)
+{
+	struct blk *b = s->b;
+	switch (s->kind) {
+	case SHMAP_TYPE_EVENT: {
+		/* acquire: the setter's writes before set are visible to us. */
+		uint32_t gen = atomic_load_explicit(&b->pulse_gen,
+		                                    memory_order_acquire);
+		int manual = (b->flags & SHMAP_EVENT_MANUAL) != 0;
+		if (gen != ps->gen) {
+			uint32_t one = 1;
+			if (manual || atomic_compare_exchange_strong(
+			                      &b->pulse_tokens, &one, 0))
+				return TAKEN;
+			ps->gen = gen; /* that pulse went to someone else */
+		}
+		if (manual)
+			return atomic_load_explicit(&b->state,
+			                            memory_order_acquire)
+			               ? TAKEN
+			               : BUSY;
+		uint32_t one = 1;
+		/* acq_rel: consuming the signal orders with the setter. */
+		return atomic_compare_exchange_strong_explicit(
+		               &b->state, &one, 0, memory_order_acq_rel,
+		               memory_order_relaxed)
+		               ? TAKEN
+		               : BUSY;
+	}
+	case SHMAP_TYPE_SEMAPHORE: {
+		uint32_t c = atomic_load_explicit(&b->state, memory_order_relaxed);
+		while (c > 0)
+			/* acquire: what the releaser wrote before releasing. */
+			if (atomic_compare_exchange_weak_explicit(
+			            &b->state, &c, c - 1, memory_order_acquire,
+			            memory_order_relaxed))
+				return TAKEN;
+		return BUSY;
+	}
+	case SHMAP_TYPE_MUTEX: {
+		uint64_t me = my_ident();
+		/* acquire: the previous owner's writes happen before ours. */
+		uint64_t o = atomic_load_explicit(&b->owner, memory_order_acquire);
+		if (o == me) {
+			if (b->recursion == UINT32_MAX)
+				return BUSY;
+			b->recursion++;
+			return TAKEN;
+		}
+		int result = TAKEN;
+		if (o != 0) {
+			if (!check_dead || owner_alive(o))
+				return BUSY;
+			result = ABANDONED;
+		}
+		if (!atomic_compare_exchange_strong_explicit(
+		            &b->owner, &o, me, memory_order_acquire,
+		            memory_order_relaxed))
+			return BUSY;
+		b->recursion = 1;
+		return result;
+	}
+	}
+	return BUSY;
+}
+
+static int do_set(struct blk *b)
+{
+	/* acq_rel: publishes the setter's writes to whoever consumes. */
+	if (atomic_exchange_explicit(&b->state, 1, memory_order_acq_rel) == 0) {
+		wake(b);
+		notify_listeners(b);
+	}
+	return 0;
+}
+
+static int do_mutex_release(struct blk *b)
+{
+	if (atomic_load_explicit(&b->owner, memory_order_relaxed) != my_ident())
+		return -EPERM;
+	if (b->recursion > 1) {
+		b->recursion--;
+		return 0;
+	}
+	b->recursion = 0;
+	/* release: our writes under the mutex reach the next owner. */
+	atomic_store_explicit(&b->owner, 0, memory_order_release);
+	wake(b);
+	return 0;
+}
+
+static int do_sem_release(struct blk *b, uint32_t n, uint32_t *previous)
+{
+	uint32_t max = b->max; /* read once: shared memory is hostile */
+	uint32_t c = atomic_load_explicit(&b->state, memory_order_relaxed);
+	do {
+		if ((uint64_t)c + n > max)
+			return -EOVERFLOW;
+		/* release: our writes reach whoever takes the count. */
+	} while (!atomic_compare_exchange_weak_explicit(
+	        &b->state, &c, c + n, memory_order_release,
+	        memory_order_relaxed));
+	if (previous)
+		*previous = c;
+	wake(b);
+	return 0;
+}
+
+/* Gives back what a wait-all attempt took before it failed. */
+static void untake(struct shmap_sync *s)
+{
+	switch (s->kind) {
+	case SHMAP_TYPE_EVENT:
+		if (!(s->b->flags & SHMAP_EVENT_MANUAL))
+			do_set(s->b);
+		break;
+	case SHMAP_TYPE_SEMAPHORE:
+		(void)do_sem_release(s->b, 1, NULL);
+		break;
+	case SHMAP_TYPE_MUTEX:
+		(void)do_mutex_release(s->b);
+		break;
+	}
+}
+
+/* ---- handles ---- */
+
+static int check_handle(const shmap_sync *s, uint32_t kind)
+{
+	if (!s || (kind && s->kind != kind))
+		return -EINVAL;
+	if (s->has_obj && s->obj.fd < 0)
+		return -EBADF;
+	return 0;
+}
+
+static void blk_init(struct blk *b, uint32_t kind, uint32_t flags,
+                     uint32_t state, uint32_t max, uint64_t owner)
+{
+	memset(b, 0, sizeof *b);
+	b->magic = BLK_MAGIC;
+	b->kind = kind;
+	b->flags = flags;
+	b->max = max;
+	atomic_init(&b->state, state);
+	atomic_init(&b->owner, owner);
+	b->recursion = owner ? 1 : 0;
+	/* Any fixed random order across processes will do. */
+	uint64_t r = (uint64_t)now_ns() ^ ((uint64_t)getpid() << 40) ^
+	             (uint64_t)(uintptr_t)b;
+	r ^= r >> 33;
+	r *= 0xff51afd7ed558ccdull;
+	r ^= r >> 33;
+	b->order = r;
+}
+
+static int blk_check(const struct blk *b, uint32_t kind)
+{
+	if (b->magic != BLK_MAGIC || b->kind != kind)
+		return SHMAP_EBADOBJ;
+	if (kind == SHMAP_TYPE_SEMAPHORE && (b->max == 0 || b->max > INT32_MAX))
+		return SHMAP_EBADOBJ;
+	return 0;
+}
+
+static int sync_alloc(shmap_sync **out)
+{
+	shmap_sync *s = calloc(1, sizeof *s);
+	if (!s)
+		return -ENOMEM;
+	pthread_once(&g_spin_once, spin_init);
+	s->obj.fd = -1;
+	s->lfd = -1;
+	s->lslot = -1;
+	s->spins = g_spins;
+	*out = s;
+	return 0;
+}
+
+/* Maps the block of a named or memfd object s holds. */
+static int map_block(shmap_sync *s, uint32_t kind)
+{
+	const struct shmap__hdr *h = &s->obj.hdr;
+	if (h->size < sizeof(struct blk))
+		return SHMAP_EBADOBJ;
+	s->map_len = (size_t)sysconf(_SC_PAGESIZE);
+	s->map = mmap(NULL, s->map_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+	              s->obj.fd, (off_t)h->data_offset);
+	if (s->map == MAP_FAILED) {
+		s->map = NULL;
+		return -errno;
+	}
+	s->b = s->map;
+	s->kind = kind;
+	s->has_obj = 1;
+	return blk_check(s->b, kind);
+}
+
+static void sync_free(shmap_sync *s)
+{
+	if (s->map)
+		munmap(s->map, s->map_len);
+	if (s->obj.fd >= 0 || s->obj.path)
+		shmap__obj_close(&s->obj);
+	free(s);
+}
+
+/* Writes the initial block while the new object is still private. */
+static int write_block(int fd, void *arg)
+{
+	ssize_t w = pwrite(fd, arg, sizeof(struct blk), SHMAP__HDR_SIZE);
+	if (w < 0)
+		return -errno;
+	return w == (ssize_t)sizeof(struct blk) ? 0 : -EIO;
+}
+
+static int create(const char *name, uint32_t kind, uint32_t flags,
+                  uint32_t state, uint32_t max, int own,
+                  const shmap_attr *attr, shmap_sync **out)
+{
+	shmap_sync *s;
+	struct shmap__hdr tmpl;
+	int rc = out ? sync_alloc(&s) : -EINVAL;
+	if (rc)
+		return rc;
+	memset(&tmpl, 0, sizeof tmpl);
+	tmpl.type = kind;
+	struct blk init;
+	blk_init(&init, kind, flags, state, max, own ? my_ident() : 0);
+	if (!name || !*name) {
+		tmpl.flags = SHMAP__HF_ANON;
+		rc = shmap__obj_anon(&tmpl, SHMAP_SYNC_SIZE,
+		                     attr && (attr->flags & SHMAP_ATTR_INHERIT),
+		                     &s->obj);
+		if (rc == 0)
+			rc = write_block(s->obj.fd, &init);
+	} else {
+		rc = shmap__obj_create_cb(name, &tmpl, SHMAP_SYNC_SIZE, attr,
+		                          write_block, &init, &s->obj);
+	}
+	if (rc == 0)
+		rc = map_block(s, kind);
+	if (rc) {
+		sync_free(s);
+		return rc;
+	}
+	reg_add(s);
+	*out = s;
+	return 0;
+}
+
+static int open_named(const char *name, uint32_t kind, unsigned flags,
+                      shmap_sync **out)
+{
+	shmap_sync *s;
+	if (!out || !name || !*name || (flags & ~SHMAP_OPEN_INHERIT))
+		return -EINVAL;
+	int rc = sync_alloc(&s);
+	if (rc)
+		return rc;
+	rc = shmap__obj_open(name, kind, flags & SHMAP_OPEN_INHERIT, &s->obj);
+	if (rc == 0)
+		rc = map_block(s, kind);
+	if (rc) {
+		sync_free(s);
+		return rc;
+	}
+	reg_add(s);
+	*out = s;
+	return 0;
+}
+
+int shmap_event_create(const char *name, unsigned flags,
+                       const shmap_attr *attr, shmap_sync **out)
+{
+	SHMAP__ERRNO_SAVE;
+	int rc = (flags & ~(SHMAP_EVENT_MANUAL | SHMAP_EVENT_SET))
+	                 ? -EINVAL
+	                 : create(name, SHMAP_TYPE_EVENT,
+	                          flags & SHMAP_EVENT_MANUAL,
+	                          (flags & SHMAP_EVENT_SET) ? 1 : 0, 0, 0, attr,
+	                          out);
+	SHMAP__ERRNO_RESTORE;
+	return rc;
+}
+
+int shmap_event_open(const char *name, unsigned flags, shmap_sync **out)
+{
+	SHMAP__ERRNO_SAVE;
+	int rc = open_named(name, SHMAP_TYPE_EVENT, flags, out);
+	SHMAP__ERRNO_RESTORE;
+	return rc;
+}
+
+int shmap_mutex_create(const char *name, int initial_owner,
+                       const shmap_attr *attr, shmap_sync **out)
+{
+	SHMAP__ERRNO_SAVE;
+	int rc = create(name, SHMAP_TYPE_MUTEX, 0, 0, 0, initial_owner != 0,
+	                attr, out);
+	SHMAP__ERRNO_RESTORE;
+	return rc;
+}
+
+int shmap_mutex_open(const char *name, unsigned flags, shmap_sync **out)
+{
+	SHMAP__ERRNO_SAVE;
+	int rc = open_named(name, SHMAP_TYPE_MUTEX, flags, out);
+	SHMAP__ERRNO_RESTORE;
+	return rc;
+}
+
+int shmap_sem_create(const char *name, uint32_t initial, uint32_t maximum,
+                     const shmap_attr *attr, shmap_sync **out)
+{
+	SHMAP__ERRNO_SAVE;
+	int rc = maximum == 0 || maximum > INT32_MAX || initial > maximum
+	                 ? -EINVAL
+	                 : create(name, SHMAP_TYPE_SEMAPHORE, 0, initial,
+	                          maximum, 0, attr, out);
+	SHMAP__ERRNO_RESTORE;
+	return rc;
+}
+
+int shmap_sem_open(const char *name, unsigned flags, shmap_sync **out)
+{
+	SHMAP__ERRNO_SAVE;
+	int rc = open_named(name, SHMAP_TYPE_SEMAPHORE, flags, out);
+	SHMAP__ERRNO_RESTORE;
+	return rc;
+}
+
+int shmap_sync_close(shmap_sync *s)
+{
+	SHMAP__ERRNO_SAVE;
+	int rc = 0;
+	if (s) {
+		reg_del(s);
+		if (s->lfd >= 0) {
+			uint64_t id = s->lid;
+			if (s->lslot >= 0 &&
+			    atomic_compare_exchange_strong(&s->b->slot[s->lslot],
+			                                   &id, 0))
+				atomic_fetch_sub(&s->b->listeners, 1);
+			close(s->lfd);
+		}
+		/* An owned mutex may go: its owner lives in the block, and
+		 * waiters find it abandoned when the owner thread ends. */
+		if (s->map)
+			munmap(s->map, s->map_len);
+		if (s->has_obj)
+			rc = shmap__obj_close(&s->obj);
+		free(s);
+	}
+	SHMAP__ERRNO_RESTORE;
+	return rc;
+}
+
+int shmap_sync_existed(const shmap_sync *s)
+{
+	return s && (s->obj.oflags & SHMAP__OF_EXISTED) ? 1 : 0;
+}
+
+int shmap_sync_set_spin(shmap_sync *s, unsigned spins)
+{
+	if (!s)
+		return -EINVAL;
+	s->spins = spins;
+	return 0;
+}
+
+int shmap_event_set(shmap_sync *e)
+{
+	SHMAP__ERRNO_SAVE;
+	int rc = check_handle(e, SHMAP_TYPE_EVENT);
+	if (rc == 0)
+		rc = do_set(e->b);
+	SHMAP__ERRNO_RESTORE;
+	return rc;
+}
+
+int shmap_event_reset(shmap_sync *e)
+{
+	int rc = check_handle(e, SHMAP_TYPE_EVENT);
+	if (rc == 0)
+		/* release: orders our earlier writes before the reset. */
+		atomic_store_explicit(&e->b->state, 0, memory_order_release);
+	return rc;
+}
+
+int shmap_event_pulse(shmap_sync *e)
+{
+	SHMAP__ERRNO_SAVE;
+	int rc = check_handle(e, SHMAP_TYPE_EVENT);
+	if (rc == 0) {
+		struct blk *b = e->b;
+		atomic_store(&b->state, 0);
+		if (atomic_load(&b->waiting)) {
+			if (!(b->flags & SHMAP_EVENT_MANUAL))
+				atomic_store(&b->pulse_tokens, 1);
+			/* seq_cst: the token is visible before the new gen. */
+			atomic_fetch_add(&b->pulse_gen, 1);
+			wake(b);
+		}
+	}
+	SHMAP__ERRNO_RESTORE;
+	return rc;
+}
+
+int shmap_event_fd(shmap_sync *e, int *out)
+{
+	SHMAP__ERRNO_SAVE;
+	int rc = check_handle(e, SHMAP_TYPE_EVENT);
+	if (rc == 0 && !out)
+		rc = -EINVAL;
+	if (rc == 0 && e->lfd < 0) {
+		struct sockaddr_un a;
+		uint64_t id = ((uint64_t)getpid() << 24) |
+		              ((atomic_fetch_add(&g_listen_seq, 1) + 1) & 0xffffff);
+		int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		                0);
+		if (fd < 0)
+			rc = -errno;
+		else if (bind(fd, (struct sockaddr *)&a, listen_addr(id, &a)) < 0)
+			rc = -errno;
+		int slot = -1;
+		for (int i = 0; rc == 0 && i < SLOTS && slot < 0; i++) {
+			uint64_t zero = 0;
+			/* release: the socket exists before setters see it. */
+			if (atomic_compare_exchange_strong_explicit(
+			            &e->b->slot[i], &zero, id,
+			            memory_order_release, memory_order_relaxed))
+				slot = i;
+		}
+		if (rc == 0 && slot < 0)
+			rc = -ENOSPC;
+		if (rc) {
+			if (fd >= 0)
+				close(fd);
+		} else {
+			atomic_fetch_add(&e->b->listeners, 1);
+			e->lfd = fd;
+			e->lid = id;
+			e->lslot = slot;
+			/* Already set: readable now. */
+			if (atomic_load(&e->b->state))
+				notify_listeners(e->b);
+		}
+	}
+	if (rc == 0)
+		*out = e->lfd;
+	SHMAP__ERRNO_RESTORE;
+	return rc;
+}
+
+int shmap_mutex_release(shmap_sync *m)
+{
+	SHMAP__ERRNO_SAVE;
+	int rc = check_handle(m, SHMAP_TYPE_MUTEX);
+	if (rc == 0)
+		rc = do_mutex_release(m->b);
+	SHMAP__ERRNO_RESTORE;
+	return rc;
+}
+
+int shmap_sem_release(shmap_sync *s, uint32_t n, uint32_t *previous)
+{
+	SHMAP__ERRNO_SAVE;
+	int rc = check_handle(s, SHMAP_TYPE_SEMAPHORE);
+	if (rc == 0 && n == 0)
+		rc = -EINVAL;
+	if (rc == 0)
+		rc = do_sem_release(s->b, n, previous);
+	SHMAP__ERRNO_RESTORE;
+	return rc;
+}
+
+/* ---- waits ---- */
+
+/* One attempt: any (lowest index first) or all at once in a fixed order. */
+static int attempt(shmap_sync *const *objs, unsigned n, int all,
+                   const unsigned *order, struct pulse_seen *ps,
+                   int check_dead, unsigned *index)
+{
+	if (!all) {
+		for (unsigned i = 0; i < n; i++) {
+			int r = take(objs[i], &ps[i], check_dead);
+			if (r != BUSY) {
+				*index = i;
+				return r;
+			}
+		}
+		return BUSY;
+	}
+	int result = TAKEN;
+	unsigned k;
+	for (k = 0; k < n; k++) {
+		unsigned i = order[k];
+		int r = take(objs[i], &ps[i], check_dead);
+		if (r == BUSY)
+			break;
+		if (r == ABANDONED) {
+			result = ABANDONED;
+			*index = i;
+		}
+	}
+	if (k == n)
+		return result;
+	while (k-- > 0)
+		untake(objs[order[k]]);
+	return BUSY;
+}
+
+static int wait_objs(shmap_sync *const *objs, unsigned n, int all,
+                     int timeout_ms, unsigned *index)
+{
+	struct pulse_seen ps[SHMAP_WAIT_MAX];
+	struct blk *blks[SHMAP_WAIT_MAX];
+	uint32_t seqs[SHMAP_WAIT_MAX];
+	unsigned order[SHMAP_WAIT_MAX];
+	int has_mutex = 0, rc;
+
+	if (n == 0 || n > SHMAP_WAIT_MAX)
+		return -EINVAL;
+	for (unsigned i = 0; i < n; i++) {
+		if ((rc = check_handle(objs[i], 0)))
+			return rc;
+		blks[i] = objs[i]->b;
+		order[i] = i;
+		has_mutex |= objs[i]->kind == SHMAP_TYPE_MUTEX;
+		for (unsigned j = 0; all && j < i; j++)
+			if (blks[j] == blks[i])
+				return -EINVAL;
+	}
+	if (all) {
+		/* Every process takes shared objects in the same order. */
+		for (unsigned i = 1; i < n; i++)
+			for (unsigned j = i; j > 0 &&
+			                     blks[order[j - 1]]->order >
+			                             blks[order[j]]->order;
+			     j--) {
+				unsigned t = order[j];
+				order[j] = order[j - 1];
+				order[j - 1] = t;
+			}
+	}
+	for (unsigned i = 0; i < n; i++) {
+		drain_listener(objs[i]);
+		ps[i].gen = atomic_load(&blks[i]->pulse_gen);
+		if (objs[i]->kind == SHMAP_TYPE_EVENT)
+			atomic_fetch_add(&blks[i]->waiting, 1);
+	}
+	int64_t deadline = timeout_ms < 0 ? -1
+	                                  : now_ns() + (int64_t)timeout_ms *
+	                                                       1000000ll;
+	unsigned spins = objs[0]->spins, spun = 0;
+	int check_dead = 0, r;
+	*index = 0;
+	for (;;) {
+		/* acquire: a signal after this snapshot changes seq, so the
+		 * futex below will not sleep through it. */
+		for (unsigned i = 0; i < n; i++)
+			seqs[i] = atomic_load_explicit(&blks[i]->seq,
+			                               memory_order_acquire);
+		r = attempt(objs, n, all, order, ps, check_dead, index);
+		if (r != BUSY)
+			break;
+		int64_t now = timeout_ms > 0 || has_mutex ? now_ns() : 0;
+		if (timeout_ms == 0 || (deadline >= 0 && now >= deadline))
+			break;
+		if (spun < spins) {
+			spun++;
+			cpu_relax();
+			continue;
+		}
+		int64_t until = deadline;
+		if (has_mutex && (until < 0 || until > now + SLICE_NS))
+			until = now + SLICE_NS;
+		for (unsigned i = 0; i < n; i++)
+			/* seq_cst: pairs with wake(); see there. */
+			atomic_fetch_add(&blks[i]->sleepers, 1);
+		futex_waitn(blks, seqs, n, until);
+		for (unsigned i = 0; i < n; i++)
+			atomic_fetch_sub(&blks[i]->sleepers, 1);
+		/* A whole slice without a signal: are the owners alive? */
+		check_dead = has_mutex && until != deadline && now_ns() >= until;
+	}
+	for (unsigned i = 0; i < n; i++)
+		if (objs[i]->kind == SHMAP_TYPE_EVENT)
+			atomic_fetch_sub(&blks[i]->waiting, 1);
+	if (r == BUSY)
+		return -ETIMEDOUT;
+	return r == ABANDONED ? SHMAP_EABANDONED : 0;
+}
+
+int shmap_wait(shmap_sync *s, int timeout_ms)
+{
+	SHMAP__ERRNO_SAVE;
+	unsigned index;
+	int rc = wait_objs(&s, 1, 0, timeout_ms, &index);
+	SHMAP__ERRNO_RESTORE;
+	return rc;
+}
+
+int shmap_wait_multiple(shmap_sync *const *objs, unsigned n, int wait_all,
+                        int timeout_ms, unsigned *index)
+{
+	SHMAP__ERRNO_SAVE;
+	unsigned i = 0;
+	int rc = objs ? wait_objs(objs, n, wait_all != 0, timeout_ms, &i)
+	              : -EINVAL;
+	if (index && (rc == 0 || rc == SHMAP_EABANDONED))
+		*index = i;
+	SHMAP__ERRNO_RESTORE;
+	return rc;
+}
+
+/* ---- anonymous objects in the caller's memory ---- */
+
+static int mem_ok(const shmap_sync_mem *mem)
+{
+	return mem && ((uintptr_t)mem % 64) == 0;
+}
+
+int shmap_event_init(shmap_sync_mem *mem, unsigned flags)
+{
+	if (!mem_ok(mem) || (flags & ~(SHMAP_EVENT_MANUAL | SHMAP_EVENT_SET)))
+		return -EINVAL;
+	blk_init((struct blk *)mem, SHMAP_TYPE_EVENT, flags & SHMAP_EVENT_MANUAL,
+	         (flags & SHMAP_EVENT_SET) ? 1 : 0, 0, 0);
+	return 0;
+}
+
+int shmap_mutex_init(shmap_sync_mem *mem)
+{
+	if (!mem_ok(mem))
+		return -EINVAL;
+	blk_init((struct blk *)mem, SHMAP_TYPE_MUTEX, 0, 0, 0, 0);
+	return 0;
+}
+
+int shmap_sem_init(shmap_sync_mem *mem, uint32_t initial, uint32_t maximum)
+{
+	if (!mem_ok(mem) || maximum == 0 || maximum > INT32_MAX ||
+	    initial > maximum)
+		return -EINVAL;
+	blk_init((struct blk *)mem, SHMAP_TYPE_SEMAPHORE, 0, initial, maximum,
+	         0);
+	return 0;
+}
+
+int shmap_sync_attach(shmap_sync_mem *mem, shmap_sync **out)
+{
+	shmap_sync *s;
+	if (!mem_ok(mem) || !out)
+		return -EINVAL;
+	struct blk *b = (struct blk *)mem;
+	uint32_t kind = b->kind; /* read once: shared memory is hostile */
+	if (kind != SHMAP_TYPE_EVENT && kind != SHMAP_TYPE_MUTEX &&
+	    kind != SHMAP_TYPE_SEMAPHORE)
+		return SHMAP_EBADOBJ;
+	int rc = blk_check(b, kind);
+	if (rc)
+		return rc;
+	if ((rc = sync_alloc(&s)))
+		return rc;
+	s->b = b;
+	s->kind = kind;
+	reg_add(s);
+	*out = s;
+	return 0;
+}
