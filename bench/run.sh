@@ -5,3 +5,6 @@ set -eu
 build=${1:-build}
 echo "== object lifetime (bench_lifetime) =="
 "$build/bench/bench_lifetime"
+echo
+echo "== event ping-pong (bench_sync) =="
+"$build/bench/bench_sync"

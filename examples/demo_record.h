@@ -4,6 +4,8 @@
 
 #define DEMO_NAME "Local\\shmap-demo"
 #define DEMO_SIZE 4096
+#define DEMO_READY "Local\\shmap-demo-ready"     /* auto-reset */
+#define DEMO_REPLIED "Local\\shmap-demo-replied" /* auto-reset */
 
 struct demo_record {
 	unsigned seq;

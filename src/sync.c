@@ -361,11 +361,13 @@ static int take(struct shmap_sync *s, struct pulse_seen *ps, int check_dead)
 				return TAKEN;
 			ps->gen = gen; /* that pulse went to someone else */
 		}
+		/* acquire: for a manual event this load is the take. */
+		if (!atomic_load_explicit(&b->state, memory_order_acquire))
+			return BUSY;
 		if (manual)
-			return atomic_load_explicit(&b->state,
-			                            memory_order_acquire)
-			               ? TAKEN
-			               : BUSY;
+			return TAKEN;
+		/* Only now the CAS: a spinning waiter must not pull the line
+		 * away from the setter on every turn. */
 		uint32_t one = 1;
 		/* acq_rel: consuming the signal orders with the setter. */
 		return atomic_compare_exchange_strong_explicit(
