@@ -3,9 +3,11 @@
  * spin, spinning) beside the floors measured in the same run: a raw
  * shared-memory spin, a raw futex, eventfd, a pipe and a unix socket.
  * Each figure is the median over RUNS runs of ROUNDS round trips between a
- * parent and a forked child.
+ * parent and a forked child, pinned to two different CPUs (where the machine
+ * has two) so every method pays the same cross-core wakeup.
  */
 #include <linux/futex.h>
+#include <sched.h>
 #include <shmap.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -202,6 +204,17 @@ static void raw_setup(void)
 	spin_setup();
 }
 
+/* Pins the calling process to one CPU; ignored on a one-CPU machine. */
+static void pin(int cpu)
+{
+	cpu_set_t set;
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof set, &set);
+}
+
 static double run_once(const struct method *m)
 {
 	m->setup();
@@ -213,6 +226,7 @@ static double run_once(const struct method *m)
 	pid_t pid = fork();
 	if (pid == 0) {
 		char c = 0;
+		pin(1);
 		xwrite(go[1], &c, 1);
 		m->side(0);
 		xread(done[0], &c, 1);
@@ -261,6 +275,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: bench_sync [rounds] [runs<=64]\n");
 		return 2;
 	}
+	pin(0);
 	const struct method spin = {"raw shared-memory spin", raw_setup,
 	                            spin_side, spin_teardown};
 	const struct method fut = {"raw futex", raw_setup, futex_side,
@@ -280,8 +295,8 @@ int main(int argc, char **argv)
 	ev_spin = 1u << 30;
 	double t_evspin = median(&ev);
 
-	printf("ping-pong round trip between two processes, median of %d runs "
-	       "x %d rounds\n",
+	printf("ping-pong round trip between two processes on two CPUs, median "
+	       "of %d runs x %d rounds\n",
 	       runs, rounds);
 	printf("%-38s %9s %10s %10s\n", "method", "us/trip", "vs futex",
 	       "vs spin");
