@@ -4,8 +4,9 @@
  * Every object is one block (struct blk) in shared memory: the data of a
  * named object, a memfd for an unnamed one, or memory the caller owns. The
  * block's seq word is the one futex everybody sleeps on: every signal (set,
- * release) bumps it and wakes the sleepers, who then race to take the
- * object. A signal with nobody asleep costs no system call.
+ * release) bumps it and, if a sleeper announced itself in its bit 0, wakes
+ * the sleepers, who then race to take the object. A signal with nobody
+ * asleep costs no system call.
  *
  * Mutex owners are threads named by (tid, start time); a waiter that has
  * slept a slice while the mutex stays owned checks /proc whether the owner
@@ -38,13 +39,14 @@ struct blk {
 	uint32_t magic;
 	uint32_t kind;  /* SHMAP_TYPE_EVENT, _MUTEX or _SEMAPHORE */
 	uint64_t order; /* random: the order wait-all takes objects in */
-	_Atomic uint32_t seq;      /* futex word: bumped on every signal */
-	_Atomic uint32_t sleepers; /* waiters asleep on seq */
+	/* The futex word: bumped by 2 on every signal; bit 0 says someone
+	 * sleeps on it (or did: a killed sleeper costs one wake, no more). */
+	_Atomic uint32_t seq;
 	_Atomic uint32_t state;    /* event: 0 or 1; semaphore: the count */
 	uint32_t flags;            /* event: SHMAP_EVENT_MANUAL */
 	uint32_t max;              /* semaphore: the maximum count */
 	_Atomic uint32_t pulse_gen;    /* event: bumped by every pulse */
-	_Atomic uint32_t pulse_tokens; /* auto-reset pulse: a release left */
+	_Atomic uint32_t pulse_tokens; /* auto-reset pulses: releases left */
 	_Atomic uint32_t waiting;      /* event: waiters inside a wait */
 	_Atomic uint64_t owner;        /* mutex: (start << 32 | tid), 0 free */
 	uint32_t recursion;            /* mutex: touched by the owner only */
@@ -329,14 +331,16 @@ static void drain_listener(struct shmap_sync *s)
 
 /* ---- taking and signalling ---- */
 
-/* Bumps seq and wakes the sleepers, if any. */
+/* Bumps seq, clearing the sleeper bit, and wakes the sleepers if it was set. */
 static void wake(struct blk *b)
 {
-	/* seq_cst: with the waiter's seq_cst sleepers increment, one of the
-	 * two sees the other (the waiter's futex sees the new seq, or we see
-	 * the sleeper). */
-	atomic_fetch_add(&b->seq, 1);
-	if (atomic_load(&b->sleepers))
+	/* seq_cst: a waiter sets the bit with a CAS on the seq it snapshot
+	 * before trying: either its CAS fails on our new seq, or we see the
+	 * bit and wake it (or its futex sees the new value). */
+	uint32_t o = atomic_load(&b->seq);
+	while (!atomic_compare_exchange_weak(&b->seq, &o, (o & ~1u) + 2))
+		;
+	if (o & 1u)
 		futex_wake_all(&b->seq);
 }
 
@@ -355,10 +359,13 @@ static int take(struct shmap_sync *s, struct pulse_seen *ps, int check_dead)
 		                                    memory_order_acquire);
 		int manual = (b->flags & SHMAP_EVENT_MANUAL) != 0;
 		if (gen != ps->gen) {
-			uint32_t one = 1;
-			if (manual || atomic_compare_exchange_strong(
-			                      &b->pulse_tokens, &one, 0))
+			if (manual)
 				return TAKEN;
+			uint32_t t = atomic_load(&b->pulse_tokens);
+			while (t > 0)
+				if (atomic_compare_exchange_weak(
+				            &b->pulse_tokens, &t, t - 1))
+					return TAKEN;
 			ps->gen = gen; /* that pulse went to someone else */
 		}
 		/* acquire: for a manual event this load is the take. */
@@ -416,10 +423,13 @@ static int take(struct shmap_sync *s, struct pulse_seen *ps, int check_dead)
 static int do_set(struct blk *b)
 {
 	/* acq_rel: publishes the setter's writes to whoever consumes. */
-	if (atomic_exchange_explicit(&b->state, 1, memory_order_acq_rel) == 0) {
-		wake(b);
+	uint32_t was = atomic_exchange_explicit(&b->state, 1,
+	                                        memory_order_acq_rel);
+	/* Wake even if it was set: a setter killed between its exchange and
+	 * its wake must not leave a sleeper asleep on a set event. */
+	wake(b);
+	if (was == 0)
 		notify_listeners(b);
-	}
 	return 0;
 }
 
@@ -745,8 +755,15 @@ int shmap_event_pulse(shmap_sync *e)
 		struct blk *b = e->b;
 		atomic_store(&b->state, 0);
 		if (atomic_load(&b->waiting)) {
-			if (!(b->flags & SHMAP_EVENT_MANUAL))
-				atomic_store(&b->pulse_tokens, 1);
+			/* One more release for an auto-reset event, never
+			 * more than there are waiters to take them. */
+			if (!(b->flags & SHMAP_EVENT_MANUAL)) {
+				uint32_t w = atomic_load(&b->waiting);
+				uint32_t t = atomic_load(&b->pulse_tokens);
+				while (t < w && !atomic_compare_exchange_weak(
+				                        &b->pulse_tokens, &t, t + 1))
+					;
+			}
 			/* seq_cst: the token is visible before the new gen. */
 			atomic_fetch_add(&b->pulse_gen, 1);
 			wake(b);
@@ -780,6 +797,25 @@ int shmap_event_fd(shmap_sync *e, int *out)
 			            &e->b->slot[i], &zero, id,
 			            memory_order_release, memory_order_relaxed))
 				slot = i;
+		}
+		/* All taken: reclaim the slot of a listener that died. */
+		for (int i = 0; rc == 0 && i < SLOTS && slot < 0; i++) {
+			uint64_t old = atomic_load(&e->b->slot[i]);
+			struct sockaddr_un pa;
+			if (!old)
+				continue;
+			socklen_t pl = listen_addr(old, &pa);
+			int pfd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+			if (pfd >= 0 &&
+			    connect(pfd, (struct sockaddr *)&pa, pl) < 0 &&
+			    (errno == ECONNREFUSED || errno == ENOENT) &&
+			    atomic_compare_exchange_strong(&e->b->slot[i], &old,
+			                                   id)) {
+				atomic_fetch_sub(&e->b->listeners, 1);
+				slot = i;
+			}
+			if (pfd >= 0)
+				close(pfd);
 		}
 		if (rc == 0 && slot < 0)
 			rc = -ENOSPC;
@@ -903,7 +939,7 @@ static int wait_objs(shmap_sync *const *objs, unsigned n, int all,
 	                                  : now_ns() + (int64_t)timeout_ms *
 	                                                       1000000ll;
 	unsigned spins = objs[0]->spins, spun = 0;
-	int check_dead = 0, r;
+	int check_dead = 0, r, slept = 0;
 	*index = 0;
 	for (;;) {
 		/* acquire: a signal after this snapshot changes seq, so the
@@ -925,18 +961,37 @@ static int wait_objs(shmap_sync *const *objs, unsigned n, int all,
 		int64_t until = deadline;
 		if (has_mutex && (until < 0 || until > now + SLICE_NS))
 			until = now + SLICE_NS;
-		for (unsigned i = 0; i < n; i++)
-			/* seq_cst: pairs with wake(); see there. */
-			atomic_fetch_add(&blks[i]->sleepers, 1);
+		/* Announce the sleep: set bit 0 on the seq we tried against;
+		 * if seq moved meanwhile, something was signalled: try again. */
+		int moved = 0;
+		for (unsigned i = 0; i < n && !moved; i++) {
+			uint32_t v = seqs[i];
+			/* seq_cst: pairs with the CAS in wake(). */
+			if (!(v & 1u) && !atomic_compare_exchange_strong(
+			                         &blks[i]->seq, &v, v | 1u))
+				moved = 1;
+			seqs[i] = v | 1u;
+		}
+		slept = 1;
+		if (moved)
+			continue;
 		futex_waitn(blks, seqs, n, until);
-		for (unsigned i = 0; i < n; i++)
-			atomic_fetch_sub(&blks[i]->sleepers, 1);
 		/* A whole slice without a signal: are the owners alive? */
 		check_dead = has_mutex && until != deadline && now_ns() >= until;
 	}
 	for (unsigned i = 0; i < n; i++)
-		if (objs[i]->kind == SHMAP_TYPE_EVENT)
-			atomic_fetch_sub(&blks[i]->waiting, 1);
+		if (objs[i]->kind == SHMAP_TYPE_EVENT &&
+		    atomic_fetch_sub(&blks[i]->waiting, 1) == 1)
+			atomic_store(&blks[i]->pulse_tokens, 0);
+	/* Timed out after announcing a sleep: take our bit back so signals
+	 * stay free; wake the other sleepers so they set it again. */
+	if (r == BUSY && slept)
+		for (unsigned i = 0; i < n; i++) {
+			uint32_t v = atomic_load(&blks[i]->seq);
+			if ((v & 1u) && atomic_compare_exchange_strong(
+			                        &blks[i]->seq, &v, v & ~1u))
+				futex_wake_all(&blks[i]->seq);
+		}
 	if (r == BUSY)
 		return -ETIMEDOUT;
 	return r == ABANDONED ? SHMAP_EABANDONED : 0;
