@@ -132,6 +132,7 @@ enum {
 	SHMAP__CP_CLOSE_EXCL,    /* close won the exclusive probe */
 	SHMAP__CP_CLOSE_UNLINKED, /* close unlinked the name, locks held */
 	SHMAP__CP_STALE_UNLINKED, /* a stale object was unlinked, locks held */
+	SHMAP__CP_WAITALL_LOCKED, /* wait-all locked every object, no commit */
 	SHMAP__CP_COUNT
 };
 extern volatile int shmap__crash_at;

@@ -31,7 +31,7 @@
 #include "internal.h"
 
 #define BLK_MAGIC 0x434e5953u /* "SYNC" */
-#define SLOTS 24
+#define SLOTS SHMAP_EVENT_LISTENERS_MAX
 #define SLICE_NS 20000000ll /* how long a mutex waiter sleeps between checks */
 
 /* The shared block; lives in memory every party can write: hostile input. */
@@ -49,6 +49,7 @@ struct blk {
 	_Atomic uint32_t pulse_tokens; /* auto-reset pulses: releases left */
 	_Atomic uint32_t waiting;      /* event: waiters inside a wait */
 	_Atomic uint64_t owner;        /* mutex: (start << 32 | tid), 0 free */
+	_Atomic uint64_t lk_owner;     /* the wait-all thread holding LOCK */
 	uint32_t recursion;            /* mutex: touched by the owner only */
 	_Atomic uint32_t listeners;    /* event: slots in use */
 	_Atomic uint64_t slot[SLOTS];  /* event: listener ids, 0 free */
@@ -69,7 +70,18 @@ struct shmap_sync {
 	struct shmap_sync *next, *prev;
 };
 
-enum { BUSY = 0, TAKEN = 1, ABANDONED = 2 };
+/*
+ * Wait-all takes several objects at once: it sets LOCK in each one's state
+ * word (checking it is available), then commits them all. Single takes
+ * leave a locked object alone (LOCKED: try again in a moment); sets and
+ * releases keep the bit. Event state: bit 0 signalled; semaphore state: the
+ * count in bits 0-30; mutex owner: bit 63.
+ */
+#define LOCK32 0x80000000u
+#define COUNT32 0x7fffffffu
+#define LOCK64 (1ull << 63)
+
+enum { BUSY = 0, TAKEN = 1, ABANDONED = 2, LOCKED = 3 };
 
 /* ---- time and futexes ---- */
 
@@ -174,14 +186,21 @@ static int read_stat(unsigned tid, char *state, uint64_t *start)
 	return -EIO;
 }
 
+static pthread_once_t g_fork_once = PTHREAD_ONCE_INIT;
+static void fork_init(void);
+
+/* This thread as a mutex owner: 31 bits of its start time, then its tid. */
 static uint64_t my_ident(void)
 {
 	if (!t_ident) {
+		/* The fork handler must exist before any identity is cached,
+		 * so a child never keeps its parent's. */
+		pthread_once(&g_fork_once, fork_init);
 		unsigned tid = (unsigned)syscall(SYS_gettid);
 		char st;
 		uint64_t start = 0;
 		(void)read_stat(tid, &st, &start);
-		t_ident = ((uint64_t)(uint32_t)start << 32) | tid;
+		t_ident = ((start & 0x7fffffffu) << 32) | tid;
 	}
 	return t_ident;
 }
@@ -199,7 +218,8 @@ static int owner_alive(uint64_t ident)
 	if (st == 'Z' || st == 'X')
 		return 0;
 	/* Same tid, other start time: the tid was reused. */
-	return (ident >> 32) == 0 || (uint32_t)start == (uint32_t)(ident >> 32);
+	uint64_t want = (ident >> 32) & 0x7fffffffu;
+	return want == 0 || (start & 0x7fffffffu) == want;
 }
 
 /* ---- defaults ---- */
@@ -220,7 +240,6 @@ static void spin_init(void)
 
 static pthread_mutex_t g_reg = PTHREAD_MUTEX_INITIALIZER;
 static struct shmap_sync *g_head;
-static pthread_once_t g_fork_once = PTHREAD_ONCE_INIT;
 
 static void fork_prepare(void)
 {
@@ -349,6 +368,7 @@ struct pulse_seen {
 	uint32_t gen;
 };
 
+/* Takes one object for a single or wait-any wait. */
 static int take(struct shmap_sync *s, struct pulse_seen *ps, int check_dead)
 {
 	struct blk *b = s->b;
@@ -363,40 +383,49 @@ static int take(struct shmap_sync *s, struct pulse_seen *ps, int check_dead)
 				return TAKEN;
 			uint32_t t = atomic_load(&b->pulse_tokens);
 			while (t > 0)
-				if (atomic_compare_exchange_weak(
-				            &b->pulse_tokens, &t, t - 1))
+				if (atomic_compare_exchange_weak(&b->pulse_tokens,
+				                                 &t, t - 1))
 					return TAKEN;
 			ps->gen = gen; /* that pulse went to someone else */
 		}
 		/* acquire: for a manual event this load is the take. */
-		if (!atomic_load_explicit(&b->state, memory_order_acquire))
-			return BUSY;
-		if (manual)
-			return TAKEN;
-		/* Only now the CAS: a spinning waiter must not pull the line
-		 * away from the setter on every turn. */
-		uint32_t one = 1;
-		/* acq_rel: consuming the signal orders with the setter. */
-		return atomic_compare_exchange_strong_explicit(
-		               &b->state, &one, 0, memory_order_acq_rel,
-		               memory_order_relaxed)
-		               ? TAKEN
-		               : BUSY;
+		uint32_t v = atomic_load_explicit(&b->state, memory_order_acquire);
+		for (;;) {
+			if (!(v & 1u))
+				return BUSY;
+			if (manual)
+				return TAKEN;
+			if (v & LOCK32)
+				return LOCKED;
+			/* Only now the CAS, so a spinning waiter does not pull
+			 * the line from the setter on every turn. acq_rel:
+			 * consuming the signal orders with the setter. */
+			if (atomic_compare_exchange_weak_explicit(
+			            &b->state, &v, v & ~1u, memory_order_acq_rel,
+			            memory_order_acquire))
+				return TAKEN;
+		}
 	}
 	case SHMAP_TYPE_SEMAPHORE: {
-		uint32_t c = atomic_load_explicit(&b->state, memory_order_relaxed);
-		while (c > 0)
+		uint32_t v = atomic_load_explicit(&b->state, memory_order_relaxed);
+		for (;;) {
+			if (!(v & COUNT32))
+				return BUSY;
+			if (v & LOCK32)
+				return LOCKED;
 			/* acquire: what the releaser wrote before releasing. */
 			if (atomic_compare_exchange_weak_explicit(
-			            &b->state, &c, c - 1, memory_order_acquire,
+			            &b->state, &v, v - 1, memory_order_acquire,
 			            memory_order_relaxed))
 				return TAKEN;
-		return BUSY;
+		}
 	}
 	case SHMAP_TYPE_MUTEX: {
 		uint64_t me = my_ident();
 		/* acquire: the previous owner's writes happen before ours. */
 		uint64_t o = atomic_load_explicit(&b->owner, memory_order_acquire);
+		if (o & LOCK64)
+			return LOCKED;
 		if (o == me) {
 			if (b->recursion == UINT32_MAX)
 				return BUSY;
@@ -412,7 +441,7 @@ static int take(struct shmap_sync *s, struct pulse_seen *ps, int check_dead)
 		if (!atomic_compare_exchange_strong_explicit(
 		            &b->owner, &o, me, memory_order_acquire,
 		            memory_order_relaxed))
-			return BUSY;
+			return (o & LOCK64) ? LOCKED : BUSY;
 		b->recursion = 1;
 		return result;
 	}
@@ -420,21 +449,134 @@ static int take(struct shmap_sync *s, struct pulse_seen *ps, int check_dead)
 	return BUSY;
 }
 
+/*
+ * Wait-all, first step: sets LOCK on an available object without changing
+ * what it holds. Returns TAKEN (locked), BUSY (not available) or LOCKED
+ * (another wait-all holds it).
+ */
+static int lock_one(struct shmap_sync *s, int check_dead)
+{
+	struct blk *b = s->b;
+	int r = TAKEN;
+	if (s->kind == SHMAP_TYPE_MUTEX) {
+		uint64_t me = my_ident();
+		uint64_t o = atomic_load_explicit(&b->owner, memory_order_acquire);
+		for (;;) {
+			if (o & LOCK64)
+				return LOCKED;
+			if (o != 0 && o != me &&
+			    (!check_dead || owner_alive(o)))
+				return BUSY;
+			/* acquire: as for a single take. */
+			if (atomic_compare_exchange_weak_explicit(
+			            &b->owner, &o, o | LOCK64, memory_order_acquire,
+			            memory_order_acquire))
+				break;
+		}
+	} else {
+		uint32_t need = s->kind == SHMAP_TYPE_EVENT ? 1u : COUNT32;
+		uint32_t v = atomic_load_explicit(&b->state, memory_order_acquire);
+		for (;;) {
+			if (v & LOCK32)
+				return LOCKED;
+			if (!(v & need))
+				return BUSY;
+			/* acquire: as for a single take. */
+			if (atomic_compare_exchange_weak_explicit(
+			            &b->state, &v, v | LOCK32, memory_order_acquire,
+			            memory_order_acquire))
+				break;
+		}
+	}
+	/* release: who holds the bit, in case it dies holding it. */
+	atomic_store_explicit(&b->lk_owner, my_ident(), memory_order_release);
+	return r;
+}
+
+/* Wait-all, on failure: drops LOCK, leaving the object as it was. */
+static void unlock_one(struct shmap_sync *s)
+{
+	struct blk *b = s->b;
+	atomic_store_explicit(&b->lk_owner, 0, memory_order_relaxed);
+	/* release: nothing we did while locked may move past the unlock. */
+	if (s->kind == SHMAP_TYPE_MUTEX)
+		atomic_fetch_and_explicit(&b->owner, ~LOCK64,
+		                          memory_order_release);
+	else
+		atomic_fetch_and_explicit(&b->state, ~LOCK32,
+		                          memory_order_release);
+}
+
+/* Wait-all, on success: takes the locked object and drops LOCK at once. */
+static int commit_one(struct shmap_sync *s)
+{
+	struct blk *b = s->b;
+	atomic_store_explicit(&b->lk_owner, 0, memory_order_relaxed);
+	switch (s->kind) {
+	case SHMAP_TYPE_EVENT:
+		/* release: ends the locked section. Sets and resets that came
+		 * meanwhile kept the bit; an auto-reset event is consumed. */
+		atomic_fetch_and_explicit(
+		        &b->state,
+		        (b->flags & SHMAP_EVENT_MANUAL) ? ~LOCK32 : ~(LOCK32 | 1u),
+		        memory_order_release);
+		return TAKEN;
+	case SHMAP_TYPE_SEMAPHORE:
+		/* release: as above; only releases came meanwhile. */
+		atomic_fetch_sub_explicit(&b->state, LOCK32 + 1,
+		                          memory_order_release);
+		return TAKEN;
+	default: {
+		uint64_t me = my_ident();
+		uint64_t o = atomic_load(&b->owner) & ~LOCK64;
+		int r = TAKEN;
+		if (o == me) {
+			b->recursion++;
+		} else {
+			b->recursion = 1;
+			r = o ? ABANDONED : TAKEN;
+		}
+		/* release: nobody changes a locked mutex; hand it to us. */
+		atomic_store_explicit(&b->owner, me, memory_order_release);
+		return r;
+	}
+	}
+}
+
+/*
+ * A LOCK that stayed set a long time may belong to a wait-all killed in
+ * its locked section: if that thread is gone, clear the bit.
+ */
+static void recover_lock(struct shmap_sync *s, int64_t locked_ns)
+{
+	struct blk *b = s->b;
+	uint64_t holder = atomic_load_explicit(&b->lk_owner,
+	                                       memory_order_acquire);
+	if (holder ? owner_alive(holder) : locked_ns < 1000000000ll)
+		return;
+	if (s->kind == SHMAP_TYPE_MUTEX)
+		atomic_fetch_and(&b->owner, ~LOCK64);
+	else
+		atomic_fetch_and(&b->state, ~LOCK32);
+	atomic_store(&b->lk_owner, 0);
+}
+
 static int do_set(struct blk *b)
 {
 	/* acq_rel: publishes the setter's writes to whoever consumes. */
-	uint32_t was = atomic_exchange_explicit(&b->state, 1,
+	uint32_t was = atomic_fetch_or_explicit(&b->state, 1u,
 	                                        memory_order_acq_rel);
-	/* Wake even if it was set: a setter killed between its exchange and
+	/* Wake even if it was set: a setter killed between its change and
 	 * its wake must not leave a sleeper asleep on a set event. */
 	wake(b);
-	if (was == 0)
+	if (!(was & 1u))
 		notify_listeners(b);
 	return 0;
 }
 
 static int do_mutex_release(struct blk *b)
 {
+	/* Exactly our identity: no wait-all locks a mutex we own but us. */
 	if (atomic_load_explicit(&b->owner, memory_order_relaxed) != my_ident())
 		return -EPERM;
 	if (b->recursion > 1) {
@@ -451,35 +593,19 @@ static int do_mutex_release(struct blk *b)
 static int do_sem_release(struct blk *b, uint32_t n, uint32_t *previous)
 {
 	uint32_t max = b->max; /* read once: shared memory is hostile */
-	uint32_t c = atomic_load_explicit(&b->state, memory_order_relaxed);
+	uint32_t v = atomic_load_explicit(&b->state, memory_order_relaxed);
 	do {
-		if ((uint64_t)c + n > max)
+		if ((uint64_t)(v & COUNT32) + n > max)
 			return -EOVERFLOW;
-		/* release: our writes reach whoever takes the count. */
+		/* release: our writes reach whoever takes the count. A set
+		 * LOCK bit stays as it is. */
 	} while (!atomic_compare_exchange_weak_explicit(
-	        &b->state, &c, c + n, memory_order_release,
+	        &b->state, &v, v + n, memory_order_release,
 	        memory_order_relaxed));
 	if (previous)
-		*previous = c;
+		*previous = v & COUNT32;
 	wake(b);
 	return 0;
-}
-
-/* Gives back what a wait-all attempt took before it failed. */
-static void untake(struct shmap_sync *s)
-{
-	switch (s->kind) {
-	case SHMAP_TYPE_EVENT:
-		if (!(s->b->flags & SHMAP_EVENT_MANUAL))
-			do_set(s->b);
-		break;
-	case SHMAP_TYPE_SEMAPHORE:
-		(void)do_sem_release(s->b, 1, NULL);
-		break;
-	case SHMAP_TYPE_MUTEX:
-		(void)do_mutex_release(s->b);
-		break;
-	}
 }
 
 /* ---- handles ---- */
@@ -742,8 +868,10 @@ int shmap_event_reset(shmap_sync *e)
 {
 	int rc = check_handle(e, SHMAP_TYPE_EVENT);
 	if (rc == 0)
-		/* release: orders our earlier writes before the reset. */
-		atomic_store_explicit(&e->b->state, 0, memory_order_release);
+		/* release: orders our earlier writes before the reset; a
+		 * wait-all's LOCK bit stays. */
+		atomic_fetch_and_explicit(&e->b->state, ~1u,
+		                          memory_order_release);
 	return rc;
 }
 
@@ -753,7 +881,7 @@ int shmap_event_pulse(shmap_sync *e)
 	int rc = check_handle(e, SHMAP_TYPE_EVENT);
 	if (rc == 0) {
 		struct blk *b = e->b;
-		atomic_store(&b->state, 0);
+		atomic_fetch_and(&b->state, ~1u);
 		if (atomic_load(&b->waiting)) {
 			/* One more release for an auto-reset event, never
 			 * more than there are waiters to take them. */
@@ -862,38 +990,50 @@ int shmap_sem_release(shmap_sync *s, uint32_t n, uint32_t *previous)
 
 /* ---- waits ---- */
 
-/* One attempt: any (lowest index first) or all at once in a fixed order. */
+/*
+ * One attempt: any (lowest index first), or all at once: lock every object
+ * in the shared order, then commit them all, or unlock them all unchanged.
+ */
 static int attempt(shmap_sync *const *objs, unsigned n, int all,
                    const unsigned *order, struct pulse_seen *ps,
-                   int check_dead, unsigned *index)
+                   int check_dead, unsigned *index, unsigned *locked_at)
 {
+	int r, seen_locked = 0;
 	if (!all) {
 		for (unsigned i = 0; i < n; i++) {
-			int r = take(objs[i], &ps[i], check_dead);
-			if (r != BUSY) {
+			r = take(objs[i], &ps[i], check_dead);
+			if (r == TAKEN || r == ABANDONED) {
 				*index = i;
 				return r;
 			}
+			if (r == LOCKED && !seen_locked) {
+				seen_locked = 1;
+				*locked_at = i;
+			}
 		}
-		return BUSY;
+		return seen_locked ? LOCKED : BUSY;
 	}
-	int result = TAKEN;
 	unsigned k;
 	for (k = 0; k < n; k++) {
-		unsigned i = order[k];
-		int r = take(objs[i], &ps[i], check_dead);
-		if (r == BUSY)
+		r = lock_one(objs[order[k]], check_dead);
+		if (r != TAKEN)
 			break;
-		if (r == ABANDONED) {
-			result = ABANDONED;
-			*index = i;
-		}
 	}
-	if (k == n)
-		return result;
-	while (k-- > 0)
-		untake(objs[order[k]]);
-	return BUSY;
+	if (k < n) {
+		if (r == LOCKED)
+			*locked_at = order[k];
+		while (k-- > 0)
+			unlock_one(objs[order[k]]);
+		return r;
+	}
+	SHMAP__CRASH(SHMAP__CP_WAITALL_LOCKED);
+	int result = TAKEN;
+	for (k = 0; k < n; k++)
+		if (commit_one(objs[order[k]]) == ABANDONED) {
+			result = ABANDONED;
+			*index = order[k];
+		}
+	return result;
 }
 
 static int wait_objs(shmap_sync *const *objs, unsigned n, int all,
@@ -913,12 +1053,13 @@ static int wait_objs(shmap_sync *const *objs, unsigned n, int all,
 		blks[i] = objs[i]->b;
 		order[i] = i;
 		has_mutex |= objs[i]->kind == SHMAP_TYPE_MUTEX;
+		/* One object twice, through one handle or two mappings. */
 		for (unsigned j = 0; all && j < i; j++)
-			if (blks[j] == blks[i])
+			if (blks[j] == blks[i] || blks[j]->order == blks[i]->order)
 				return -EINVAL;
 	}
 	if (all) {
-		/* Every process takes shared objects in the same order. */
+		/* Every process locks shared objects in the same order. */
 		for (unsigned i = 1; i < n; i++)
 			for (unsigned j = i; j > 0 &&
 			                     blks[order[j - 1]]->order >
@@ -938,8 +1079,9 @@ static int wait_objs(shmap_sync *const *objs, unsigned n, int all,
 	int64_t deadline = timeout_ms < 0 ? -1
 	                                  : now_ns() + (int64_t)timeout_ms *
 	                                                       1000000ll;
-	unsigned spins = objs[0]->spins, spun = 0;
-	int check_dead = 0, r, slept = 0;
+	unsigned spins = objs[0]->spins, spun = 0, locked_at = 0;
+	int check_dead = 0, slept = 0, r;
+	int64_t locked_since = -1;
 	*index = 0;
 	for (;;) {
 		/* acquire: a signal after this snapshot changes seq, so the
@@ -947,12 +1089,36 @@ static int wait_objs(shmap_sync *const *objs, unsigned n, int all,
 		for (unsigned i = 0; i < n; i++)
 			seqs[i] = atomic_load_explicit(&blks[i]->seq,
 			                               memory_order_acquire);
-		r = attempt(objs, n, all, order, ps, check_dead, index);
-		if (r != BUSY)
+		r = attempt(objs, n, all, order, ps, check_dead, index,
+		            &locked_at);
+		if (r == TAKEN || r == ABANDONED)
 			break;
-		int64_t now = timeout_ms > 0 || has_mutex ? now_ns() : 0;
-		if (timeout_ms == 0 || (deadline >= 0 && now >= deadline))
-			break;
+		int64_t now = timeout_ms > 0 || has_mutex || r == LOCKED
+		                      ? now_ns()
+		                      : 0;
+		if (r == LOCKED) {
+			/* Another wait-all is inside its short locked section:
+			 * the object may well be free; even a poll looks again
+			 * once it is over. Spin, then nap; free a lock whose
+			 * holder died. */
+			if (locked_since < 0)
+				locked_since = now;
+			if (now - locked_since > 100000000ll)
+				recover_lock(objs[locked_at], now - locked_since);
+			if (now - locked_since < 2000000ll)
+				cpu_relax();
+			else
+				usleep(1000);
+			continue;
+		}
+		locked_since = -1;
+		if (timeout_ms == 0 || (deadline >= 0 && now >= deadline)) {
+			/* Last chance: an owner may have died unseen. */
+			if (!has_mutex || check_dead)
+				break;
+			check_dead = 1;
+			continue;
+		}
 		if (spun < spins) {
 			spun++;
 			cpu_relax();
@@ -985,16 +1151,16 @@ static int wait_objs(shmap_sync *const *objs, unsigned n, int all,
 			atomic_store(&blks[i]->pulse_tokens, 0);
 	/* Timed out after announcing a sleep: take our bit back so signals
 	 * stay free; wake the other sleepers so they set it again. */
-	if (r == BUSY && slept)
+	if (r != TAKEN && r != ABANDONED && slept)
 		for (unsigned i = 0; i < n; i++) {
 			uint32_t v = atomic_load(&blks[i]->seq);
 			if ((v & 1u) && atomic_compare_exchange_strong(
 			                        &blks[i]->seq, &v, v & ~1u))
 				futex_wake_all(&blks[i]->seq);
 		}
-	if (r == BUSY)
-		return -ETIMEDOUT;
-	return r == ABANDONED ? SHMAP_EABANDONED : 0;
+	if (r == TAKEN)
+		return 0;
+	return r == ABANDONED ? SHMAP_EABANDONED : -ETIMEDOUT;
 }
 
 int shmap_wait(shmap_sync *s, int timeout_ms)

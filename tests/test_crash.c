@@ -19,7 +19,7 @@ static const char *cp_name(int cp)
 		"none",         "create-file",  "create-gate",  "create-excl",
 		"create-sized", "create-built", "create-shared", "open-fd",
 		"open-gate",    "open-shared",  "close-gate",   "close-excl",
-		"close-unlinked", "stale-unlinked",
+		"close-unlinked", "stale-unlinked", "waitall-locked",
 	};
 	return cp > 0 && cp < SHMAP__CP_COUNT ? n[cp] : "?";
 }

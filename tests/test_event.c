@@ -850,7 +850,7 @@ static void fd_fork_child(void)
 /* Closing a handle gives its listener slot back. */
 static void fd_slots_released(void)
 {
-	shmap_sync *keep, *h[24];
+	shmap_sync *keep, *h[SHMAP_EVENT_LISTENERS_MAX + 1];
 	int fd;
 	T_OK(shmap_event_create(NAME, 0, NULL, &keep));
 	for (int i = 0; i < 30; i++) {
@@ -863,12 +863,14 @@ static void fd_slots_released(void)
 	/* A closed listener costs the next set nothing and keeps nothing. */
 	T_OK(shmap_event_set(keep));
 	T_OK(shmap_wait(keep, 0));
-	/* All 24 slots are free again. */
-	for (int i = 0; i < 24; i++) {
+	/* All slots are free again, and one more than all is refused. */
+	for (int i = 0; i < SHMAP_EVENT_LISTENERS_MAX; i++) {
 		T_OK(shmap_event_open(NAME, 0, &h[i]));
 		T_OK(shmap_event_fd(h[i], &fd));
 	}
-	for (int i = 0; i < 24; i++)
+	T_OK(shmap_event_open(NAME, 0, &h[SHMAP_EVENT_LISTENERS_MAX]));
+	T_EQ(shmap_event_fd(h[SHMAP_EVENT_LISTENERS_MAX], &fd), -ENOSPC);
+	for (int i = 0; i <= SHMAP_EVENT_LISTENERS_MAX; i++)
 		T_OK(shmap_sync_close(h[i]));
 	for (int i = 0; i < 30; i++) {
 		shmap_sync *x;
@@ -888,8 +890,8 @@ static void fd_dead_listeners(void)
 	T_OK(shmap_event_create(NAME, 0, NULL, &e));
 	pid_t pid = spawn();
 	if (pid == 0) {
-		shmap_sync *h[24];
-		for (int i = 0; i < 24; i++) {
+		shmap_sync *h[SHMAP_EVENT_LISTENERS_MAX];
+		for (int i = 0; i < SHMAP_EVENT_LISTENERS_MAX; i++) {
 			T_OK(shmap_event_open(NAME, 0, &h[i]));
 			T_OK(shmap_event_fd(h[i], &fd));
 		}

@@ -29,6 +29,9 @@ typedef struct shmap_sync shmap_sync;
  */
 #define SHMAP_EABANDONED (-4005)
 
+/* How many processes may hold a descriptor from shmap_event_fd at once. */
+#define SHMAP_EVENT_LISTENERS_MAX 22
+
 /* Event flags. */
 #define SHMAP_EVENT_MANUAL 0x1u /* manual reset: stays set until reset */
 #define SHMAP_EVENT_SET 0x2u    /* initially signalled */
@@ -83,7 +86,8 @@ SHMAP_API int shmap_event_pulse(shmap_sync *e);
  * another waiter took it. The descriptor is owned by the handle: do not read
  * or close it; it is close-on-exec and not usable by a forked child, which
  * asks for its own. Repeated calls return the same descriptor. Returns 0,
- * -EINVAL if e is not an event, -ENOSPC if 24 processes already listen to
+ * -EINVAL if e is not an event, -ENOSPC if SHMAP_EVENT_LISTENERS_MAX live
+ * listeners already listen to
  * the event, or a negative errno from socket or bind.
  */
 SHMAP_API int shmap_event_fd(shmap_sync *e, int *out);
