@@ -21,6 +21,16 @@ int main()
 	}
 	int grc = shmap_guard_end(&g);
 	shmap_map_close(m);
+	// The sync API, including an object in caller memory, from C++.
+	static shmap_sync_mem mem;
+	shmap_sync *e = nullptr;
+	if (rc == 0)
+		rc = shmap_event_init(&mem, SHMAP_EVENT_SET);
+	if (rc == 0)
+		rc = shmap_sync_attach(&mem, &e);
+	if (rc == 0)
+		rc = shmap_wait(e, 0);
+	shmap_sync_close(e);
 	std::printf("c++ consumer: %s\n", rc == 0 && grc == 0 ? "ok" : "failed");
 	return rc || grc;
 }

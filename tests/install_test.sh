@@ -9,7 +9,7 @@ trap 'rm -rf "$tmp"' EXIT
 cmake --install "$build" --prefix "$tmp/prefix" >/dev/null
 pcdir=$(dirname "$(find "$tmp/prefix" -name shmap.pc)")
 export PKG_CONFIG_PATH="$pcdir"
-for h in shmap.h shmap/common.h shmap/object.h shmap/map.h shmap/guard.h; do
+for h in shmap.h shmap/common.h shmap/object.h shmap/map.h shmap/guard.h shmap/sync.h; do
 	test -f "$tmp/prefix/include/$h" || { echo "missing header $h"; exit 1; }
 done
 for m in man1/shmap.1 man7/shmap.7 man3/shmap_map_create.3 man3/shmap_view_write.3; do

@@ -185,8 +185,13 @@ SHMAP_API int shmap_wait_multiple(shmap_sync *const *objs, unsigned n,
  * while any handle uses it, and while a thread owns the mutex in it.
  */
 #define SHMAP_SYNC_SIZE 256
+#ifdef __cplusplus
+#define SHMAP_ALIGN64 alignas(64)
+#else
+#define SHMAP_ALIGN64 _Alignas(64)
+#endif
 typedef struct shmap_sync_mem {
-	_Alignas(64) unsigned char bytes[SHMAP_SYNC_SIZE];
+	SHMAP_ALIGN64 unsigned char bytes[SHMAP_SYNC_SIZE];
 } shmap_sync_mem;
 
 /* Initialises an event in mem; flags as for shmap_event_create. Returns 0. */
