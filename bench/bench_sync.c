@@ -256,13 +256,11 @@ static int cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static double median(const struct method *m)
+/* The median of t[0..n). */
+static double median_of(double *t, int n)
 {
-	double t[64];
-	for (int r = 0; r < runs; r++)
-		t[r] = run_once(m);
-	qsort(t, (size_t)runs, sizeof t[0], cmp);
-	return t[runs / 2];
+	qsort(t, (size_t)n, sizeof t[0], cmp);
+	return t[n / 2];
 }
 
 int main(int argc, char **argv)
@@ -286,14 +284,22 @@ int main(int argc, char **argv)
 	                           fd_teardown};
 	const struct method ev = {"shmap event", ev_setup, ev_side, ev_teardown};
 
-	double t_spin = median(&spin), t_fut = median(&fut);
-	double t_efd = median(&efd), t_pipe = median(&pip), t_unx = median(&unx);
-	ev_spin = 0;
-	double t_block = median(&ev);
-	ev_spin = 200;
-	double t_def = median(&ev);
-	ev_spin = 1u << 30;
-	double t_evspin = median(&ev);
+	/* Methods take turns within each run, so slow phases of a shared
+	 * machine (or vCPUs moved by the host) fall on all of them alike. */
+	enum { SPIN, FUT, EFD, PIPE, UNX, BLOCK, DEF, EVSPIN, N };
+	const struct method *ms[N] = {&spin, &fut, &efd, &pip, &unx, &ev, &ev, &ev};
+	const unsigned evspins[N] = {0, 0, 0, 0, 0, 0, 200, 1u << 30};
+	double t[N][64], med[N];
+	for (int r = 0; r < runs; r++)
+		for (int k = 0; k < N; k++) {
+			ev_spin = evspins[k];
+			t[k][r] = run_once(ms[k]);
+		}
+	for (int k = 0; k < N; k++)
+		med[k] = median_of(t[k], runs);
+	double t_spin = med[SPIN], t_fut = med[FUT], t_efd = med[EFD];
+	double t_pipe = med[PIPE], t_unx = med[UNX], t_block = med[BLOCK];
+	double t_def = med[DEF], t_evspin = med[EVSPIN];
 
 	printf("ping-pong round trip between two processes on two CPUs, median "
 	       "of %d runs x %d rounds\n",

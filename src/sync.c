@@ -34,7 +34,12 @@
 #define SLOTS SHMAP_EVENT_LISTENERS_MAX
 #define SLICE_NS 20000000ll /* how long a mutex waiter sleeps between checks */
 
-/* The shared block; lives in memory every party can write: hostile input. */
+/*
+ * The shared block; lives in memory every party can write: hostile input.
+ * Line 0 is what every take and signal touches; pulse bookkeeping, which
+ * waiters write, and the event listeners each have lines of their own, so
+ * they never pull line 0 away from a setter.
+ */
 struct blk {
 	uint32_t magic;
 	uint32_t kind;  /* SHMAP_TYPE_EVENT, _MUTEX or _SEMAPHORE */
@@ -45,14 +50,16 @@ struct blk {
 	_Atomic uint32_t state;    /* event: 0 or 1; semaphore: the count */
 	uint32_t flags;            /* event: SHMAP_EVENT_MANUAL */
 	uint32_t max;              /* semaphore: the maximum count */
-	_Atomic uint32_t pulse_gen;    /* event: bumped by every pulse */
+	_Atomic uint64_t owner;    /* mutex: (start << 32 | tid), 0 free */
+	_Atomic uint64_t lk_owner; /* the wait-all thread holding LOCK */
+	uint32_t recursion;        /* mutex: touched by the owner only */
+
+	_Alignas(64) _Atomic uint32_t pulse_gen; /* event: bumped by pulses */
 	_Atomic uint32_t pulse_tokens; /* auto-reset pulses: releases left */
-	_Atomic uint32_t waiting;      /* event: waiters inside a wait */
-	_Atomic uint64_t owner;        /* mutex: (start << 32 | tid), 0 free */
-	_Atomic uint64_t lk_owner;     /* the wait-all thread holding LOCK */
-	uint32_t recursion;            /* mutex: touched by the owner only */
-	_Atomic uint32_t listeners;    /* event: slots in use */
-	_Atomic uint64_t slot[SLOTS];  /* event: listener ids, 0 free */
+	_Atomic uint32_t waiting;      /* event: waiters past a first try */
+
+	_Alignas(64) _Atomic uint32_t listeners; /* event: slots in use */
+	_Atomic uint64_t slot[SLOTS]; /* event: listener ids, 0 free */
 };
 _Static_assert(sizeof(struct blk) <= SHMAP_SYNC_SIZE, "block fits");
 
@@ -350,17 +357,22 @@ static void drain_listener(struct shmap_sync *s)
 
 /* ---- taking and signalling ---- */
 
-/* Bumps seq, clearing the sleeper bit, and wakes the sleepers if it was set. */
+/*
+ * After a signal: if a sleeper announced itself in bit 0 of seq, bumps seq,
+ * clearing the bit, and wakes the sleepers. With nobody asleep it only
+ * loads seq.
+ */
 static void wake(struct blk *b)
 {
-	/* seq_cst: a waiter sets the bit with a CAS on the seq it snapshot
-	 * before trying: either its CAS fails on our new seq, or we see the
-	 * bit and wake it (or its futex sees the new value). */
+	/* seq_cst: every caller changed the state with a seq_cst operation;
+	 * the sleeper sets bit 0 with a seq_cst CAS, fences, then looks at
+	 * the state: either it sees our change, or we see its bit. */
 	uint32_t o = atomic_load(&b->seq);
-	while (!atomic_compare_exchange_weak(&b->seq, &o, (o & ~1u) + 2))
-		;
-	if (o & 1u)
-		futex_wake_all(&b->seq);
+	while (o & 1u)
+		if (atomic_compare_exchange_weak(&b->seq, &o, (o & ~1u) + 2)) {
+			futex_wake_all(&b->seq);
+			return;
+		}
 }
 
 /* A waiter's view of the pulses it has seen. */
@@ -563,9 +575,9 @@ static void recover_lock(struct shmap_sync *s, int64_t locked_ns)
 
 static int do_set(struct blk *b)
 {
-	/* acq_rel: publishes the setter's writes to whoever consumes. */
-	uint32_t was = atomic_fetch_or_explicit(&b->state, 1u,
-	                                        memory_order_acq_rel);
+	/* seq_cst: publishes the setter's writes to whoever consumes, and
+	 * orders before wake()'s look at the sleeper bit. */
+	uint32_t was = atomic_fetch_or(&b->state, 1u);
 	/* Wake even if it was set: a setter killed between its change and
 	 * its wake must not leave a sleeper asleep on a set event. */
 	wake(b);
@@ -584,8 +596,9 @@ static int do_mutex_release(struct blk *b)
 		return 0;
 	}
 	b->recursion = 0;
-	/* release: our writes under the mutex reach the next owner. */
-	atomic_store_explicit(&b->owner, 0, memory_order_release);
+	/* seq_cst: our writes under the mutex reach the next owner, and the
+	 * store orders before wake()'s look at the sleeper bit. */
+	atomic_store(&b->owner, 0);
 	wake(b);
 	return 0;
 }
@@ -597,11 +610,9 @@ static int do_sem_release(struct blk *b, uint32_t n, uint32_t *previous)
 	do {
 		if ((uint64_t)(v & COUNT32) + n > max)
 			return -EOVERFLOW;
-		/* release: our writes reach whoever takes the count. A set
-		 * LOCK bit stays as it is. */
-	} while (!atomic_compare_exchange_weak_explicit(
-	        &b->state, &v, v + n, memory_order_release,
-	        memory_order_relaxed));
+		/* seq_cst: our writes reach whoever takes the count, and
+		 * this orders before wake(). A set LOCK bit stays. */
+	} while (!atomic_compare_exchange_weak(&b->state, &v, v + n));
 	if (previous)
 		*previous = v & COUNT32;
 	wake(b);
@@ -1073,14 +1084,12 @@ static int wait_objs(shmap_sync *const *objs, unsigned n, int all,
 	for (unsigned i = 0; i < n; i++) {
 		drain_listener(objs[i]);
 		ps[i].gen = atomic_load(&blks[i]->pulse_gen);
-		if (objs[i]->kind == SHMAP_TYPE_EVENT)
-			atomic_fetch_add(&blks[i]->waiting, 1);
 	}
 	int64_t deadline = timeout_ms < 0 ? -1
 	                                  : now_ns() + (int64_t)timeout_ms *
 	                                                       1000000ll;
 	unsigned spins = objs[0]->spins, spun = 0, locked_at = 0;
-	int check_dead = 0, slept = 0, r;
+	int check_dead = 0, slept = 0, counted = 0, r;
 	int64_t locked_since = -1;
 	*index = 0;
 	for (;;) {
@@ -1119,6 +1128,16 @@ static int wait_objs(shmap_sync *const *objs, unsigned n, int all,
 			check_dead = 1;
 			continue;
 		}
+		/* A pulse releases the waiters already waiting: count us once
+		 * a first try has failed and we are going to wait (a pulse
+		 * before that was too early for us, as for a thread about to
+		 * wait on Windows). */
+		if (!counted) {
+			counted = 1;
+			for (unsigned i = 0; i < n; i++)
+				if (objs[i]->kind == SHMAP_TYPE_EVENT)
+					atomic_fetch_add(&blks[i]->waiting, 1);
+		}
 		if (spun < spins) {
 			spun++;
 			cpu_relax();
@@ -1141,11 +1160,20 @@ static int wait_objs(shmap_sync *const *objs, unsigned n, int all,
 		slept = 1;
 		if (moved)
 			continue;
+		/* seq_cst: the bits are set before we look at the states
+		 * again; pairs with the seq_cst state change before wake(). */
+		atomic_thread_fence(memory_order_seq_cst);
+		r = attempt(objs, n, all, order, ps, check_dead, index,
+		            &locked_at);
+		if (r == TAKEN || r == ABANDONED)
+			break;
+		if (r == LOCKED)
+			continue;
 		futex_waitn(blks, seqs, n, until);
 		/* A whole slice without a signal: are the owners alive? */
 		check_dead = has_mutex && until != deadline && now_ns() >= until;
 	}
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; counted && i < n; i++)
 		if (objs[i]->kind == SHMAP_TYPE_EVENT &&
 		    atomic_fetch_sub(&blks[i]->waiting, 1) == 1)
 			atomic_store(&blks[i]->pulse_tokens, 0);

@@ -184,7 +184,7 @@ SHMAP_API int shmap_wait_multiple(shmap_sync *const *objs, unsigned n,
  * handle in each process with shmap_sync_attach. The memory must stay mapped
  * while any handle uses it, and while a thread owns the mutex in it.
  */
-#define SHMAP_SYNC_SIZE 256
+#define SHMAP_SYNC_SIZE 320
 #ifdef __cplusplus
 #define SHMAP_ALIGN64 alignas(64)
 #else
