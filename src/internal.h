@@ -107,6 +107,17 @@ int shmap__obj_from_fd(int fd, uint32_t type, unsigned inherit,
                        struct shmap__obj *o);
 /* Registers a hold made outside this file (an unnamed file mapping). */
 void shmap__obj_track(struct shmap__obj *o);
+/*
+ * Returns a new descriptor (close-on-exec if cloexec) holding the object of
+ * o for another process: a hold of its own on a named object, a duplicate
+ * of a memfd or file. Or a negative errno.
+ */
+int shmap__obj_hold_fd(const struct shmap__obj *o, int cloexec);
+/*
+ * Makes o from a descriptor made by shmap__obj_hold_fd in a parent, taking
+ * ownership of fd (the hold it carries becomes o's).
+ */
+int shmap__obj_adopt(int fd, uint32_t type, struct shmap__obj *o);
 /* Releases the hold, removing the name if it was the last one. */
 int shmap__obj_close(struct shmap__obj *o);
 /* Sweeps leftovers; returns the number removed or a negative error. */
@@ -142,6 +153,18 @@ void shmap__crash_point(int n);
 		if (shmap__crash_at == (n))                                    \
 			shmap__crash_point(n);                                 \
 	} while (0)
+
+/* map.c: a hold on m's object for a child (see shmap__obj_hold_fd);
+ * *unnamed_file says fd is an unnamed file mapping's plain file. */
+int shmap__map_hold(const shmap_map *m, int cloexec, int *fd,
+                    int *unnamed_file);
+/* map.c: a mapping handle from a held descriptor; takes fd. */
+int shmap__map_adopt(int fd, unsigned access, shmap_map **out);
+/* sync.c: the same for events, mutexes and semaphores. */
+int shmap__sync_hold(const shmap_sync *s, int cloexec, int *fd);
+int shmap__sync_adopt(int fd, uint32_t kind, shmap_sync **out);
+/* sync.c: the kind (SHMAP_TYPE_*) of a handle. */
+uint32_t shmap__sync_kind(const shmap_sync *s);
 
 /* guard.c: runs fn(a, b, n) under a guard; returns 0 or SHMAP_EINPAGE. */
 int shmap__guarded_copy(void *dst, const void *src, size_t n);

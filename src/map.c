@@ -496,10 +496,35 @@ static struct view **view_find(const void *addr)
 	return NULL;
 }
 
+static int view_map(shmap_map *m, uint64_t offset, size_t length,
+                    unsigned access, void *at, void **out);
+
 int shmap_view_map(shmap_map *m, uint64_t offset, size_t length,
                    unsigned access, void **out)
 {
 	SHMAP__ERRNO_SAVE;
+	int rc = view_map(m, offset, length, access, NULL, out);
+	SHMAP__ERRNO_RESTORE;
+	return rc;
+}
+
+int shmap_view_map_at(shmap_map *m, uint64_t offset, size_t length,
+                      unsigned access, void *at, void **out)
+{
+	SHMAP__ERRNO_SAVE;
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	int rc = -EINVAL;
+	if (!at)
+		rc = view_map(m, offset, length, access, NULL, out);
+	else if ((uintptr_t)at % pg == 0 && m && (m->data_off + offset) % pg == 0)
+		rc = view_map(m, offset, length, access, at, out);
+	SHMAP__ERRNO_RESTORE;
+	return rc;
+}
+
+static int view_map(shmap_map *m, uint64_t offset, size_t length,
+                    unsigned access, void *at, void **out)
+{
 	int rc = 0;
 	int prot = PROT_READ, flags = MAP_SHARED;
 	struct view *v = NULL;
@@ -544,10 +569,19 @@ int shmap_view_map(shmap_map *m, uint64_t offset, size_t length,
 			rc = -ENOMEM;
 		} else {
 			v->map_len = length + delta;
-			v->map_base = mmap(NULL, v->map_len, prot, flags,
+			/* At a given address only if it is free: never over
+			 * someone else's memory. */
+			v->map_base = mmap(at, v->map_len, prot,
+			                   flags | (at ? MAP_FIXED_NOREPLACE : 0),
 			                   data_fd(m), (off_t)(foff - delta));
-			if (v->map_base == MAP_FAILED)
+			if (v->map_base == MAP_FAILED) {
 				rc = -errno;
+			} else if (at && v->map_base != at) {
+				/* A kernel without MAP_FIXED_NOREPLACE
+				 * treats it as a hint. */
+				munmap(v->map_base, v->map_len);
+				rc = -EEXIST;
+			}
 		}
 		if (rc == 0) {
 			v->base = (char *)v->map_base + delta;
@@ -561,7 +595,6 @@ int shmap_view_map(shmap_map *m, uint64_t offset, size_t length,
 			free(v);
 		}
 	}
-	SHMAP__ERRNO_RESTORE;
 	return rc;
 }
 
@@ -641,5 +674,31 @@ int shmap_view_write(void *dst, const void *src, size_t n)
 	SHMAP__ERRNO_SAVE;
 	int rc = shmap__guarded_copy(dst, src, n);
 	SHMAP__ERRNO_RESTORE;
+	return rc;
+}
+
+int shmap__map_hold(const shmap_map *m, int cloexec, int *fd, int *unnamed_file)
+{
+	if (!m || m->obj.fd < 0)
+		return -EBADF;
+	*unnamed_file = m->file_backed && !(m->obj.oflags & SHMAP__OF_NAMED);
+	int r = shmap__obj_hold_fd(&m->obj, cloexec);
+	if (r < 0)
+		return r;
+	*fd = r;
+	return 0;
+}
+
+int shmap__map_adopt(int fd, unsigned access, shmap_map **out)
+{
+	shmap_map *m = NULL;
+	unsigned a = handle_access(access);
+	int rc = a && out ? map_alloc(&m) : -EINVAL;
+	if (rc == 0) {
+		rc = shmap__obj_adopt(fd, SHMAP_TYPE_MAPPING, &m->obj);
+		if (rc == 0)
+			rc = from_hdr(m, a);
+		rc = finish_out(rc, m, out);
+	}
 	return rc;
 }

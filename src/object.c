@@ -630,6 +630,65 @@ int shmap__obj_from_fd(int fd, uint32_t type, unsigned inherit,
 	return 0;
 }
 
+int shmap__obj_hold_fd(const struct shmap__obj *o, int cloexec)
+{
+	if (o->fd < 0)
+		return -EBADF;
+	if (!(o->oflags & SHMAP__OF_NAMED)) {
+		int fd = fcntl(o->fd, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, 3);
+		return fd < 0 ? -errno : fd;
+	}
+	/* Our own hold keeps the name live and linked meanwhile. */
+	int fd = open(o->path, open_flags(!cloexec));
+	struct stat st;
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || (uint64_t)st.st_dev != o->dev ||
+	    (uint64_t)st.st_ino != o->ino) {
+		close(fd);
+		return -ESTALE;
+	}
+	int rc = lk(fd, F_OFD_SETLK, F_RDLCK, HOLD_BYTE, 1);
+	if (rc) {
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+int shmap__obj_adopt(int fd, uint32_t type, struct shmap__obj *o)
+{
+	struct shmap__hdr h;
+	struct shmap__name n;
+	struct stat st;
+	char path[4096];
+	shmap__init();
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return -EBADF;
+	if (!S_ISREG(st.st_mode))
+		return SHMAP_EBADOBJ;
+	int rc = read_hdr(fd, (uint64_t)st.st_size, type, NULL, &h);
+	if (rc)
+		return rc;
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+		return -errno;
+	if (h.flags & SHMAP__HF_ANON)
+		return finish(o, fd, &st, NULL, SHMAP__OF_WRITABLE, &h);
+	/* The descriptor carries a hold: the name is live; check it is ours
+	 * and still linked, as an open would. */
+	if ((rc = shmap__name_parse(h.name, &n)) ||
+	    (rc = shmap__name_path(&n, geteuid(), path, sizeof path)))
+		return rc == -EINVAL ? SHMAP_EBADOBJ : rc;
+	if (!still_linked(fd, path, &st))
+		return -ENOENT;
+	if ((rc = check_owner(n.ns, &st)))
+		return rc;
+	if ((rc = lk(fd, F_OFD_SETLK, F_RDLCK, HOLD_BYTE, 1)))
+		return rc;
+	return finish(o, fd, &st, path, SHMAP__OF_NAMED | SHMAP__OF_WRITABLE,
+	              &h);
+}
+
 int shmap__obj_close(struct shmap__obj *o)
 {
 	int rc = 0;

@@ -1268,3 +1268,37 @@ int shmap_sync_attach(shmap_sync_mem *mem, shmap_sync **out)
 	*out = s;
 	return 0;
 }
+
+int shmap__sync_hold(const shmap_sync *s, int cloexec, int *fd)
+{
+	if (!s || !s->has_obj)
+		return -EBADF;
+	int r = shmap__obj_hold_fd(&s->obj, cloexec);
+	if (r < 0)
+		return r;
+	*fd = r;
+	return 0;
+}
+
+int shmap__sync_adopt(int fd, uint32_t kind, shmap_sync **out)
+{
+	shmap_sync *s;
+	int rc = out ? sync_alloc(&s) : -EINVAL;
+	if (rc)
+		return rc;
+	rc = shmap__obj_adopt(fd, kind, &s->obj);
+	if (rc == 0)
+		rc = map_block(s, kind);
+	if (rc) {
+		sync_free(s);
+		return rc;
+	}
+	reg_add(s);
+	*out = s;
+	return 0;
+}
+
+uint32_t shmap__sync_kind(const shmap_sync *s)
+{
+	return s ? s->kind : 0;
+}

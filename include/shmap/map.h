@@ -152,6 +152,15 @@ SHMAP_API int shmap_view_map(shmap_map *m, uint64_t offset, size_t length,
                              unsigned access, void **out);
 
 /*
+ * As shmap_view_map, placing the view at address at (MapViewOfFileEx). at
+ * NULL means anywhere. Returns the results of shmap_view_map, -EINVAL if at
+ * or the file offset of the view is not page-aligned, or -EEXIST if memory
+ * is already mapped there (nothing is ever replaced).
+ */
+SHMAP_API int shmap_view_map_at(shmap_map *m, uint64_t offset, size_t length,
+                                unsigned access, void *at, void **out);
+
+/*
  * Unmaps the view containing addr. Returns 0, or -EINVAL if addr lies in no
  * view of this process.
  */

@@ -1,0 +1,487 @@
+/*
+ * shmap's Windows API subset: file mappings, views, files, events, mutexes,
+ * semaphores, waits and processes, with the types, sizes and error codes of
+ * 64-bit Windows. Programs written against these calls build on Linux with
+ * `pkg-config --cflags --libs shmap-win32` and behave as on Windows.
+ */
+#ifndef SHMAP_WIN32_WINDOWS_H
+#define SHMAP_WIN32_WINDOWS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <wchar.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(SHMAP_BUILDING) && defined(__GNUC__)
+#define SHMAP_W32API __attribute__((visibility("default")))
+#else
+#define SHMAP_W32API
+#endif
+
+#define WINAPI
+#define APIENTRY
+#define CALLBACK
+#define CONST const
+#define VOID void
+#define IN
+#define OUT
+#define OPTIONAL
+
+/* Types, with the sizes of 64-bit Windows (LLP64). */
+typedef int BOOL;
+typedef unsigned char BYTE;
+typedef unsigned char UCHAR;
+typedef unsigned short WORD;
+typedef unsigned short USHORT;
+typedef int32_t INT;
+typedef uint32_t UINT;
+typedef uint32_t DWORD;
+typedef int32_t LONG;
+typedef uint32_t ULONG;
+typedef int64_t LONGLONG;
+typedef uint64_t ULONGLONG;
+typedef uint64_t DWORD64;
+typedef intptr_t INT_PTR;
+typedef uintptr_t UINT_PTR;
+typedef intptr_t LONG_PTR;
+typedef uintptr_t ULONG_PTR;
+typedef uintptr_t DWORD_PTR;
+typedef size_t SIZE_T;
+typedef intptr_t SSIZE_T;
+typedef void *PVOID;
+typedef void *LPVOID;
+typedef const void *LPCVOID;
+typedef void *HANDLE;
+typedef HANDLE *PHANDLE;
+typedef HANDLE *LPHANDLE;
+typedef HANDLE HMODULE;
+typedef HANDLE HINSTANCE;
+typedef BOOL *LPBOOL;
+typedef BYTE *LPBYTE;
+typedef DWORD *LPDWORD;
+typedef DWORD *PDWORD;
+typedef LONG *PLONG;
+typedef LONG *LPLONG;
+typedef char CHAR;
+typedef wchar_t WCHAR;
+typedef CHAR *LPSTR;
+typedef const CHAR *LPCSTR;
+typedef WCHAR *LPWSTR;
+typedef const WCHAR *LPCWSTR;
+#ifdef UNICODE
+typedef WCHAR TCHAR;
+#else
+typedef CHAR TCHAR;
+#endif
+typedef TCHAR *LPTSTR;
+typedef const TCHAR *LPCTSTR;
+
+typedef union _LARGE_INTEGER {
+	struct {
+		DWORD LowPart;
+		LONG HighPart;
+	} u;
+	struct {
+		DWORD LowPart;
+		LONG HighPart;
+	};
+	LONGLONG QuadPart;
+} LARGE_INTEGER, *PLARGE_INTEGER;
+
+typedef struct _SECURITY_ATTRIBUTES {
+	DWORD nLength;
+	LPVOID lpSecurityDescriptor;
+	BOOL bInheritHandle;
+} SECURITY_ATTRIBUTES, *PSECURITY_ATTRIBUTES, *LPSECURITY_ATTRIBUTES;
+
+typedef struct _OVERLAPPED OVERLAPPED, *LPOVERLAPPED;
+
+typedef struct _SYSTEM_INFO {
+	union {
+		DWORD dwOemId;
+		struct {
+			WORD wProcessorArchitecture;
+			WORD wReserved;
+		};
+	};
+	DWORD dwPageSize;
+	LPVOID lpMinimumApplicationAddress;
+	LPVOID lpMaximumApplicationAddress;
+	DWORD_PTR dwActiveProcessorMask;
+	DWORD dwNumberOfProcessors;
+	DWORD dwProcessorType;
+	DWORD dwAllocationGranularity;
+	WORD wProcessorLevel;
+	WORD wProcessorRevision;
+} SYSTEM_INFO, *LPSYSTEM_INFO;
+
+typedef struct _STARTUPINFOA {
+	DWORD cb;
+	LPSTR lpReserved;
+	LPSTR lpDesktop;
+	LPSTR lpTitle;
+	DWORD dwX, dwY, dwXSize, dwYSize, dwXCountChars, dwYCountChars;
+	DWORD dwFillAttribute;
+	DWORD dwFlags;
+	WORD wShowWindow;
+	WORD cbReserved2;
+	LPBYTE lpReserved2;
+	HANDLE hStdInput, hStdOutput, hStdError;
+} STARTUPINFOA, *LPSTARTUPINFOA;
+
+typedef struct _STARTUPINFOW {
+	DWORD cb;
+	LPWSTR lpReserved;
+	LPWSTR lpDesktop;
+	LPWSTR lpTitle;
+	DWORD dwX, dwY, dwXSize, dwYSize, dwXCountChars, dwYCountChars;
+	DWORD dwFillAttribute;
+	DWORD dwFlags;
+	WORD wShowWindow;
+	WORD cbReserved2;
+	LPBYTE lpReserved2;
+	HANDLE hStdInput, hStdOutput, hStdError;
+} STARTUPINFOW, *LPSTARTUPINFOW;
+
+typedef struct _PROCESS_INFORMATION {
+	HANDLE hProcess;
+	HANDLE hThread;
+	DWORD dwProcessId;
+	DWORD dwThreadId;
+} PROCESS_INFORMATION, *PPROCESS_INFORMATION, *LPPROCESS_INFORMATION;
+
+#define TRUE 1
+#define FALSE 0
+#define MAX_PATH 260
+#define INVALID_HANDLE_VALUE ((HANDLE)(LONG_PTR)-1)
+#define INFINITE 0xFFFFFFFFu
+#define MAXIMUM_WAIT_OBJECTS 64
+#define STILL_ACTIVE 259
+
+/* Errors (GetLastError). */
+#define ERROR_SUCCESS 0L
+#define NO_ERROR 0L
+#define ERROR_FILE_NOT_FOUND 2L
+#define ERROR_PATH_NOT_FOUND 3L
+#define ERROR_TOO_MANY_OPEN_FILES 4L
+#define ERROR_ACCESS_DENIED 5L
+#define ERROR_INVALID_HANDLE 6L
+#define ERROR_NOT_ENOUGH_MEMORY 8L
+#define ERROR_BAD_FORMAT 11L
+#define ERROR_INVALID_ACCESS 12L
+#define ERROR_OUTOFMEMORY 14L
+#define ERROR_NOT_SUPPORTED 50L
+#define ERROR_FILE_EXISTS 80L
+#define ERROR_INVALID_PARAMETER 87L
+#define ERROR_BROKEN_PIPE 109L
+#define ERROR_DISK_FULL 112L
+#define ERROR_INSUFFICIENT_BUFFER 122L
+#define ERROR_INVALID_NAME 123L
+#define ERROR_NEGATIVE_SEEK 131L
+#define ERROR_BAD_PATHNAME 161L
+#define ERROR_ALREADY_EXISTS 183L
+#define ERROR_FILENAME_EXCED_RANGE 206L
+#define WAIT_TIMEOUT 258L
+#define ERROR_NOT_OWNER 288L
+#define ERROR_TOO_MANY_POSTS 298L
+#define ERROR_INVALID_ADDRESS 487L
+#define ERROR_FILE_INVALID 1006L
+#define ERROR_MAPPED_ALIGNMENT 1132L
+#define ERROR_FILE_CORRUPT 1392L
+#define ERROR_TIMEOUT 1460L
+
+/* Waits. */
+#define WAIT_OBJECT_0 0x00000000u
+#define WAIT_ABANDONED 0x00000080u
+#define WAIT_ABANDONED_0 0x00000080u
+#define WAIT_FAILED 0xFFFFFFFFu
+
+/* Page protections and section flags. */
+#define PAGE_NOACCESS 0x01
+#define PAGE_READONLY 0x02
+#define PAGE_READWRITE 0x04
+#define PAGE_WRITECOPY 0x08
+#define PAGE_EXECUTE 0x10
+#define PAGE_EXECUTE_READ 0x20
+#define PAGE_EXECUTE_READWRITE 0x40
+#define PAGE_EXECUTE_WRITECOPY 0x80
+#define SEC_FILE 0x800000
+#define SEC_IMAGE 0x1000000
+#define SEC_RESERVE 0x4000000
+#define SEC_COMMIT 0x8000000
+#define SEC_NOCACHE 0x10000000
+#define SEC_LARGE_PAGES 0x80000000
+
+/* Access rights. */
+#define DELETE 0x00010000L
+#define READ_CONTROL 0x00020000L
+#define SYNCHRONIZE 0x00100000L
+#define STANDARD_RIGHTS_REQUIRED 0x000F0000L
+#define SECTION_QUERY 0x0001
+#define SECTION_MAP_WRITE 0x0002
+#define SECTION_MAP_READ 0x0004
+#define SECTION_MAP_EXECUTE 0x0008
+#define SECTION_EXTEND_SIZE 0x0010
+#define SECTION_ALL_ACCESS 0xF001F
+#define FILE_MAP_COPY 0x0001
+#define FILE_MAP_WRITE 0x0002
+#define FILE_MAP_READ 0x0004
+#define FILE_MAP_EXECUTE 0x0020
+#define FILE_MAP_ALL_ACCESS SECTION_ALL_ACCESS
+#define EVENT_MODIFY_STATE 0x0002
+#define EVENT_ALL_ACCESS 0x1F0003
+#define MUTEX_MODIFY_STATE 0x0001
+#define MUTEX_ALL_ACCESS 0x1F0001
+#define SEMAPHORE_MODIFY_STATE 0x0002
+#define SEMAPHORE_ALL_ACCESS 0x1F0003
+#define PROCESS_ALL_ACCESS 0x1FFFFF
+#define GENERIC_READ 0x80000000u
+#define GENERIC_WRITE 0x40000000u
+#define GENERIC_EXECUTE 0x20000000u
+#define GENERIC_ALL 0x10000000u
+
+/* Files. */
+#define FILE_SHARE_READ 0x1
+#define FILE_SHARE_WRITE 0x2
+#define FILE_SHARE_DELETE 0x4
+#define CREATE_NEW 1
+#define CREATE_ALWAYS 2
+#define OPEN_EXISTING 3
+#define OPEN_ALWAYS 4
+#define TRUNCATE_EXISTING 5
+#define FILE_ATTRIBUTE_READONLY 0x1
+#define FILE_ATTRIBUTE_NORMAL 0x80
+#define FILE_ATTRIBUTE_TEMPORARY 0x100
+#define FILE_FLAG_WRITE_THROUGH 0x80000000u
+#define FILE_FLAG_RANDOM_ACCESS 0x10000000u
+#define FILE_FLAG_SEQUENTIAL_SCAN 0x08000000u
+#define FILE_BEGIN 0
+#define FILE_CURRENT 1
+#define FILE_END 2
+#define INVALID_FILE_SIZE ((DWORD)0xFFFFFFFF)
+#define INVALID_SET_FILE_POINTER ((DWORD)-1)
+
+/* Handles and processes. */
+#define DUPLICATE_CLOSE_SOURCE 0x1
+#define DUPLICATE_SAME_ACCESS 0x2
+#define HANDLE_FLAG_INHERIT 0x1
+#define CREATE_NEW_CONSOLE 0x10
+#define CREATE_NO_WINDOW 0x08000000
+#define CREATE_UNICODE_ENVIRONMENT 0x400
+#define DETACHED_PROCESS 0x8
+#define NORMAL_PRIORITY_CLASS 0x20
+#define STARTF_USESHOWWINDOW 0x1
+#define STARTF_USESTDHANDLES 0x100
+#define SW_HIDE 0
+#define SW_SHOW 5
+
+/* Memory helpers. */
+#define CopyMemory(d, s, n) memcpy((d), (s), (n))
+#define MoveMemory(d, s, n) memmove((d), (s), (n))
+#define FillMemory(d, n, v) memset((d), (v), (n))
+#define ZeroMemory(d, n) memset((d), 0, (n))
+#define RtlCopyMemory CopyMemory
+#define RtlMoveMemory MoveMemory
+#define RtlFillMemory FillMemory
+#define RtlZeroMemory ZeroMemory
+#define SecureZeroMemory ZeroMemory
+
+/* Errors. */
+SHMAP_W32API DWORD WINAPI GetLastError(void);
+SHMAP_W32API void WINAPI SetLastError(DWORD dwErrCode);
+
+/* Handles. */
+SHMAP_W32API BOOL WINAPI CloseHandle(HANDLE hObject);
+SHMAP_W32API BOOL WINAPI DuplicateHandle(HANDLE hSourceProcessHandle,
+                                         HANDLE hSourceHandle,
+                                         HANDLE hTargetProcessHandle,
+                                         LPHANDLE lpTargetHandle,
+                                         DWORD dwDesiredAccess,
+                                         BOOL bInheritHandle, DWORD dwOptions);
+SHMAP_W32API BOOL WINAPI SetHandleInformation(HANDLE hObject, DWORD dwMask,
+                                              DWORD dwFlags);
+
+/* File mappings and views. */
+SHMAP_W32API HANDLE WINAPI CreateFileMappingA(HANDLE hFile,
+                                              LPSECURITY_ATTRIBUTES lpAttributes,
+                                              DWORD flProtect,
+                                              DWORD dwMaximumSizeHigh,
+                                              DWORD dwMaximumSizeLow,
+                                              LPCSTR lpName);
+SHMAP_W32API HANDLE WINAPI CreateFileMappingW(HANDLE hFile,
+                                              LPSECURITY_ATTRIBUTES lpAttributes,
+                                              DWORD flProtect,
+                                              DWORD dwMaximumSizeHigh,
+                                              DWORD dwMaximumSizeLow,
+                                              LPCWSTR lpName);
+SHMAP_W32API HANDLE WINAPI OpenFileMappingA(DWORD dwDesiredAccess,
+                                            BOOL bInheritHandle, LPCSTR lpName);
+SHMAP_W32API HANDLE WINAPI OpenFileMappingW(DWORD dwDesiredAccess,
+                                            BOOL bInheritHandle, LPCWSTR lpName);
+SHMAP_W32API LPVOID WINAPI MapViewOfFile(HANDLE hFileMappingObject,
+                                         DWORD dwDesiredAccess,
+                                         DWORD dwFileOffsetHigh,
+                                         DWORD dwFileOffsetLow,
+                                         SIZE_T dwNumberOfBytesToMap);
+SHMAP_W32API LPVOID WINAPI MapViewOfFileEx(HANDLE hFileMappingObject,
+                                           DWORD dwDesiredAccess,
+                                           DWORD dwFileOffsetHigh,
+                                           DWORD dwFileOffsetLow,
+                                           SIZE_T dwNumberOfBytesToMap,
+                                           LPVOID lpBaseAddress);
+SHMAP_W32API BOOL WINAPI UnmapViewOfFile(LPCVOID lpBaseAddress);
+SHMAP_W32API BOOL WINAPI FlushViewOfFile(LPCVOID lpBaseAddress,
+                                         SIZE_T dwNumberOfBytesToFlush);
+SHMAP_W32API void WINAPI GetSystemInfo(LPSYSTEM_INFO lpSystemInfo);
+
+/* Files. */
+SHMAP_W32API HANDLE WINAPI CreateFileA(LPCSTR lpFileName, DWORD dwDesiredAccess,
+                                       DWORD dwShareMode,
+                                       LPSECURITY_ATTRIBUTES lpAttributes,
+                                       DWORD dwCreationDisposition,
+                                       DWORD dwFlagsAndAttributes,
+                                       HANDLE hTemplateFile);
+SHMAP_W32API HANDLE WINAPI CreateFileW(LPCWSTR lpFileName,
+                                       DWORD dwDesiredAccess,
+                                       DWORD dwShareMode,
+                                       LPSECURITY_ATTRIBUTES lpAttributes,
+                                       DWORD dwCreationDisposition,
+                                       DWORD dwFlagsAndAttributes,
+                                       HANDLE hTemplateFile);
+SHMAP_W32API BOOL WINAPI ReadFile(HANDLE hFile, LPVOID lpBuffer,
+                                  DWORD nNumberOfBytesToRead,
+                                  LPDWORD lpNumberOfBytesRead,
+                                  LPOVERLAPPED lpOverlapped);
+SHMAP_W32API BOOL WINAPI WriteFile(HANDLE hFile, LPCVOID lpBuffer,
+                                   DWORD nNumberOfBytesToWrite,
+                                   LPDWORD lpNumberOfBytesWritten,
+                                   LPOVERLAPPED lpOverlapped);
+SHMAP_W32API DWORD WINAPI GetFileSize(HANDLE hFile, LPDWORD lpFileSizeHigh);
+SHMAP_W32API BOOL WINAPI GetFileSizeEx(HANDLE hFile, PLARGE_INTEGER lpFileSize);
+SHMAP_W32API DWORD WINAPI SetFilePointer(HANDLE hFile, LONG lDistanceToMove,
+                                         PLONG lpDistanceToMoveHigh,
+                                         DWORD dwMoveMethod);
+SHMAP_W32API BOOL WINAPI SetFilePointerEx(HANDLE hFile,
+                                          LARGE_INTEGER liDistanceToMove,
+                                          PLARGE_INTEGER lpNewFilePointer,
+                                          DWORD dwMoveMethod);
+SHMAP_W32API BOOL WINAPI SetEndOfFile(HANDLE hFile);
+SHMAP_W32API BOOL WINAPI FlushFileBuffers(HANDLE hFile);
+SHMAP_W32API BOOL WINAPI DeleteFileA(LPCSTR lpFileName);
+SHMAP_W32API BOOL WINAPI DeleteFileW(LPCWSTR lpFileName);
+
+/* Events, mutexes, semaphores, waits. */
+SHMAP_W32API HANDLE WINAPI CreateEventA(LPSECURITY_ATTRIBUTES lpAttributes,
+                                        BOOL bManualReset, BOOL bInitialState,
+                                        LPCSTR lpName);
+SHMAP_W32API HANDLE WINAPI CreateEventW(LPSECURITY_ATTRIBUTES lpAttributes,
+                                        BOOL bManualReset, BOOL bInitialState,
+                                        LPCWSTR lpName);
+SHMAP_W32API HANDLE WINAPI OpenEventA(DWORD dwDesiredAccess,
+                                      BOOL bInheritHandle, LPCSTR lpName);
+SHMAP_W32API HANDLE WINAPI OpenEventW(DWORD dwDesiredAccess,
+                                      BOOL bInheritHandle, LPCWSTR lpName);
+SHMAP_W32API BOOL WINAPI SetEvent(HANDLE hEvent);
+SHMAP_W32API BOOL WINAPI ResetEvent(HANDLE hEvent);
+SHMAP_W32API BOOL WINAPI PulseEvent(HANDLE hEvent);
+SHMAP_W32API HANDLE WINAPI CreateMutexA(LPSECURITY_ATTRIBUTES lpAttributes,
+                                        BOOL bInitialOwner, LPCSTR lpName);
+SHMAP_W32API HANDLE WINAPI CreateMutexW(LPSECURITY_ATTRIBUTES lpAttributes,
+                                        BOOL bInitialOwner, LPCWSTR lpName);
+SHMAP_W32API HANDLE WINAPI OpenMutexA(DWORD dwDesiredAccess,
+                                      BOOL bInheritHandle, LPCSTR lpName);
+SHMAP_W32API HANDLE WINAPI OpenMutexW(DWORD dwDesiredAccess,
+                                      BOOL bInheritHandle, LPCWSTR lpName);
+SHMAP_W32API BOOL WINAPI ReleaseMutex(HANDLE hMutex);
+SHMAP_W32API HANDLE WINAPI CreateSemaphoreA(LPSECURITY_ATTRIBUTES lpAttributes,
+                                            LONG lInitialCount,
+                                            LONG lMaximumCount, LPCSTR lpName);
+SHMAP_W32API HANDLE WINAPI CreateSemaphoreW(LPSECURITY_ATTRIBUTES lpAttributes,
+                                            LONG lInitialCount,
+                                            LONG lMaximumCount,
+                                            LPCWSTR lpName);
+SHMAP_W32API HANDLE WINAPI OpenSemaphoreA(DWORD dwDesiredAccess,
+                                          BOOL bInheritHandle, LPCSTR lpName);
+SHMAP_W32API HANDLE WINAPI OpenSemaphoreW(DWORD dwDesiredAccess,
+                                          BOOL bInheritHandle, LPCWSTR lpName);
+SHMAP_W32API BOOL WINAPI ReleaseSemaphore(HANDLE hSemaphore,
+                                          LONG lReleaseCount,
+                                          LPLONG lpPreviousCount);
+SHMAP_W32API DWORD WINAPI WaitForSingleObject(HANDLE hHandle,
+                                              DWORD dwMilliseconds);
+SHMAP_W32API DWORD WINAPI WaitForMultipleObjects(DWORD nCount,
+                                                 const HANDLE *lpHandles,
+                                                 BOOL bWaitAll,
+                                                 DWORD dwMilliseconds);
+SHMAP_W32API void WINAPI Sleep(DWORD dwMilliseconds);
+
+/* Processes. */
+SHMAP_W32API DWORD WINAPI GetCurrentProcessId(void);
+SHMAP_W32API HANDLE WINAPI GetCurrentProcess(void);
+SHMAP_W32API BOOL WINAPI CreateProcessA(
+        LPCSTR lpApplicationName, LPSTR lpCommandLine,
+        LPSECURITY_ATTRIBUTES lpProcessAttributes,
+        LPSECURITY_ATTRIBUTES lpThreadAttributes, BOOL bInheritHandles,
+        DWORD dwCreationFlags, LPVOID lpEnvironment,
+        LPCSTR lpCurrentDirectory, LPSTARTUPINFOA lpStartupInfo,
+        LPPROCESS_INFORMATION lpProcessInformation);
+SHMAP_W32API BOOL WINAPI CreateProcessW(
+        LPCWSTR lpApplicationName, LPWSTR lpCommandLine,
+        LPSECURITY_ATTRIBUTES lpProcessAttributes,
+        LPSECURITY_ATTRIBUTES lpThreadAttributes, BOOL bInheritHandles,
+        DWORD dwCreationFlags, LPVOID lpEnvironment,
+        LPCWSTR lpCurrentDirectory, LPSTARTUPINFOW lpStartupInfo,
+        LPPROCESS_INFORMATION lpProcessInformation);
+SHMAP_W32API BOOL WINAPI GetExitCodeProcess(HANDLE hProcess,
+                                            LPDWORD lpExitCode);
+SHMAP_W32API BOOL WINAPI TerminateProcess(HANDLE hProcess, UINT uExitCode);
+SHMAP_W32API void WINAPI ExitProcess(UINT uExitCode);
+
+/* The A or W name of each call, as UNICODE says. */
+#ifdef UNICODE
+#define CreateFileMapping CreateFileMappingW
+#define OpenFileMapping OpenFileMappingW
+#define CreateFile CreateFileW
+#define DeleteFile DeleteFileW
+#define CreateEvent CreateEventW
+#define OpenEvent OpenEventW
+#define CreateMutex CreateMutexW
+#define OpenMutex OpenMutexW
+#define CreateSemaphore CreateSemaphoreW
+#define OpenSemaphore OpenSemaphoreW
+#define CreateProcess CreateProcessW
+#define STARTUPINFO STARTUPINFOW
+#define LPSTARTUPINFO LPSTARTUPINFOW
+#else
+#define CreateFileMapping CreateFileMappingA
+#define OpenFileMapping OpenFileMappingA
+#define CreateFile CreateFileA
+#define DeleteFile DeleteFileA
+#define CreateEvent CreateEventA
+#define OpenEvent OpenEventA
+#define CreateMutex CreateMutexA
+#define OpenMutex OpenMutexA
+#define CreateSemaphore CreateSemaphoreA
+#define OpenSemaphore OpenSemaphoreA
+#define CreateProcess CreateProcessA
+#define STARTUPINFO STARTUPINFOA
+#define LPSTARTUPINFO LPSTARTUPINFOA
+#endif
+
+#ifndef TEXT
+#ifdef UNICODE
+#define TEXT(s) L##s
+#else
+#define TEXT(s) s
+#endif
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,314 @@
+/* CreateFile, ReadFile, WriteFile and the file calls mappings need. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "w32.h"
+
+static HANDLE create_file(const char *name, DWORD access, DWORD share,
+                          LPSECURITY_ATTRIBUTES sa, DWORD disposition,
+                          DWORD flags, HANDLE tmpl)
+{
+	(void)share;
+	(void)flags;
+	(void)tmpl;
+	int acc = (access & (GENERIC_WRITE | GENERIC_ALL))
+	                  ? ((access & (GENERIC_READ | GENERIC_ALL)) ? O_RDWR
+	                                                             : O_WRONLY)
+	                  : O_RDONLY;
+	int inherit = sa && sa->bInheritHandle;
+	int base = acc | (inherit ? 0 : O_CLOEXEC);
+	int fd = -1, existed = 0;
+	char *path;
+	if (!name || !(path = w32_path(name))) {
+		w32_set_error(name ? ERROR_NOT_ENOUGH_MEMORY : ERROR_PATH_NOT_FOUND);
+		return INVALID_HANDLE_VALUE;
+	}
+	switch (disposition) {
+	case CREATE_NEW:
+		fd = open(path, base | O_CREAT | O_EXCL, 0666);
+		if (fd < 0 && errno == EEXIST) {
+			w32_set_error(ERROR_FILE_EXISTS);
+			free(path);
+			return INVALID_HANDLE_VALUE;
+		}
+		break;
+	case CREATE_ALWAYS:
+	case OPEN_ALWAYS:
+		fd = open(path, base | O_CREAT | O_EXCL, 0666);
+		if (fd < 0 && errno == EEXIST) {
+			existed = 1;
+			fd = open(path, base |
+			                        (disposition == CREATE_ALWAYS ? O_TRUNC
+			                                                      : 0));
+		}
+		break;
+	case OPEN_EXISTING:
+		fd = open(path, base);
+		break;
+	case TRUNCATE_EXISTING:
+		if (!(access & (GENERIC_WRITE | GENERIC_ALL))) {
+			w32_set_error(ERROR_INVALID_PARAMETER);
+			free(path);
+			return INVALID_HANDLE_VALUE;
+		}
+		fd = open(path, base | O_TRUNC);
+		break;
+	default:
+		w32_set_error(ERROR_INVALID_PARAMETER);
+		free(path);
+		return INVALID_HANDLE_VALUE;
+	}
+	if (fd < 0) {
+		int e = errno;
+		/* A missing directory is a missing path, as on Windows. */
+		if (e == ENOENT) {
+			char *slash = strrchr(path, '/');
+			struct stat st;
+			if (slash && slash != path) {
+				*slash = 0;
+				if (stat(path, &st) < 0)
+					e = ENOTDIR;
+			}
+		}
+		free(path);
+		w32_error(e == EISDIR ? -EACCES : -e);
+		return INVALID_HANDLE_VALUE;
+	}
+	free(path);
+	struct w32_obj *o = w32_obj_new(W32_FILE);
+	HANDLE h = o ? w32_handle_new(o, access, inherit) : NULL;
+	if (!h) {
+		free(o);
+		close(fd);
+		return INVALID_HANDLE_VALUE;
+	}
+	o->fd = fd;
+	w32_set_error(existed ? ERROR_ALREADY_EXISTS : ERROR_SUCCESS);
+	return h;
+}
+
+HANDLE WINAPI CreateFileA(LPCSTR lpFileName, DWORD access, DWORD share,
+                          LPSECURITY_ATTRIBUTES sa, DWORD disposition,
+                          DWORD flags, HANDLE tmpl)
+{
+	return create_file(lpFileName, access, share, sa, disposition, flags,
+	                   tmpl);
+}
+
+HANDLE WINAPI CreateFileW(LPCWSTR lpFileName, DWORD access, DWORD share,
+                          LPSECURITY_ATTRIBUTES sa, DWORD disposition,
+                          DWORD flags, HANDLE tmpl)
+{
+	char *name = lpFileName ? w32_narrow(lpFileName) : NULL;
+	HANDLE h = create_file(name, access, share, sa, disposition, flags, tmpl);
+	free(name);
+	return h;
+}
+
+BOOL WINAPI DeleteFileA(LPCSTR lpFileName)
+{
+	char *p = lpFileName ? w32_path(lpFileName) : NULL;
+	int rc = p && unlink(p) == 0 ? 0 : -errno;
+	free(p);
+	if (!lpFileName)
+		rc = -EINVAL;
+	if (rc) {
+		w32_error(rc);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+BOOL WINAPI DeleteFileW(LPCWSTR lpFileName)
+{
+	char *name = lpFileName ? w32_narrow(lpFileName) : NULL;
+	BOOL ok = DeleteFileA(name);
+	free(name);
+	return ok;
+}
+
+static struct w32_obj *file_of(HANDLE h)
+{
+	return w32_get(h, W32_FILE, NULL);
+}
+
+BOOL WINAPI ReadFile(HANDLE hFile, LPVOID buf, DWORD n, LPDWORD done,
+                     LPOVERLAPPED ov)
+{
+	if (ov) {
+		w32_set_error(ERROR_INVALID_PARAMETER);
+		return FALSE;
+	}
+	struct w32_obj *o = file_of(hFile);
+	if (!o)
+		return FALSE;
+	size_t got = 0;
+	int rc = 0;
+	while (got < n) {
+		ssize_t r = read(o->fd, (char *)buf + got, n - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			rc = -errno;
+			break;
+		}
+		if (r == 0)
+			break; /* end of file: success with fewer bytes */
+		got += (size_t)r;
+	}
+	w32_put(o);
+	if (done)
+		*done = (DWORD)got;
+	if (rc) {
+		w32_error(rc == -EBADF ? -EACCES : rc);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+BOOL WINAPI WriteFile(HANDLE hFile, LPCVOID buf, DWORD n, LPDWORD done,
+                      LPOVERLAPPED ov)
+{
+	if (ov) {
+		w32_set_error(ERROR_INVALID_PARAMETER);
+		return FALSE;
+	}
+	struct w32_obj *o = file_of(hFile);
+	if (!o)
+		return FALSE;
+	size_t put = 0;
+	int rc = 0;
+	while (put < n) {
+		ssize_t r = write(o->fd, (const char *)buf + put, n - put);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			rc = -errno;
+			break;
+		}
+		put += (size_t)r;
+	}
+	w32_put(o);
+	if (done)
+		*done = (DWORD)put;
+	if (rc) {
+		w32_error(rc == -EBADF ? -EACCES : rc);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+BOOL WINAPI GetFileSizeEx(HANDLE hFile, PLARGE_INTEGER size)
+{
+	struct stat st;
+	struct w32_obj *o = file_of(hFile);
+	if (!o)
+		return FALSE;
+	int rc = fstat(o->fd, &st) < 0 ? -errno : 0;
+	w32_put(o);
+	if (rc) {
+		w32_error(rc);
+		return FALSE;
+	}
+	size->QuadPart = (LONGLONG)st.st_size;
+	return TRUE;
+}
+
+DWORD WINAPI GetFileSize(HANDLE hFile, LPDWORD high)
+{
+	LARGE_INTEGER li;
+	if (!GetFileSizeEx(hFile, &li))
+		return INVALID_FILE_SIZE;
+	if (high)
+		*high = (DWORD)((uint64_t)li.QuadPart >> 32);
+	/* A size whose low part looks like the error value says "no error". */
+	w32_set_error(ERROR_SUCCESS);
+	return (DWORD)li.QuadPart;
+}
+
+BOOL WINAPI SetFilePointerEx(HANDLE hFile, LARGE_INTEGER dist,
+                             PLARGE_INTEGER newpos, DWORD method)
+{
+	int whence = method == FILE_BEGIN     ? SEEK_SET
+	             : method == FILE_CURRENT ? SEEK_CUR
+	             : method == FILE_END     ? SEEK_END
+	                                      : -1;
+	if (whence < 0) {
+		w32_set_error(ERROR_INVALID_PARAMETER);
+		return FALSE;
+	}
+	struct w32_obj *o = file_of(hFile);
+	if (!o)
+		return FALSE;
+	off_t cur = lseek(o->fd, 0, SEEK_CUR), end = 0;
+	struct stat st;
+	if (whence == SEEK_END && fstat(o->fd, &st) == 0)
+		end = st.st_size;
+	off_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? cur : end;
+	int rc = 0;
+	if (base + dist.QuadPart < 0)
+		rc = 1;
+	off_t pos = rc ? -1 : lseek(o->fd, (off_t)dist.QuadPart, whence);
+	if (!rc && pos < 0)
+		rc = -errno;
+	w32_put(o);
+	if (rc == 1) {
+		w32_set_error(ERROR_NEGATIVE_SEEK);
+		return FALSE;
+	}
+	if (rc) {
+		w32_error(rc);
+		return FALSE;
+	}
+	if (newpos)
+		newpos->QuadPart = pos;
+	return TRUE;
+}
+
+DWORD WINAPI SetFilePointer(HANDLE hFile, LONG dist, PLONG high, DWORD method)
+{
+	LARGE_INTEGER d, pos;
+	/* Without a high part the distance is a signed 32-bit value. */
+	d.QuadPart = high ? (LONGLONG)(((uint64_t)(uint32_t)*high << 32) |
+	                               (uint32_t)dist)
+	                  : (LONGLONG)dist;
+	if (!SetFilePointerEx(hFile, d, &pos, method))
+		return INVALID_SET_FILE_POINTER;
+	if (high)
+		*high = (LONG)((uint64_t)pos.QuadPart >> 32);
+	w32_set_error(ERROR_SUCCESS);
+	return (DWORD)pos.QuadPart;
+}
+
+BOOL WINAPI SetEndOfFile(HANDLE hFile)
+{
+	struct w32_obj *o = file_of(hFile);
+	if (!o)
+		return FALSE;
+	off_t cur = lseek(o->fd, 0, SEEK_CUR);
+	int rc = cur < 0 || ftruncate(o->fd, cur) < 0 ? -errno : 0;
+	w32_put(o);
+	if (rc) {
+		w32_error(rc == -EINVAL || rc == -EBADF ? -EACCES : rc);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+BOOL WINAPI FlushFileBuffers(HANDLE hFile)
+{
+	struct w32_obj *o = file_of(hFile);
+	if (!o)
+		return FALSE;
+	int rc = fsync(o->fd) < 0 ? -errno : 0;
+	w32_put(o);
+	if (rc) {
+		w32_error(rc);
+		return FALSE;
+	}
+	return TRUE;
+}

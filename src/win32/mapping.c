@@ -1,0 +1,257 @@
+/* CreateFileMapping, OpenFileMapping, MapViewOfFile and friends. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "w32.h"
+
+#define GRANULARITY 65536u
+
+/* PAGE_* (plus SEC_* flags) to a shmap protection; 0 if invalid. */
+static unsigned to_prot(DWORD fl)
+{
+	DWORD sec = fl & ~(DWORD)0xff;
+	if (sec & ~(DWORD)(SEC_COMMIT | SEC_RESERVE | SEC_NOCACHE | SEC_FILE))
+		return 0;
+	switch (fl & 0xff) {
+	case PAGE_READONLY:
+	case PAGE_EXECUTE_READ:
+		return SHMAP_PROT_READONLY;
+	case PAGE_READWRITE:
+	case PAGE_EXECUTE_READWRITE:
+		return SHMAP_PROT_READWRITE;
+	case PAGE_WRITECOPY:
+	case PAGE_EXECUTE_WRITECOPY:
+		return SHMAP_PROT_WRITECOPY;
+	}
+	return 0;
+}
+
+/* FILE_MAP_* of a handle to a shmap handle access. */
+static unsigned to_access(DWORD a)
+{
+	unsigned r = 0;
+	if (a & (FILE_MAP_READ | FILE_MAP_EXECUTE))
+		r |= SHMAP_ACCESS_READ;
+	if (a & FILE_MAP_WRITE)
+		r |= SHMAP_ACCESS_WRITE;
+	if (a & FILE_MAP_COPY)
+		r |= SHMAP_ACCESS_COPY;
+	return r;
+}
+
+static HANDLE create_mapping(HANDLE hFile, LPSECURITY_ATTRIBUTES sa,
+                             DWORD flProtect, DWORD hi, DWORD lo,
+                             const char *name)
+{
+	unsigned prot = to_prot(flProtect);
+	uint64_t size = ((uint64_t)hi << 32) | lo;
+	shmap_attr attr = {0, sa && sa->bInheritHandle ? SHMAP_ATTR_INHERIT : 0};
+	struct w32_obj *o;
+	int rc;
+	if (!prot) {
+		w32_set_error(ERROR_INVALID_PARAMETER);
+		return NULL;
+	}
+	if (!(o = w32_obj_new(W32_MAPPING)))
+		return NULL;
+	if (hFile == INVALID_HANDLE_VALUE) {
+		rc = size ? shmap_map_create(name, size, prot, &attr, &o->map)
+		          : -EINVAL;
+	} else {
+		struct w32_obj *f = w32_get(hFile, W32_FILE, NULL);
+		if (!f) {
+			free(o);
+			return NULL;
+		}
+		rc = shmap_map_create_file(name, f->fd, size, prot, &attr,
+		                           &o->map);
+		if (rc == 0 && !(name && *name)) {
+			/* Unnamed: what a child needs to rebuild it. */
+			shmap_map_info info;
+			shmap_map_query(o->map, &info);
+			o->size = info.size;
+			o->prot = prot;
+		}
+		w32_put(f);
+	}
+	if (rc) {
+		free(o);
+		w32_error(rc);
+		return NULL;
+	}
+	int existed = shmap_map_existed(o->map);
+	HANDLE h = w32_handle_new(o, FILE_MAP_ALL_ACCESS, sa && sa->bInheritHandle);
+	if (!h) {
+		shmap_map_close(o->map);
+		free(o);
+		return NULL;
+	}
+	w32_set_error(existed ? ERROR_ALREADY_EXISTS : ERROR_SUCCESS);
+	return h;
+}
+
+HANDLE WINAPI CreateFileMappingA(HANDLE hFile, LPSECURITY_ATTRIBUTES sa,
+                                 DWORD flProtect, DWORD hi, DWORD lo,
+                                 LPCSTR lpName)
+{
+	return create_mapping(hFile, sa, flProtect, hi, lo, lpName);
+}
+
+HANDLE WINAPI CreateFileMappingW(HANDLE hFile, LPSECURITY_ATTRIBUTES sa,
+                                 DWORD flProtect, DWORD hi, DWORD lo,
+                                 LPCWSTR lpName)
+{
+	char *name = lpName ? w32_narrow(lpName) : NULL;
+	if (lpName && !name) {
+		w32_set_error(ERROR_NOT_ENOUGH_MEMORY);
+		return NULL;
+	}
+	HANDLE h = create_mapping(hFile, sa, flProtect, hi, lo, name);
+	free(name);
+	return h;
+}
+
+static HANDLE open_mapping(DWORD access, BOOL inherit, const char *name)
+{
+	unsigned a = to_access(access);
+	struct w32_obj *o;
+	if (!name) {
+		w32_set_error(ERROR_INVALID_PARAMETER);
+		return NULL;
+	}
+	if (!a) {
+		w32_set_error(ERROR_ACCESS_DENIED);
+		return NULL;
+	}
+	if (!(o = w32_obj_new(W32_MAPPING)))
+		return NULL;
+	int rc = shmap_map_open(name, a | (inherit ? SHMAP_OPEN_INHERIT : 0),
+	                        &o->map);
+	if (rc) {
+		free(o);
+		w32_error(rc);
+		return NULL;
+	}
+	HANDLE h = w32_handle_new(o, access, inherit != 0);
+	if (!h) {
+		shmap_map_close(o->map);
+		free(o);
+		return NULL;
+	}
+	w32_set_error(ERROR_SUCCESS);
+	return h;
+}
+
+HANDLE WINAPI OpenFileMappingA(DWORD dwDesiredAccess, BOOL bInheritHandle,
+                               LPCSTR lpName)
+{
+	return open_mapping(dwDesiredAccess, bInheritHandle, lpName);
+}
+
+HANDLE WINAPI OpenFileMappingW(DWORD dwDesiredAccess, BOOL bInheritHandle,
+                               LPCWSTR lpName)
+{
+	char *name = lpName ? w32_narrow(lpName) : NULL;
+	HANDLE h = open_mapping(dwDesiredAccess, bInheritHandle, name);
+	free(name);
+	return h;
+}
+
+LPVOID WINAPI MapViewOfFileEx(HANDLE hMap, DWORD dwDesiredAccess,
+                              DWORD offHigh, DWORD offLow, SIZE_T bytes,
+                              LPVOID lpBaseAddress)
+{
+	DWORD haccess;
+	uint64_t off = ((uint64_t)offHigh << 32) | offLow;
+	shmap_map_info info;
+	void *v = NULL;
+	struct w32_obj *o = w32_get(hMap, W32_MAPPING, &haccess);
+	if (!o)
+		return NULL;
+	unsigned want;
+	DWORD e = ERROR_SUCCESS;
+	/* Write first: FILE_MAP_ALL_ACCESS includes the FILE_MAP_COPY bit
+	 * (SECTION_QUERY) and means a shared writable view. */
+	if (dwDesiredAccess & FILE_MAP_WRITE)
+		want = SHMAP_ACCESS_WRITE;
+	else if (dwDesiredAccess & FILE_MAP_COPY)
+		want = SHMAP_ACCESS_COPY;
+	else if (dwDesiredAccess & (FILE_MAP_READ | FILE_MAP_EXECUTE))
+		want = SHMAP_ACCESS_READ;
+	else
+		e = ERROR_INVALID_PARAMETER;
+	shmap_map_query(o->map, &info);
+	if (e == ERROR_SUCCESS && off % GRANULARITY)
+		e = ERROR_MAPPED_ALIGNMENT;
+	else if (e == ERROR_SUCCESS &&
+	         ((want == SHMAP_ACCESS_WRITE && !(haccess & FILE_MAP_WRITE)) ||
+	          (want != SHMAP_ACCESS_WRITE &&
+	           !(haccess & (FILE_MAP_READ | FILE_MAP_WRITE | FILE_MAP_COPY)))))
+		e = ERROR_ACCESS_DENIED;
+	else if (e == ERROR_SUCCESS &&
+	         (off >= info.size || (uint64_t)bytes > info.size - off))
+		e = ERROR_ACCESS_DENIED; /* a view past the end */
+	else if (e == ERROR_SUCCESS && lpBaseAddress &&
+	         (uintptr_t)lpBaseAddress % GRANULARITY)
+		e = ERROR_MAPPED_ALIGNMENT;
+	if (e == ERROR_SUCCESS) {
+		int rc = shmap_view_map_at(o->map, off, bytes, want,
+		                           lpBaseAddress, &v);
+		if (rc == -EEXIST || (rc == -EINVAL && lpBaseAddress))
+			e = ERROR_INVALID_ADDRESS;
+		else if (rc)
+			e = w32_error(rc);
+	}
+	w32_put(o);
+	w32_set_error(e);
+	return e == ERROR_SUCCESS ? v : NULL;
+}
+
+LPVOID WINAPI MapViewOfFile(HANDLE hMap, DWORD dwDesiredAccess, DWORD offHigh,
+                            DWORD offLow, SIZE_T bytes)
+{
+	return MapViewOfFileEx(hMap, dwDesiredAccess, offHigh, offLow, bytes,
+	                       NULL);
+}
+
+BOOL WINAPI UnmapViewOfFile(LPCVOID lpBaseAddress)
+{
+	if (shmap_view_unmap((void *)lpBaseAddress)) {
+		w32_set_error(ERROR_INVALID_ADDRESS);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+BOOL WINAPI FlushViewOfFile(LPCVOID lpBaseAddress, SIZE_T n)
+{
+	int rc = shmap_view_flush(lpBaseAddress, n);
+	if (rc) {
+		w32_set_error(rc == -EINVAL ? ERROR_INVALID_ADDRESS
+		                            : w32_error(rc));
+		return FALSE;
+	}
+	return TRUE;
+}
+
+void WINAPI GetSystemInfo(LPSYSTEM_INFO si)
+{
+	memset(si, 0, sizeof *si);
+#if defined(__x86_64__)
+	si->wProcessorArchitecture = 9; /* PROCESSOR_ARCHITECTURE_AMD64 */
+	si->dwProcessorType = 8664;
+#elif defined(__aarch64__)
+	si->wProcessorArchitecture = 12; /* PROCESSOR_ARCHITECTURE_ARM64 */
+#endif
+	si->dwPageSize = (DWORD)sysconf(_SC_PAGESIZE);
+	si->lpMinimumApplicationAddress = (LPVOID)(uintptr_t)0x10000;
+	si->lpMaximumApplicationAddress = (LPVOID)(uintptr_t)0x7ffffffeffffull;
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	si->dwNumberOfProcessors = n > 0 ? (DWORD)n : 1;
+	si->dwActiveProcessorMask =
+	        n >= 64 ? ~(DWORD_PTR)0 : (((DWORD_PTR)1 << n) - 1);
+	si->dwAllocationGranularity = GRANULARITY;
+}

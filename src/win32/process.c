@@ -1,0 +1,434 @@
+/* CreateProcess and the process calls. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "w32.h"
+
+extern char **environ;
+
+DWORD WINAPI GetCurrentProcessId(void)
+{
+	return (DWORD)getpid();
+}
+
+HANDLE WINAPI GetCurrentProcess(void)
+{
+	return (HANDLE)(LONG_PTR)-1; /* the pseudo handle, as on Windows */
+}
+
+void WINAPI ExitProcess(UINT code)
+{
+	exit((int)code);
+}
+
+/*
+ * Splits a command line by the rules of CommandLineToArgvW: whitespace
+ * separates arguments, double quotes group, 2n backslashes before a quote
+ * give n backslashes and a quote that toggles, 2n+1 give n and a literal
+ * quote, other backslashes are literal, "" inside quotes is a quote.
+ */
+static char **split_cmdline(const char *cmd, int *argc)
+{
+	size_t len = strlen(cmd);
+	char **argv = calloc(len / 2 + 2, sizeof *argv);
+	char *buf = malloc(len + 1);
+	int n = 0;
+	if (!argv || !buf) {
+		free(argv);
+		free(buf);
+		return NULL;
+	}
+	const char *p = cmd;
+	char *o = buf;
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			break;
+		argv[n++] = o;
+		int quoted = 0;
+		while (*p && (quoted || (*p != ' ' && *p != '\t'))) {
+			if (*p == '\\') {
+				size_t bs = 0;
+				while (*p == '\\') {
+					bs++;
+					p++;
+				}
+				if (*p == '"') {
+					for (size_t k = 0; k < bs / 2; k++)
+						*o++ = '\\';
+					if (bs % 2) {
+						*o++ = '"';
+						p++;
+					}
+				} else {
+					for (size_t k = 0; k < bs; k++)
+						*o++ = '\\';
+				}
+			} else if (*p == '"') {
+				if (quoted && p[1] == '"') {
+					*o++ = '"';
+					p += 2;
+				} else {
+					quoted = !quoted;
+					p++;
+				}
+			} else {
+				*o++ = *p++;
+			}
+		}
+		*o++ = 0;
+	}
+	argv[n] = NULL;
+	*argc = n;
+	if (n == 0)
+		free(buf);
+	return argv;
+}
+
+struct inherit_ctx {
+	char *env; /* "SHMAP_WIN32_HANDLES=..." */
+	size_t len, cap;
+	int fds[256];
+	int nfds;
+	int failed;
+};
+
+static void add_entry(struct inherit_ctx *c, const char *e)
+{
+	size_t n = strlen(e);
+	if (c->len + n + 2 > c->cap) {
+		size_t cap = (c->cap + n + 2) * 2;
+		char *s = realloc(c->env, cap);
+		if (!s) {
+			c->failed = 1;
+			return;
+		}
+		c->env = s;
+		c->cap = cap;
+	}
+	if (c->len > strlen("SHMAP_WIN32_HANDLES="))
+		c->env[c->len++] = ',';
+	memcpy(c->env + c->len, e, n + 1);
+	c->len += n;
+}
+
+/* For each inheritable handle: a descriptor holding its object for the
+ * child (not close-on-exec), and an entry naming handle, kind and fd. */
+static void prepare_one(HANDLE h, struct w32_obj *o, DWORD access, void *arg)
+{
+	struct inherit_ctx *c = arg;
+	char e[128];
+	int fd = -1, unnamed = 0;
+	char kind = 0;
+	if (c->nfds >= (int)(sizeof c->fds / sizeof c->fds[0]))
+		return;
+	switch (o->type) {
+	case W32_MAPPING:
+		if (shmap__map_hold(o->map, 0, &fd, &unnamed) == 0)
+			kind = unnamed ? 'F' : 'M';
+		break;
+	case W32_EVENT:
+	case W32_MUTEX:
+	case W32_SEMAPHORE:
+		if (shmap__sync_hold(o->sync, 0, &fd) == 0)
+			kind = o->type == W32_EVENT   ? 'E'
+			       : o->type == W32_MUTEX ? 'X'
+			                              : 'S';
+		break;
+	case W32_FILE:
+		fd = fcntl(o->fd, F_DUPFD, 3);
+		kind = fd >= 0 ? 'D' : 0;
+		break;
+	default:
+		return; /* process handles do not cross */
+	}
+	if (!kind)
+		return;
+	c->fds[c->nfds++] = fd;
+	if (kind == 'F')
+		snprintf(e, sizeof e, "%lu:F:%d:%lu:%llu:%u",
+		         (unsigned long)(uintptr_t)h, fd, (unsigned long)access,
+		         (unsigned long long)o->size, o->prot);
+	else
+		snprintf(e, sizeof e, "%lu:%c:%d:%lu", (unsigned long)(uintptr_t)h,
+		         kind, fd, (unsigned long)access);
+	add_entry(c, e);
+}
+
+/* The environment for the child: ours or lpEnvironment, plus handles. */
+static char **child_env(const char *block, const char *handles)
+{
+	size_t n = 0;
+	if (block)
+		for (const char *p = block; *p; p += strlen(p) + 1)
+			n++;
+	else
+		while (environ[n])
+			n++;
+	char **env = calloc(n + 2, sizeof *env);
+	if (!env)
+		return NULL;
+	size_t k = 0;
+	if (block) {
+		for (const char *p = block; *p; p += strlen(p) + 1)
+			if (strncmp(p, "SHMAP_WIN32_HANDLES=", 20))
+				env[k++] = (char *)p;
+	} else {
+		for (size_t i = 0; i < n; i++)
+			if (strncmp(environ[i], "SHMAP_WIN32_HANDLES=", 20))
+				env[k++] = environ[i];
+	}
+	if (handles)
+		env[k++] = (char *)handles;
+	env[k] = NULL;
+	return env;
+}
+
+static int spawn_error(int e)
+{
+	switch (e) {
+	case ENOENT:
+	case ENOTDIR:
+		return -ENOENT;
+	case EACCES:
+	case EPERM:
+		return -EACCES;
+	case ENOEXEC:
+		return -ENOEXEC;
+	default:
+		return -e;
+	}
+}
+
+static BOOL create_process(const char *app, const char *cmdline,
+                           BOOL inherit, const char *envblock,
+                           const char *cwd, LPSTARTUPINFOA si,
+                           LPPROCESS_INFORMATION pi)
+{
+	int argc = 0;
+	char **argv = NULL;
+	char *prog = NULL;
+	int rc = 0;
+	if (!pi || (!app && !cmdline)) {
+		w32_set_error(ERROR_INVALID_PARAMETER);
+		return FALSE;
+	}
+	argv = split_cmdline(cmdline ? cmdline : app, &argc);
+	if (!argv) {
+		w32_set_error(ERROR_NOT_ENOUGH_MEMORY);
+		return FALSE;
+	}
+	if (argc == 0) {
+		free(argv);
+		w32_set_error(ERROR_FILE_NOT_FOUND);
+		return FALSE;
+	}
+	prog = w32_path(app ? app : argv[0]);
+	struct inherit_ctx ctx = {0};
+	ctx.env = strdup("SHMAP_WIN32_HANDLES=");
+	ctx.len = ctx.env ? strlen(ctx.env) : 0;
+	ctx.cap = ctx.len + 1;
+	if (inherit && ctx.env)
+		w32_each_inheritable(prepare_one, &ctx);
+	char **env = child_env(envblock, inherit && ctx.nfds ? ctx.env : NULL);
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	if (cwd)
+		posix_spawn_file_actions_addchdir_np(&fa, cwd);
+	if (si && (si->dwFlags & STARTF_USESTDHANDLES)) {
+		HANDLE std[3] = {si->hStdInput, si->hStdOutput, si->hStdError};
+		for (int i = 0; i < 3; i++) {
+			struct w32_obj *f = w32_get(std[i], W32_FILE, NULL);
+			if (f) {
+				posix_spawn_file_actions_adddup2(&fa, f->fd, i);
+				w32_put(f);
+			}
+		}
+	}
+	pid_t pid = -1;
+	if (!prog || !env || ctx.failed)
+		rc = -ENOMEM;
+	else if (strchr(prog, '/'))
+		rc = spawn_error(posix_spawn(&pid, prog, &fa, NULL, argv, env));
+	else
+		rc = spawn_error(posix_spawnp(&pid, prog, &fa, NULL, argv, env));
+	posix_spawn_file_actions_destroy(&fa);
+	/* The child has its own copies of the holds now. */
+	for (int i = 0; i < ctx.nfds; i++)
+		close(ctx.fds[i]);
+	free(ctx.env);
+	free(env);
+	free(prog);
+	if (argc)
+		free(argv[0]);
+	free(argv);
+	if (rc) {
+		w32_error(rc);
+		return FALSE;
+	}
+	struct w32_obj *p = w32_obj_new(W32_PROCESS);
+	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	HANDLE hp = NULL, ht = NULL;
+	if (p && pfd >= 0) {
+		p->pid = pid;
+		p->fd = pfd;
+		hp = w32_handle_new(p, PROCESS_ALL_ACCESS, 0);
+	}
+	/* The thread handle stands for the main thread: the same process
+	 * object, so either handle sees it end and reaps it once. */
+	if (hp)
+		ht = w32_handle_new(p, PROCESS_ALL_ACCESS, 0);
+	if (!hp || !ht) {
+		if (hp)
+			CloseHandle(hp);
+		else if (p) {
+			if (pfd >= 0)
+				close(pfd);
+			free(p);
+		}
+		w32_set_error(ERROR_NOT_ENOUGH_MEMORY);
+		return FALSE;
+	}
+	pi->hProcess = hp;
+	pi->hThread = ht;
+	pi->dwProcessId = (DWORD)pid;
+	pi->dwThreadId = (DWORD)pid;
+	w32_set_error(ERROR_SUCCESS);
+	return TRUE;
+}
+
+BOOL WINAPI CreateProcessA(LPCSTR app, LPSTR cmdline,
+                           LPSECURITY_ATTRIBUTES psa, LPSECURITY_ATTRIBUTES tsa,
+                           BOOL inherit, DWORD flags, LPVOID env, LPCSTR cwd,
+                           LPSTARTUPINFOA si, LPPROCESS_INFORMATION pi)
+{
+	(void)psa;
+	(void)tsa;
+	if (flags & CREATE_UNICODE_ENVIRONMENT) {
+		w32_set_error(ERROR_INVALID_PARAMETER);
+		return FALSE;
+	}
+	return create_process(app, cmdline, inherit, env, cwd, si, pi);
+}
+
+/* A UTF-32 environment block to a UTF-8 one. */
+static char *narrow_block(const wchar_t *b)
+{
+	size_t total = 0;
+	for (const wchar_t *p = b; *p; p += wcslen(p) + 1)
+		total += wcslen(p) * 4 + 1;
+	char *out = malloc(total + 1), *o = out;
+	if (!out)
+		return NULL;
+	for (const wchar_t *p = b; *p; p += wcslen(p) + 1) {
+		char *s = w32_narrow(p);
+		if (!s) {
+			free(out);
+			return NULL;
+		}
+		size_t n = strlen(s) + 1;
+		memcpy(o, s, n);
+		o += n;
+		free(s);
+	}
+	*o = 0;
+	return out;
+}
+
+BOOL WINAPI CreateProcessW(LPCWSTR app, LPWSTR cmdline,
+                           LPSECURITY_ATTRIBUTES psa, LPSECURITY_ATTRIBUTES tsa,
+                           BOOL inherit, DWORD flags, LPVOID env, LPCWSTR cwd,
+                           LPSTARTUPINFOW si, LPPROCESS_INFORMATION pi)
+{
+	(void)psa;
+	(void)tsa;
+	char *a = app ? w32_narrow(app) : NULL;
+	char *c = cmdline ? w32_narrow(cmdline) : NULL;
+	char *d = cwd ? w32_narrow(cwd) : NULL;
+	char *e = NULL;
+	if (env)
+		e = (flags & CREATE_UNICODE_ENVIRONMENT)
+		            ? narrow_block(env)
+		            : NULL;
+	STARTUPINFOA sa;
+	memset(&sa, 0, sizeof sa);
+	if (si) {
+		sa.cb = sizeof sa;
+		sa.dwFlags = si->dwFlags;
+		sa.hStdInput = si->hStdInput;
+		sa.hStdOutput = si->hStdOutput;
+		sa.hStdError = si->hStdError;
+	}
+	BOOL ok = create_process(a, c, inherit,
+	                         env ? (e ? e : (const char *)env) : NULL, d,
+	                         si ? &sa : NULL, pi);
+	free(a);
+	free(c);
+	free(d);
+	free(e);
+	return ok;
+}
+
+BOOL WINAPI GetExitCodeProcess(HANDLE h, LPDWORD code)
+{
+	struct w32_obj *p = w32_get(h, 0, NULL);
+	if (!p)
+		return FALSE;
+	if (p->type != W32_PROCESS && p->type != W32_THREAD) {
+		w32_put(p);
+		w32_set_error(ERROR_INVALID_HANDLE);
+		return FALSE;
+	}
+	if (!code) {
+		w32_put(p);
+		w32_set_error(ERROR_INVALID_PARAMETER);
+		return FALSE;
+	}
+	int st;
+	if (!p->reaped && waitpid(p->pid, &st, WNOHANG) == p->pid) {
+		p->status = st;
+		p->reaped = 1;
+	}
+	if (!p->reaped)
+		*code = STILL_ACTIVE;
+	else if (p->terminated)
+		*code = p->term_code;
+	else if (WIFEXITED(p->status))
+		*code = (DWORD)WEXITSTATUS(p->status);
+	else
+		*code = 128u + (DWORD)WTERMSIG(p->status);
+	w32_put(p);
+	return TRUE;
+}
+
+BOOL WINAPI TerminateProcess(HANDLE h, UINT code)
+{
+	struct w32_obj *p = w32_get(h, W32_PROCESS, NULL);
+	if (!p)
+		return FALSE;
+	int rc = 0;
+	if (!p->reaped) {
+		if (syscall(SYS_pidfd_send_signal, p->fd, SIGKILL, NULL, 0) < 0 &&
+		    errno != ESRCH)
+			rc = -errno;
+		else {
+			p->terminated = 1;
+			p->term_code = code;
+		}
+	}
+	w32_put(p);
+	if (rc) {
+		w32_error(rc);
+		return FALSE;
+	}
+	return TRUE;
+}

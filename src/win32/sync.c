@@ -1,0 +1,411 @@
+/* Events, mutexes, semaphores and waits. */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "w32.h"
+
+static HANDLE new_sync(int type, shmap_sync *s, DWORD access, int inherit)
+{
+	struct w32_obj *o = w32_obj_new(type);
+	HANDLE h = o ? w32_handle_new(o, access, inherit) : NULL;
+	if (!h) {
+		free(o);
+		shmap_sync_close(s);
+		return NULL;
+	}
+	o->sync = s;
+	return h;
+}
+
+/* Creates (kind 'E', 'X', 'S') or opens a sync object with a UTF-8 name. */
+static HANDLE make(int type, const char *name, LPSECURITY_ATTRIBUTES sa,
+                   unsigned a1, unsigned a2, unsigned a3, DWORD all_access)
+{
+	shmap_sync *s;
+	shmap_attr attr = {0, sa && sa->bInheritHandle ? SHMAP_ATTR_INHERIT : 0};
+	int rc;
+	if (type == W32_EVENT)
+		rc = shmap_event_create(name, (a1 ? SHMAP_EVENT_MANUAL : 0) |
+		                                      (a2 ? SHMAP_EVENT_SET : 0),
+		                        &attr, &s);
+	else if (type == W32_MUTEX)
+		rc = shmap_mutex_create(name, (int)a1, &attr, &s);
+	else
+		rc = (int)a2 <= 0 || (int)a1 < 0 || a1 > a2
+		             ? -EINVAL
+		             : shmap_sem_create(name, a1, a2, &attr, &s);
+	(void)a3;
+	if (rc) {
+		w32_error(rc);
+		return NULL;
+	}
+	int existed = shmap_sync_existed(s);
+	HANDLE h = new_sync(type, s, all_access, sa && sa->bInheritHandle);
+	if (h)
+		w32_set_error(existed ? ERROR_ALREADY_EXISTS : ERROR_SUCCESS);
+	return h;
+}
+
+static HANDLE open_sync(int type, DWORD access, BOOL inherit, const char *name)
+{
+	shmap_sync *s;
+	unsigned fl = inherit ? SHMAP_OPEN_INHERIT : 0;
+	if (!name) {
+		w32_set_error(ERROR_INVALID_PARAMETER);
+		return NULL;
+	}
+	int rc = type == W32_EVENT   ? shmap_event_open(name, fl, &s)
+	         : type == W32_MUTEX ? shmap_mutex_open(name, fl, &s)
+	                             : shmap_sem_open(name, fl, &s);
+	if (rc) {
+		w32_error(rc);
+		return NULL;
+	}
+	HANDLE h = new_sync(type, s, access, inherit != 0);
+	if (h)
+		w32_set_error(ERROR_SUCCESS);
+	return h;
+}
+
+#define WIDE(call)                                                             \
+	char *n = name ? w32_narrow(name) : NULL;                              \
+	HANDLE h = call;                                                       \
+	free(n);                                                               \
+	return h
+
+HANDLE WINAPI CreateEventA(LPSECURITY_ATTRIBUTES sa, BOOL manual, BOOL initial,
+                           LPCSTR name)
+{
+	return make(W32_EVENT, name, sa, manual != 0, initial != 0, 0,
+	            EVENT_ALL_ACCESS);
+}
+
+HANDLE WINAPI CreateEventW(LPSECURITY_ATTRIBUTES sa, BOOL manual, BOOL initial,
+                           LPCWSTR name)
+{
+	WIDE(make(W32_EVENT, n, sa, manual != 0, initial != 0, 0,
+	          EVENT_ALL_ACCESS));
+}
+
+HANDLE WINAPI OpenEventA(DWORD access, BOOL inherit, LPCSTR name)
+{
+	return open_sync(W32_EVENT, access, inherit, name);
+}
+
+HANDLE WINAPI OpenEventW(DWORD access, BOOL inherit, LPCWSTR name)
+{
+	WIDE(open_sync(W32_EVENT, access, inherit, n));
+}
+
+HANDLE WINAPI CreateMutexA(LPSECURITY_ATTRIBUTES sa, BOOL owner, LPCSTR name)
+{
+	return make(W32_MUTEX, name, sa, owner != 0, 0, 0, MUTEX_ALL_ACCESS);
+}
+
+HANDLE WINAPI CreateMutexW(LPSECURITY_ATTRIBUTES sa, BOOL owner, LPCWSTR name)
+{
+	WIDE(make(W32_MUTEX, n, sa, owner != 0, 0, 0, MUTEX_ALL_ACCESS));
+}
+
+HANDLE WINAPI OpenMutexA(DWORD access, BOOL inherit, LPCSTR name)
+{
+	return open_sync(W32_MUTEX, access, inherit, name);
+}
+
+HANDLE WINAPI OpenMutexW(DWORD access, BOOL inherit, LPCWSTR name)
+{
+	WIDE(open_sync(W32_MUTEX, access, inherit, n));
+}
+
+HANDLE WINAPI CreateSemaphoreA(LPSECURITY_ATTRIBUTES sa, LONG initial, LONG max,
+                               LPCSTR name)
+{
+	if (initial < 0 || max <= 0 || initial > max) {
+		w32_set_error(ERROR_INVALID_PARAMETER);
+		return NULL;
+	}
+	return make(W32_SEMAPHORE, name, sa, (unsigned)initial, (unsigned)max, 0,
+	            SEMAPHORE_ALL_ACCESS);
+}
+
+HANDLE WINAPI CreateSemaphoreW(LPSECURITY_ATTRIBUTES sa, LONG initial, LONG max,
+                               LPCWSTR name)
+{
+	if (initial < 0 || max <= 0 || initial > max) {
+		w32_set_error(ERROR_INVALID_PARAMETER);
+		return NULL;
+	}
+	WIDE(make(W32_SEMAPHORE, n, sa, (unsigned)initial, (unsigned)max, 0,
+	          SEMAPHORE_ALL_ACCESS));
+}
+
+HANDLE WINAPI OpenSemaphoreA(DWORD access, BOOL inherit, LPCSTR name)
+{
+	return open_sync(W32_SEMAPHORE, access, inherit, name);
+}
+
+HANDLE WINAPI OpenSemaphoreW(DWORD access, BOOL inherit, LPCWSTR name)
+{
+	WIDE(open_sync(W32_SEMAPHORE, access, inherit, n));
+}
+
+/* Runs op on the object of h if it is of type and access allows modify. */
+static BOOL modify(HANDLE h, int type, DWORD right,
+                   int (*op)(shmap_sync *, void *), void *arg)
+{
+	DWORD access;
+	struct w32_obj *o = w32_get(h, type, &access);
+	if (!o)
+		return FALSE;
+	int rc = (access & right) ? op(o->sync, arg) : -EACCES;
+	w32_put(o);
+	if (rc) {
+		w32_error(rc);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static int op_set(shmap_sync *s, void *a)
+{
+	(void)a;
+	return shmap_event_set(s);
+}
+
+static int op_reset(shmap_sync *s, void *a)
+{
+	(void)a;
+	return shmap_event_reset(s);
+}
+
+static int op_pulse(shmap_sync *s, void *a)
+{
+	(void)a;
+	return shmap_event_pulse(s);
+}
+
+static int op_release_mutex(shmap_sync *s, void *a)
+{
+	(void)a;
+	return shmap_mutex_release(s);
+}
+
+struct sem_rel {
+	LONG n;
+	LPLONG prev;
+};
+
+static int op_release_sem(shmap_sync *s, void *a)
+{
+	struct sem_rel *r = a;
+	uint32_t prev;
+	if (r->n <= 0)
+		return -EINVAL;
+	int rc = shmap_sem_release(s, (uint32_t)r->n, &prev);
+	if (rc == 0 && r->prev)
+		*r->prev = (LONG)prev;
+	return rc;
+}
+
+BOOL WINAPI SetEvent(HANDLE h)
+{
+	return modify(h, W32_EVENT, EVENT_MODIFY_STATE, op_set, NULL);
+}
+
+BOOL WINAPI ResetEvent(HANDLE h)
+{
+	return modify(h, W32_EVENT, EVENT_MODIFY_STATE, op_reset, NULL);
+}
+
+BOOL WINAPI PulseEvent(HANDLE h)
+{
+	return modify(h, W32_EVENT, EVENT_MODIFY_STATE, op_pulse, NULL);
+}
+
+BOOL WINAPI ReleaseMutex(HANDLE h)
+{
+	/* Any handle may try; only the owner thread succeeds. */
+	return modify(h, W32_MUTEX, ~(DWORD)0, op_release_mutex, NULL);
+}
+
+BOOL WINAPI ReleaseSemaphore(HANDLE h, LONG n, LPLONG prev)
+{
+	struct sem_rel r = {n, prev};
+	return modify(h, W32_SEMAPHORE, SEMAPHORE_MODIFY_STATE, op_release_sem,
+	              &r);
+}
+
+/* ---- waits ---- */
+
+static int ms_timeout(DWORD ms)
+{
+	return ms == INFINITE ? SHMAP_INFINITE
+	                      : ms > (DWORD)INT32_MAX ? INT32_MAX : (int)ms;
+}
+
+/* Reaps a process object once it has ended. 1 if it has. */
+static int process_done(struct w32_obj *p, int wait_ms)
+{
+	if (p->reaped)
+		return 1;
+	struct pollfd pfd = {p->fd, POLLIN, 0};
+	if (poll(&pfd, 1, wait_ms) <= 0)
+		return 0;
+	int st;
+	if (waitpid(p->pid, &st, 0) == p->pid) {
+		p->status = st;
+		p->reaped = 1;
+	}
+	return p->reaped;
+}
+
+static int is_sync(const struct w32_obj *o)
+{
+	return o->type == W32_EVENT || o->type == W32_MUTEX ||
+	       o->type == W32_SEMAPHORE;
+}
+
+static int is_proc(const struct w32_obj *o)
+{
+	return o->type == W32_PROCESS || o->type == W32_THREAD;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static DWORD wait_result(int rc, unsigned index)
+{
+	if (rc == 0)
+		return WAIT_OBJECT_0 + index;
+	if (rc == SHMAP_EABANDONED)
+		return WAIT_ABANDONED_0 + index;
+	if (rc == -ETIMEDOUT)
+		return WAIT_TIMEOUT;
+	w32_error(rc);
+	return WAIT_FAILED;
+}
+
+/*
+ * Waits on objects some of which are processes: slices of at most 5 ms,
+ * polling the processes and waiting on the sync objects in between.
+ */
+static DWORD wait_mixed(struct w32_obj **o, DWORD n, BOOL all, DWORD ms)
+{
+	int64_t deadline = ms == INFINITE ? -1 : now_ms() + ms;
+	shmap_sync *syncs[MAXIMUM_WAIT_OBJECTS];
+	unsigned map[MAXIMUM_WAIT_OBJECTS], ns = 0;
+	for (DWORD i = 0; i < n; i++)
+		if (is_sync(o[i])) {
+			map[ns] = i;
+			syncs[ns++] = o[i]->sync;
+		}
+	for (;;) {
+		int64_t left = deadline < 0 ? 5 : deadline - now_ms();
+		int slice = left < 0 ? 0 : left > 5 ? 5 : (int)left;
+		if (!all) {
+			for (DWORD i = 0; i < n; i++)
+				if (is_proc(o[i]) && process_done(o[i], 0))
+					return WAIT_OBJECT_0 + i;
+			unsigned idx;
+			int rc = ns ? shmap_wait_multiple(syncs, ns, 0, slice, &idx)
+			            : (usleep((useconds_t)slice * 1000), -ETIMEDOUT);
+			if (rc != -ETIMEDOUT)
+				return wait_result(rc, map[idx]);
+		} else {
+			int procs = 1;
+			for (DWORD i = 0; i < n; i++)
+				if (is_proc(o[i]) && !process_done(o[i], 0))
+					procs = 0;
+			unsigned idx;
+			int rc = -ETIMEDOUT;
+			if (procs && ns)
+				rc = shmap_wait_multiple(syncs, ns, 1, slice, &idx);
+			else if (procs)
+				return WAIT_OBJECT_0;
+			else
+				usleep((useconds_t)slice * 1000);
+			if (rc == 0 || rc == SHMAP_EABANDONED)
+				return wait_result(rc, rc ? map[idx] : 0);
+			if (rc != -ETIMEDOUT)
+				return wait_result(rc, 0);
+		}
+		if (deadline >= 0 && now_ms() >= deadline)
+			return WAIT_TIMEOUT;
+	}
+}
+
+DWORD WINAPI WaitForMultipleObjects(DWORD n, const HANDLE *hs, BOOL all,
+                                    DWORD ms)
+{
+	struct w32_obj *o[MAXIMUM_WAIT_OBJECTS];
+	shmap_sync *syncs[MAXIMUM_WAIT_OBJECTS];
+	DWORD got = 0, r;
+	int mixed = 0;
+	if (n == 0 || n > MAXIMUM_WAIT_OBJECTS || !hs) {
+		w32_set_error(ERROR_INVALID_PARAMETER);
+		return WAIT_FAILED;
+	}
+	for (; got < n; got++) {
+		DWORD access;
+		o[got] = w32_get(hs[got], 0, &access);
+		if (!o[got])
+			break;
+		if (!is_sync(o[got]) && !is_proc(o[got])) {
+			w32_put(o[got]);
+			w32_set_error(ERROR_INVALID_HANDLE);
+			break;
+		}
+		if (is_sync(o[got]) && !(access & SYNCHRONIZE)) {
+			w32_put(o[got]);
+			w32_set_error(ERROR_ACCESS_DENIED);
+			break;
+		}
+		mixed |= is_proc(o[got]);
+		syncs[got] = o[got]->sync;
+	}
+	if (got < n) {
+		r = WAIT_FAILED;
+	} else if (mixed) {
+		for (DWORD i = 0; all && i < n; i++)
+			for (DWORD j = 0; j < i; j++)
+				if (o[i] == o[j]) {
+					w32_set_error(ERROR_INVALID_PARAMETER);
+					r = WAIT_FAILED;
+					goto out;
+				}
+		r = wait_mixed(o, n, all, ms);
+	} else {
+		unsigned idx = 0;
+		int rc = shmap_wait_multiple(syncs, n, all != 0, ms_timeout(ms),
+		                             &idx);
+		r = wait_result(rc, idx);
+	}
+out:
+	for (DWORD i = 0; i < got; i++)
+		w32_put(o[i]);
+	return r;
+}
+
+DWORD WINAPI WaitForSingleObject(HANDLE h, DWORD ms)
+{
+	return WaitForMultipleObjects(1, &h, FALSE, ms);
+}
+
+void WINAPI Sleep(DWORD ms)
+{
+	if (ms == INFINITE) {
+		for (;;)
+			pause();
+	}
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}

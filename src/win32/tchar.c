@@ -1,0 +1,268 @@
+/* The _t printf family with Microsoft's format rules. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "w32.h"
+#include <tchar.h>
+
+/*
+ * Rewrites a Microsoft format for glibc. In a wide format (wide != 0) %s
+ * and %c are wide and %S and %C narrow; in a narrow one the reverse. %hs,
+ * %hc are narrow and %ls, %lc, %ws, %wc wide everywhere; %I64 is %ll, %I32
+ * nothing, %I the pointer size. Writes at most cap characters of CHAR_T.
+ */
+#define REWRITE(NAME, CHAR_T, LIT)                                             \
+	static CHAR_T *NAME(const CHAR_T *f, int wide)                        \
+	{                                                                     \
+		size_t n = 0;                                                 \
+		while (f[n])                                                  \
+			n++;                                                  \
+		CHAR_T *o = malloc((n * 2 + 1) * sizeof(CHAR_T)), *w = o;     \
+		if (!o)                                                       \
+			return NULL;                                          \
+		while (*f) {                                                  \
+			if (*f != LIT('%')) {                                 \
+				*w++ = *f++;                                  \
+				continue;                                     \
+			}                                                     \
+			*w++ = *f++;                                          \
+			if (*f == LIT('%')) {                                 \
+				*w++ = *f++;                                  \
+				continue;                                     \
+			}                                                     \
+			while (*f && (*f == LIT('-') || *f == LIT('+') ||     \
+			              *f == LIT(' ') || *f == LIT('#') ||     \
+			              *f == LIT('0') || *f == LIT('.') ||     \
+			              *f == LIT('*') ||                       \
+			              (*f >= LIT('1') && *f <= LIT('9'))))    \
+				*w++ = *f++;                                  \
+			int size = 0; /* 1 narrow, 2 wide */                  \
+			if (*f == LIT('h') &&                                 \
+			    (f[1] == LIT('s') || f[1] == LIT('c') ||          \
+			     f[1] == LIT('S') || f[1] == LIT('C'))) {         \
+				size = 1;                                     \
+				f++;                                          \
+			} else if ((*f == LIT('l') || *f == LIT('w')) &&      \
+			           (f[1] == LIT('s') || f[1] == LIT('c') ||   \
+			            f[1] == LIT('S') || f[1] == LIT('C'))) {  \
+				size = 2;                                     \
+				f++;                                          \
+			} else if (*f == LIT('I')) {                          \
+				if (f[1] == LIT('6') && f[2] == LIT('4')) {   \
+					*w++ = LIT('l');                      \
+					*w++ = LIT('l');                      \
+					f += 3;                               \
+				} else if (f[1] == LIT('3') &&                \
+				           f[2] == LIT('2')) {                \
+					f += 3;                               \
+				} else {                                      \
+					*w++ = LIT('z');                      \
+					f++;                                  \
+				}                                             \
+			}                                                     \
+			CHAR_T c = *f;                                        \
+			if (c == LIT('s') || c == LIT('S') || c == LIT('c') || \
+			    c == LIT('C')) {                                  \
+				int upper = c == LIT('S') || c == LIT('C');   \
+				if (!size)                                    \
+					size = (wide != 0) != (upper != 0) ? 2 \
+					                                   : 1; \
+				if (size == 2)                                \
+					*w++ = LIT('l');                      \
+				*w++ = (c == LIT('s') || c == LIT('S'))       \
+				               ? LIT('s')                     \
+				               : LIT('c');                    \
+				f++;                                          \
+			} else if (c) {                                       \
+				*w++ = *f++;                                  \
+			}                                                     \
+		}                                                             \
+		*w = 0;                                                       \
+		return o;                                                     \
+	}
+
+#define NARROW_LIT(c) c
+#define WIDE_LIT(c) L##c
+REWRITE(rewrite_narrow, char, NARROW_LIT)
+REWRITE(rewrite_wide, wchar_t, WIDE_LIT)
+
+static int vfmt_narrow(char **out, const char *fmt, va_list ap)
+{
+	char *f = rewrite_narrow(fmt, 0);
+	if (!f)
+		return -1;
+	int n = vasprintf(out, f, ap);
+	free(f);
+	return n;
+}
+
+/* Formats into a malloc'd wide string. */
+static int vfmt_wide(wchar_t **out, const wchar_t *fmt, va_list ap)
+{
+	wchar_t *f = rewrite_wide(fmt, 1);
+	if (!f)
+		return -1;
+	size_t cap = 256;
+	for (;;) {
+		wchar_t *buf = malloc(cap * sizeof *buf);
+		va_list aq;
+		if (!buf) {
+			free(f);
+			return -1;
+		}
+		va_copy(aq, ap);
+		int n = vswprintf(buf, cap, f, aq);
+		va_end(aq);
+		if (n >= 0 && (size_t)n < cap) {
+			free(f);
+			*out = buf;
+			return n;
+		}
+		free(buf);
+		if (cap > (1u << 26)) {
+			free(f);
+			return -1;
+		}
+		cap *= 4;
+	}
+}
+
+static int put_narrow(FILE *fp, const char *s, int n)
+{
+	return fwrite(s, 1, (size_t)n, fp) == (size_t)n ? n : -1;
+}
+
+int shmap_w32_fprintf(FILE *fp, const char *fmt, ...)
+{
+	char *s;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vfmt_narrow(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -1;
+	n = put_narrow(fp, s, n);
+	free(s);
+	return n;
+}
+
+int shmap_w32_printf(const char *fmt, ...)
+{
+	char *s;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vfmt_narrow(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -1;
+	n = put_narrow(stdout, s, n);
+	free(s);
+	return n;
+}
+
+int shmap_w32_sprintf(char *buf, const char *fmt, ...)
+{
+	char *s;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vfmt_narrow(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -1;
+	memcpy(buf, s, (size_t)n + 1);
+	free(s);
+	return n;
+}
+
+int shmap_w32_snprintf(char *buf, size_t cap, const char *fmt, ...)
+{
+	char *s;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vfmt_narrow(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -1;
+	if (cap) {
+		size_t k = (size_t)n < cap ? (size_t)n : cap - 1;
+		memcpy(buf, s, k);
+		buf[k] = 0;
+	}
+	free(s);
+	return n;
+}
+
+/* Wide output goes out as UTF-8, so the stream stays byte-oriented. */
+static int put_wide(FILE *fp, const wchar_t *w, int n)
+{
+	char *s = w32_narrow(w);
+	if (!s)
+		return -1;
+	size_t len = strlen(s);
+	int ok = fwrite(s, 1, len, fp) == len;
+	free(s);
+	return ok ? n : -1;
+}
+
+int shmap_w32_fwprintf(FILE *fp, const wchar_t *fmt, ...)
+{
+	wchar_t *w;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vfmt_wide(&w, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -1;
+	n = put_wide(fp, w, n);
+	free(w);
+	return n;
+}
+
+int shmap_w32_wprintf(const wchar_t *fmt, ...)
+{
+	wchar_t *w;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vfmt_wide(&w, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -1;
+	n = put_wide(stdout, w, n);
+	free(w);
+	return n;
+}
+
+int shmap_w32_swprintf(wchar_t *buf, const wchar_t *fmt, ...)
+{
+	wchar_t *w;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vfmt_wide(&w, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -1;
+	memcpy(buf, w, ((size_t)n + 1) * sizeof *w);
+	free(w);
+	return n;
+}
+
+int shmap_w32_snwprintf(wchar_t *buf, size_t cap, const wchar_t *fmt, ...)
+{
+	wchar_t *w;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vfmt_wide(&w, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -1;
+	if (cap) {
+		size_t k = (size_t)n < cap ? (size_t)n : cap - 1;
+		memcpy(buf, w, k * sizeof *w);
+		buf[k] = 0;
+	}
+	free(w);
+	return n;
+}

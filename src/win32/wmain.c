@@ -1,0 +1,49 @@
+/*
+ * main for programs whose entry point is wmain (_tmain with _UNICODE): it
+ * lives in a static archive, so it is linked only when the program has no
+ * main of its own, and it hands wmain the arguments as wide strings.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+int wmain(int argc, wchar_t **argv);
+
+/* UTF-8 to UTF-32, invalid bytes as U+FFFD. */
+static wchar_t *widen(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	wchar_t *w = malloc((strlen(s) + 1) * sizeof *w), *o = w;
+	if (!w)
+		return NULL;
+	while (*p) {
+		unsigned c = *p++;
+		int more = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : c >= 0xc0 ? 1 : 0;
+		if (c >= 0x80 && c < 0xc0) {
+			*o++ = 0xfffd;
+			continue;
+		}
+		c &= more == 3 ? 0x07u : more == 2 ? 0x0fu : more ? 0x1fu : 0x7fu;
+		for (int k = 0; k < more; k++) {
+			if ((*p & 0xc0) != 0x80) {
+				c = 0xfffd;
+				break;
+			}
+			c = (c << 6) | (*p++ & 0x3fu);
+		}
+		*o++ = (wchar_t)c;
+	}
+	*o = 0;
+	return w;
+}
+
+int main(int argc, char **argv)
+{
+	wchar_t **w = calloc((size_t)argc + 1, sizeof *w);
+	if (!w)
+		return 1;
+	for (int i = 0; i < argc; i++)
+		if (!(w[i] = widen(argv[i])))
+			return 1;
+	return wmain(argc, w);
+}
