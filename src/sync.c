@@ -479,6 +479,8 @@ static int lock_one(struct shmap_sync *s, int check_dead)
 			if (o != 0 && o != me &&
 			    (!check_dead || owner_alive(o)))
 				return BUSY;
+			if (o == me && b->recursion == UINT32_MAX)
+				return BUSY;
 			/* acquire: as for a single take. */
 			if (atomic_compare_exchange_weak_explicit(
 			            &b->owner, &o, o | LOCK64, memory_order_acquire,
@@ -578,6 +580,11 @@ static int do_set(struct blk *b)
 	/* seq_cst: publishes the setter's writes to whoever consumes, and
 	 * orders before wake()'s look at the sleeper bit. */
 	uint32_t was = atomic_fetch_or(&b->state, 1u);
+	/* A manual-reset set releases every present waiter even if a reset
+	 * comes before they run: bump the generation they compare with. */
+	if ((b->flags & SHMAP_EVENT_MANUAL) && !(was & 1u) &&
+	    atomic_load(&b->waiting))
+		atomic_fetch_add(&b->pulse_gen, 1);
 	/* Wake even if it was set: a setter killed between its change and
 	 * its wake must not leave a sleeper asleep on a set event. */
 	wake(b);
@@ -1112,6 +1119,11 @@ static int wait_objs(shmap_sync *const *objs, unsigned n, int all,
 			 * holder died. */
 			if (locked_since < 0)
 				locked_since = now;
+			/* A poll or a deadline still ends the wait, after a
+			 * millisecond of grace for the locked section. */
+			if ((timeout_ms == 0 && now - locked_since > 1000000ll) ||
+			    (deadline >= 0 && now > deadline + 1000000ll))
+				break;
 			if (now - locked_since > 100000000ll)
 				recover_lock(objs[locked_at], now - locked_since);
 			if (now - locked_since < 2000000ll)
@@ -1132,7 +1144,7 @@ static int wait_objs(shmap_sync *const *objs, unsigned n, int all,
 		 * a first try has failed and we are going to wait (a pulse
 		 * before that was too early for us, as for a thread about to
 		 * wait on Windows). */
-		if (!counted) {
+		if (!counted && !all) {
 			counted = 1;
 			for (unsigned i = 0; i < n; i++)
 				if (objs[i]->kind == SHMAP_TYPE_EVENT)

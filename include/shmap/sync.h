@@ -29,7 +29,7 @@ typedef struct shmap_sync shmap_sync;
  */
 #define SHMAP_EABANDONED (-4005)
 
-/* How many processes may hold a descriptor from shmap_event_fd at once. */
+/* How many handles (in all processes) may hold a shmap_event_fd at once. */
 #define SHMAP_EVENT_LISTENERS_MAX 22
 
 /* Event flags. */
@@ -73,7 +73,9 @@ SHMAP_API int shmap_event_reset(shmap_sync *e);
  * Releases the waiters waiting at this moment and leaves the event reset: all
  * of them for a manual-reset event, one for an auto-reset event, none if none
  * waits. Like PulseEvent it is inherently racy (a waiter about to wait is
- * missed); prefer set. Returns 0, -EINVAL or -EBADF.
+ * missed; a pulse left unused by a wait-any that took another object may
+ * release one more waiter later; wait-all ignores pulses); prefer set.
+ * Returns 0, -EINVAL or -EBADF.
  */
 SHMAP_API int shmap_event_pulse(shmap_sync *e);
 
@@ -86,9 +88,9 @@ SHMAP_API int shmap_event_pulse(shmap_sync *e);
  * another waiter took it. The descriptor is owned by the handle: do not read
  * or close it; it is close-on-exec and not usable by a forked child, which
  * asks for its own. Repeated calls return the same descriptor. Returns 0,
- * -EINVAL if e is not an event, -ENOSPC if SHMAP_EVENT_LISTENERS_MAX live
- * listeners already listen to
- * the event, or a negative errno from socket or bind.
+ * -EINVAL if e is not an event, -EBADF for a handle a fork made unusable,
+ * -ENOSPC if SHMAP_EVENT_LISTENERS_MAX live listeners already listen to the
+ * event, or a negative errno from socket or bind.
  */
 SHMAP_API int shmap_event_fd(shmap_sync *e, int *out);
 
@@ -148,9 +150,10 @@ SHMAP_API int shmap_sync_existed(const shmap_sync *s);
 
 /*
  * Sets how many times a wait through this handle polls the object before it
- * goes to sleep: 0 never spins; the default comes from the environment
- * variable SHMAP_SPIN when the library starts, else 200 on a machine with
- * more than one CPU and 0 on one. Returns 0 or -EINVAL.
+ * goes to sleep (for shmap_wait_multiple, the first handle's setting
+ * applies): 0 never spins; the default comes from the environment variable
+ * SHMAP_SPIN, read when the process makes its first sync handle, else 200 on
+ * a machine with more than one CPU and 0 on one. Returns 0 or -EINVAL.
  */
 SHMAP_API int shmap_sync_set_spin(shmap_sync *s, unsigned spins);
 
@@ -158,8 +161,10 @@ SHMAP_API int shmap_sync_set_spin(shmap_sync *s, unsigned spins);
  * Waits until the object is signalled, then takes it: an auto-reset event is
  * reset, a semaphore's count goes down by one, a mutex is owned by the
  * calling thread (once more, if it already owns it). timeout_ms 0 only polls;
- * SHMAP_INFINITE never times out. Returns 0, SHMAP_EABANDONED (a mutex was
- * acquired from an owner that died), -ETIMEDOUT, -EINVAL, or -EBADF.
+ * SHMAP_INFINITE never times out (a wait may run up to a millisecond past
+ * its deadline while another process's wait-all holds the object for an
+ * instant). Returns 0, SHMAP_EABANDONED (a mutex was acquired from an owner
+ * that died), -ETIMEDOUT, -EINVAL, or -EBADF.
  */
 SHMAP_API int shmap_wait(shmap_sync *s, int timeout_ms);
 
@@ -194,13 +199,19 @@ typedef struct shmap_sync_mem {
 	SHMAP_ALIGN64 unsigned char bytes[SHMAP_SYNC_SIZE];
 } shmap_sync_mem;
 
-/* Initialises an event in mem; flags as for shmap_event_create. Returns 0. */
+/*
+ * Initialises an event in mem; flags as for shmap_event_create. Returns 0,
+ * or -EINVAL for a NULL or misaligned mem or bad flags.
+ */
 SHMAP_API int shmap_event_init(shmap_sync_mem *mem, unsigned flags);
 
-/* Initialises a free mutex in mem. Returns 0. */
+/* Initialises a free mutex in mem. Returns 0, or -EINVAL for a bad mem. */
 SHMAP_API int shmap_mutex_init(shmap_sync_mem *mem);
 
-/* Initialises a semaphore in mem. Returns 0, or -EINVAL as shmap_sem_create. */
+/*
+ * Initialises a semaphore in mem. Returns 0, or -EINVAL for a bad mem or
+ * counts (as shmap_sem_create).
+ */
 SHMAP_API int shmap_sem_init(shmap_sync_mem *mem, uint32_t initial,
                              uint32_t maximum);
 
