@@ -122,6 +122,8 @@ int shmap__obj_adopt(int fd, uint32_t type, struct shmap__obj *o);
 int shmap__obj_close(struct shmap__obj *o);
 /* Sweeps leftovers; returns the number removed or a negative error. */
 int shmap__sweep(void);
+/* Where the data of a new object starts: the header page, page-aligned. */
+uint64_t shmap__data_offset(void);
 /* Validates a header read from an object file of st_size bytes. */
 int shmap__hdr_check(const struct shmap__hdr *h, uint64_t st_size);
 /* Runs once per process before the first object operation. */

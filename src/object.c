@@ -122,6 +122,14 @@ static int check_owner(int ns, const struct stat *st)
 	return shmap__uid_privileged(st->st_uid) ? 0 : -EACCES;
 }
 
+uint64_t shmap__data_offset(void)
+{
+	/* Data must start on a page boundary of this machine, whatever its
+	 * page size (4 KiB, 16 KiB, 64 KiB). */
+	uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE);
+	return pg > SHMAP__HDR_SIZE ? pg : SHMAP__HDR_SIZE;
+}
+
 int shmap__hdr_check(const struct shmap__hdr *h, uint64_t st_size)
 {
 	uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE);
@@ -191,9 +199,9 @@ static int build(int fd, const char *canon, const struct shmap__hdr *tmpl,
                  uint64_t reserve, int (*on_build)(int, void *), void *arg,
                  struct shmap__hdr *h)
 {
-	if (reserve > (uint64_t)INT64_MAX - SHMAP__HDR_SIZE)
+	if (reserve > (uint64_t)INT64_MAX - shmap__data_offset())
 		return -EFBIG;
-	int rc = reserve_space(fd, SHMAP__HDR_SIZE + reserve);
+	int rc = reserve_space(fd, shmap__data_offset() + reserve);
 	if (rc == 0 && on_build)
 		rc = on_build(fd, arg);
 	if (rc)
@@ -205,7 +213,7 @@ static int build(int fd, const char *canon, const struct shmap__hdr *tmpl,
 	h->magic = SHMAP__MAGIC;
 	h->format = SHMAP__FORMAT;
 	h->state = SHMAP__READY;
-	h->data_offset = SHMAP__HDR_SIZE;
+	h->data_offset = shmap__data_offset();
 	if (!(h->flags & SHMAP__HF_FILE))
 		h->size = reserve;
 	h->creator_uid = (uint32_t)geteuid();

@@ -51,15 +51,21 @@ struct blk {
 	uint32_t flags;            /* event: SHMAP_EVENT_MANUAL */
 	uint32_t max;              /* semaphore: the maximum count */
 	_Atomic uint64_t owner;    /* mutex: (start << 32 | tid), 0 free */
-	_Atomic uint64_t lk_owner; /* the wait-all thread holding LOCK */
 	uint32_t recursion;        /* mutex: touched by the owner only */
+	_Atomic uint64_t owner_ns; /* mutex: the owner's PID namespace */
 
 	_Alignas(64) _Atomic uint32_t pulse_gen; /* event: bumped by pulses */
 	_Atomic uint32_t pulse_tokens; /* auto-reset pulses: releases left */
 	_Atomic uint32_t waiting;      /* event: waiters past a first try */
+	/* The wait-all thread allowed to set LOCK, and its PID namespace:
+	 * taken by CAS before the bit is set, given back after it is
+	 * cleared, so lockers and recoverers are serialised. */
+	_Atomic uint64_t lk_owner;
+	_Atomic uint64_t lk_ns;
 
-	_Alignas(64) _Atomic uint32_t listeners; /* event: slots in use */
-	_Atomic uint64_t slot[SLOTS]; /* event: listener ids, 0 free */
+	/* event: listener ids, 0 free; always scanned (a count could drift
+	 * when a listener is killed halfway). */
+	_Alignas(64) _Atomic uint64_t slot[SLOTS];
 };
 _Static_assert(sizeof(struct blk) <= SHMAP_SYNC_SIZE, "block fits");
 
@@ -144,9 +150,11 @@ static void futex_waitn(struct blk **b, const uint32_t *val, unsigned n,
 		wv[i].flags = FUTEX_32;
 	}
 	struct timespec ts = to_ts(until_ns);
+	/* Any failure but these means futex_waitv is not usable here (not
+	 * built, refused by a filter): poll from now on, never spin. */
 	if (syscall(SYS_futex_waitv, wv, n, 0, until_ns < 0 ? NULL : &ts,
 	            CLOCK_MONOTONIC) < 0 &&
-	    errno == ENOSYS)
+	    errno != EAGAIN && errno != EINTR && errno != ETIMEDOUT)
 		atomic_store(&g_no_waitv, 1);
 }
 
@@ -179,16 +187,23 @@ static int read_stat(unsigned tid, char *state, uint64_t *start)
 	char *p = strrchr(buf, ')');
 	if (!p)
 		return -EIO;
-	/* After ')': field 3 is the first token, field 22 the twentieth. */
+	/* After ')': field 3 is the first token, field 22 the twentieth.
+	 * Parsed by hand: strtok is not thread-safe. */
 	int field = 2;
-	for (char *tok = strtok(p + 1, " "); tok; tok = strtok(NULL, " ")) {
+	for (char *q = p + 1; *q;) {
+		while (*q == ' ')
+			q++;
+		if (!*q)
+			break;
 		field++;
 		if (field == 3)
-			*state = tok[0];
+			*state = *q;
 		if (field == 22) {
-			*start = strtoull(tok, NULL, 10);
+			*start = strtoull(q, NULL, 10);
 			return 0;
 		}
+		while (*q && *q != ' ')
+			q++;
 	}
 	return -EIO;
 }
@@ -212,6 +227,23 @@ static uint64_t my_ident(void)
 	return t_ident;
 }
 
+static uint64_t g_my_ns;
+static pthread_once_t g_ns_once = PTHREAD_ONCE_INIT;
+
+static void ns_init(void)
+{
+	struct stat st;
+	if (stat("/proc/self/ns/pid", &st) == 0)
+		g_my_ns = ((uint64_t)st.st_dev << 32) ^ (uint64_t)st.st_ino;
+}
+
+/* This process's PID namespace as seen in /proc, or 0 if /proc is not. */
+static uint64_t my_ns(void)
+{
+	pthread_once(&g_ns_once, ns_init);
+	return g_my_ns;
+}
+
 /* Whether the thread named by ident still runs (unknown counts as yes). */
 static int owner_alive(uint64_t ident)
 {
@@ -227,6 +259,20 @@ static int owner_alive(uint64_t ident)
 	/* Same tid, other start time: the tid was reused. */
 	uint64_t want = (ident >> 32) & 0x7fffffffu;
 	return want == 0 || (start & 0x7fffffffu) == want;
+}
+
+/*
+ * Whether the thread in *who, of the PID namespace in *ns, is known dead.
+ * Only a thread of our own namespace can be looked up; anything else counts
+ * as alive. Both words are read again after the slow look-up, so a new
+ * owner that came meanwhile is never taken for the dead one.
+ */
+static int known_dead(_Atomic uint64_t *who, _Atomic uint64_t *ns, uint64_t id)
+{
+	uint64_t n = atomic_load(ns);
+	if (!n || n != my_ns() || owner_alive(id))
+		return 0;
+	return atomic_load(who) == id && atomic_load(ns) == n;
 }
 
 /* ---- defaults ---- */
@@ -325,24 +371,21 @@ static socklen_t listen_addr(uint64_t id, struct sockaddr_un *a)
 /* Pokes every listener; forgets those whose socket is gone. */
 static void notify_listeners(struct blk *b)
 {
-	/* acquire: pairs with the release of a new listener's slot. */
-	if (!atomic_load_explicit(&b->listeners, memory_order_acquire))
-		return;
-	pthread_once(&g_send_once, send_init);
-	if (g_send_fd < 0)
-		return;
 	for (int i = 0; i < SLOTS; i++) {
+		/* acquire: pairs with the release of a new listener's slot. */
 		uint64_t id = atomic_load_explicit(&b->slot[i],
 		                                   memory_order_acquire);
 		struct sockaddr_un a;
 		if (!id)
 			continue;
+		pthread_once(&g_send_once, send_init);
+		if (g_send_fd < 0)
+			return;
 		socklen_t len = listen_addr(id, &a);
 		if (sendto(g_send_fd, "!", 1, MSG_DONTWAIT | MSG_NOSIGNAL,
 		           (struct sockaddr *)&a, len) < 0 &&
-		    (errno == ECONNREFUSED || errno == ENOENT) &&
-		    atomic_compare_exchange_strong(&b->slot[i], &id, 0))
-			atomic_fetch_sub(&b->listeners, 1);
+		    (errno == ECONNREFUSED || errno == ENOENT))
+			atomic_compare_exchange_strong(&b->slot[i], &id, 0);
 	}
 }
 
@@ -446,7 +489,7 @@ static int take(struct shmap_sync *s, struct pulse_seen *ps, int check_dead)
 		}
 		int result = TAKEN;
 		if (o != 0) {
-			if (!check_dead || owner_alive(o))
+			if (!check_dead || !known_dead(&b->owner, &b->owner_ns, o))
 				return BUSY;
 			result = ABANDONED;
 		}
@@ -455,6 +498,7 @@ static int take(struct shmap_sync *s, struct pulse_seen *ps, int check_dead)
 		            memory_order_relaxed))
 			return (o & LOCK64) ? LOCKED : BUSY;
 		b->recursion = 1;
+		atomic_store(&b->owner_ns, my_ns());
 		return result;
 	}
 	}
@@ -462,25 +506,35 @@ static int take(struct shmap_sync *s, struct pulse_seen *ps, int check_dead)
 }
 
 /*
- * Wait-all, first step: sets LOCK on an available object without changing
- * what it holds. Returns TAKEN (locked), BUSY (not available) or LOCKED
- * (another wait-all holds it).
+ * Wait-all, first step: takes the object's lk_owner, then sets LOCK on it if
+ * it is available, without changing what it holds. Returns TAKEN (locked),
+ * BUSY (not available) or LOCKED (another wait-all holds it).
  */
 static int lock_one(struct shmap_sync *s, int check_dead)
 {
 	struct blk *b = s->b;
+	uint64_t me = my_ident(), zero = 0;
+	/* acq_rel: the previous holder's commit happens before our look. */
+	if (!atomic_compare_exchange_strong_explicit(&b->lk_owner, &zero, me,
+	                                             memory_order_acq_rel,
+	                                             memory_order_relaxed))
+		return LOCKED;
+	atomic_store_explicit(&b->lk_ns, my_ns(), memory_order_relaxed);
 	int r = TAKEN;
 	if (s->kind == SHMAP_TYPE_MUTEX) {
-		uint64_t me = my_ident();
 		uint64_t o = atomic_load_explicit(&b->owner, memory_order_acquire);
 		for (;;) {
-			if (o & LOCK64)
-				return LOCKED;
-			if (o != 0 && o != me &&
-			    (!check_dead || owner_alive(o)))
-				return BUSY;
-			if (o == me && b->recursion == UINT32_MAX)
-				return BUSY;
+			if (o & LOCK64) {
+				r = LOCKED; /* only a hostile block gets here */
+				break;
+			}
+			if ((o != 0 && o != me &&
+			     (!check_dead ||
+			      !known_dead(&b->owner, &b->owner_ns, o))) ||
+			    (o == me && b->recursion == UINT32_MAX)) {
+				r = BUSY;
+				break;
+			}
 			/* acquire: as for a single take. */
 			if (atomic_compare_exchange_weak_explicit(
 			            &b->owner, &o, o | LOCK64, memory_order_acquire,
@@ -491,10 +545,14 @@ static int lock_one(struct shmap_sync *s, int check_dead)
 		uint32_t need = s->kind == SHMAP_TYPE_EVENT ? 1u : COUNT32;
 		uint32_t v = atomic_load_explicit(&b->state, memory_order_acquire);
 		for (;;) {
-			if (v & LOCK32)
-				return LOCKED;
-			if (!(v & need))
-				return BUSY;
+			if (v & LOCK32) {
+				r = LOCKED;
+				break;
+			}
+			if (!(v & need)) {
+				r = BUSY;
+				break;
+			}
 			/* acquire: as for a single take. */
 			if (atomic_compare_exchange_weak_explicit(
 			            &b->state, &v, v | LOCK32, memory_order_acquire,
@@ -502,8 +560,9 @@ static int lock_one(struct shmap_sync *s, int check_dead)
 				break;
 		}
 	}
-	/* release: who holds the bit, in case it dies holding it. */
-	atomic_store_explicit(&b->lk_owner, my_ident(), memory_order_release);
+	if (r != TAKEN)
+		/* release: give the right to lock back. */
+		atomic_store_explicit(&b->lk_owner, 0, memory_order_release);
 	return r;
 }
 
@@ -511,7 +570,6 @@ static int lock_one(struct shmap_sync *s, int check_dead)
 static void unlock_one(struct shmap_sync *s)
 {
 	struct blk *b = s->b;
-	atomic_store_explicit(&b->lk_owner, 0, memory_order_relaxed);
 	/* release: nothing we did while locked may move past the unlock. */
 	if (s->kind == SHMAP_TYPE_MUTEX)
 		atomic_fetch_and_explicit(&b->owner, ~LOCK64,
@@ -519,13 +577,14 @@ static void unlock_one(struct shmap_sync *s)
 	else
 		atomic_fetch_and_explicit(&b->state, ~LOCK32,
 		                          memory_order_release);
+	atomic_store_explicit(&b->lk_owner, 0, memory_order_release);
 }
 
 /* Wait-all, on success: takes the locked object and drops LOCK at once. */
 static int commit_one(struct shmap_sync *s)
 {
 	struct blk *b = s->b;
-	atomic_store_explicit(&b->lk_owner, 0, memory_order_relaxed);
+	int r = TAKEN;
 	switch (s->kind) {
 	case SHMAP_TYPE_EVENT:
 		/* release: ends the locked section. Sets and resets that came
@@ -534,16 +593,15 @@ static int commit_one(struct shmap_sync *s)
 		        &b->state,
 		        (b->flags & SHMAP_EVENT_MANUAL) ? ~LOCK32 : ~(LOCK32 | 1u),
 		        memory_order_release);
-		return TAKEN;
+		break;
 	case SHMAP_TYPE_SEMAPHORE:
 		/* release: as above; only releases came meanwhile. */
 		atomic_fetch_sub_explicit(&b->state, LOCK32 + 1,
 		                          memory_order_release);
-		return TAKEN;
+		break;
 	default: {
 		uint64_t me = my_ident();
 		uint64_t o = atomic_load(&b->owner) & ~LOCK64;
-		int r = TAKEN;
 		if (o == me) {
 			b->recursion++;
 		} else {
@@ -552,21 +610,28 @@ static int commit_one(struct shmap_sync *s)
 		}
 		/* release: nobody changes a locked mutex; hand it to us. */
 		atomic_store_explicit(&b->owner, me, memory_order_release);
-		return r;
+		atomic_store(&b->owner_ns, my_ns());
+		break;
 	}
 	}
+	atomic_store_explicit(&b->lk_owner, 0, memory_order_release);
+	return r;
 }
 
 /*
- * A LOCK that stayed set a long time may belong to a wait-all killed in
- * its locked section: if that thread is gone, clear the bit.
+ * A wait-all killed inside its locked section leaves lk_owner (and maybe
+ * LOCK) set: if that thread is known dead, take lk_owner over by CAS (so
+ * only one recoverer acts, and never on a live holder), clear the bit
+ * (nothing was committed) and give lk_owner back.
  */
-static void recover_lock(struct shmap_sync *s, int64_t locked_ns)
+static void recover_lock(struct shmap_sync *s)
 {
 	struct blk *b = s->b;
 	uint64_t holder = atomic_load_explicit(&b->lk_owner,
 	                                       memory_order_acquire);
-	if (holder ? owner_alive(holder) : locked_ns < 1000000000ll)
+	if (!holder || !known_dead(&b->lk_owner, &b->lk_ns, holder) ||
+	    !atomic_compare_exchange_strong(&b->lk_owner, &holder,
+	                                    my_ident()))
 		return;
 	if (s->kind == SHMAP_TYPE_MUTEX)
 		atomic_fetch_and(&b->owner, ~LOCK64);
@@ -577,14 +642,16 @@ static void recover_lock(struct shmap_sync *s, int64_t locked_ns)
 
 static int do_set(struct blk *b)
 {
+	/* A manual-reset set releases every present waiter even if a reset
+	 * comes before they run: bump the generation they compare with. The
+	 * bump comes first: once the set is visible, no later wait may see
+	 * a bump of it. seq_cst: orders the bump before the state change. */
+	if ((b->flags & SHMAP_EVENT_MANUAL) && atomic_load(&b->waiting) &&
+	    !(atomic_load(&b->state) & 1u))
+		atomic_fetch_add(&b->pulse_gen, 1);
 	/* seq_cst: publishes the setter's writes to whoever consumes, and
 	 * orders before wake()'s look at the sleeper bit. */
 	uint32_t was = atomic_fetch_or(&b->state, 1u);
-	/* A manual-reset set releases every present waiter even if a reset
-	 * comes before they run: bump the generation they compare with. */
-	if ((b->flags & SHMAP_EVENT_MANUAL) && !(was & 1u) &&
-	    atomic_load(&b->waiting))
-		atomic_fetch_add(&b->pulse_gen, 1);
 	/* Wake even if it was set: a setter killed between its change and
 	 * its wake must not leave a sleeper asleep on a set event. */
 	wake(b);
@@ -603,6 +670,7 @@ static int do_mutex_release(struct blk *b)
 		return 0;
 	}
 	b->recursion = 0;
+	atomic_store(&b->owner_ns, 0);
 	/* seq_cst: our writes under the mutex reach the next owner, and the
 	 * store orders before wake()'s look at the sleeper bit. */
 	atomic_store(&b->owner, 0);
@@ -613,6 +681,8 @@ static int do_mutex_release(struct blk *b)
 static int do_sem_release(struct blk *b, uint32_t n, uint32_t *previous)
 {
 	uint32_t max = b->max; /* read once: shared memory is hostile */
+	if (max > COUNT32)
+		max = COUNT32; /* a count must never reach the LOCK bit */
 	uint32_t v = atomic_load_explicit(&b->state, memory_order_relaxed);
 	do {
 		if ((uint64_t)(v & COUNT32) + n > max)
@@ -711,7 +781,8 @@ static void sync_free(shmap_sync *s)
 /* Writes the initial block while the new object is still private. */
 static int write_block(int fd, void *arg)
 {
-	ssize_t w = pwrite(fd, arg, sizeof(struct blk), SHMAP__HDR_SIZE);
+	ssize_t w = pwrite(fd, arg, sizeof(struct blk),
+	                   (off_t)shmap__data_offset());
 	if (w < 0)
 		return -errno;
 	return w == (ssize_t)sizeof(struct blk) ? 0 : -EIO;
@@ -841,10 +912,9 @@ int shmap_sync_close(shmap_sync *s)
 		reg_del(s);
 		if (s->lfd >= 0) {
 			uint64_t id = s->lid;
-			if (s->lslot >= 0 &&
-			    atomic_compare_exchange_strong(&s->b->slot[s->lslot],
-			                                   &id, 0))
-				atomic_fetch_sub(&s->b->listeners, 1);
+			if (s->lslot >= 0)
+				atomic_compare_exchange_strong(&s->b->slot[s->lslot],
+				                               &id, 0);
 			close(s->lfd);
 		}
 		/* An owned mutex may go: its owner lives in the block, and
@@ -956,10 +1026,8 @@ int shmap_event_fd(shmap_sync *e, int *out)
 			    connect(pfd, (struct sockaddr *)&pa, pl) < 0 &&
 			    (errno == ECONNREFUSED || errno == ENOENT) &&
 			    atomic_compare_exchange_strong(&e->b->slot[i], &old,
-			                                   id)) {
-				atomic_fetch_sub(&e->b->listeners, 1);
+			                                   id))
 				slot = i;
-			}
 			if (pfd >= 0)
 				close(pfd);
 		}
@@ -969,12 +1037,11 @@ int shmap_event_fd(shmap_sync *e, int *out)
 			if (fd >= 0)
 				close(fd);
 		} else {
-			atomic_fetch_add(&e->b->listeners, 1);
 			e->lfd = fd;
 			e->lid = id;
 			e->lslot = slot;
 			/* Already set: readable now. */
-			if (atomic_load(&e->b->state))
+			if (atomic_load(&e->b->state) & 1u)
 				notify_listeners(e->b);
 		}
 	}
@@ -1043,6 +1110,17 @@ static int attempt(shmap_sync *const *objs, unsigned n, int all,
 		while (k-- > 0)
 			unlock_one(objs[order[k]]);
 		return r;
+	}
+	/* All locked: a reset may have come between two locks, so every
+	 * event must still be set now, at one moment, or nothing is taken. */
+	for (k = 0; k < n; k++) {
+		const shmap_sync *o = objs[order[k]];
+		if (o->kind == SHMAP_TYPE_EVENT &&
+		    !(atomic_load(&o->b->state) & 1u)) {
+			for (unsigned j = n; j-- > 0;)
+				unlock_one(objs[order[j]]);
+			return BUSY;
+		}
 	}
 	SHMAP__CRASH(SHMAP__CP_WAITALL_LOCKED);
 	int result = TAKEN;
@@ -1125,7 +1203,7 @@ static int wait_objs(shmap_sync *const *objs, unsigned n, int all,
 			    (deadline >= 0 && now > deadline + 1000000ll))
 				break;
 			if (now - locked_since > 100000000ll)
-				recover_lock(objs[locked_at], now - locked_since);
+				recover_lock(objs[locked_at]);
 			if (now - locked_since < 2000000ll)
 				cpu_relax();
 			else
@@ -1155,9 +1233,14 @@ static int wait_objs(shmap_sync *const *objs, unsigned n, int all,
 			cpu_relax();
 			continue;
 		}
+		/* Sleep in slices: a mutex's owner may die unseen, and a
+		 * signaller may be killed between its change and its wake. */
+		if (!now)
+			now = now_ns();
+		int64_t slice = has_mutex ? SLICE_NS : 1000000000ll;
 		int64_t until = deadline;
-		if (has_mutex && (until < 0 || until > now + SLICE_NS))
-			until = now + SLICE_NS;
+		if (until < 0 || until > now + slice)
+			until = now + slice;
 		/* Announce the sleep: set bit 0 on the seq we tried against;
 		 * if seq moved meanwhile, something was signalled: try again. */
 		int moved = 0;
@@ -1190,14 +1273,12 @@ static int wait_objs(shmap_sync *const *objs, unsigned n, int all,
 		    atomic_fetch_sub(&blks[i]->waiting, 1) == 1)
 			atomic_store(&blks[i]->pulse_tokens, 0);
 	/* Timed out after announcing a sleep: take our bit back so signals
-	 * stay free; wake the other sleepers so they set it again. */
+	 * stay free, the way a signal does (bump, never just clear: another
+	 * waiter may be about to sleep on the odd value), waking the other
+	 * sleepers so they set it again. */
 	if (r != TAKEN && r != ABANDONED && slept)
-		for (unsigned i = 0; i < n; i++) {
-			uint32_t v = atomic_load(&blks[i]->seq);
-			if ((v & 1u) && atomic_compare_exchange_strong(
-			                        &blks[i]->seq, &v, v & ~1u))
-				futex_wake_all(&blks[i]->seq);
-		}
+		for (unsigned i = 0; i < n; i++)
+			wake(blks[i]);
 	if (r == TAKEN)
 		return 0;
 	return r == ABANDONED ? SHMAP_EABANDONED : -ETIMEDOUT;
