@@ -39,8 +39,13 @@ SHMAP_W32API int shmap_w32_fwprintf(FILE *f, const wchar_t *fmt, ...);
 SHMAP_W32API int shmap_w32_swprintf(wchar_t *buf, const wchar_t *fmt, ...);
 SHMAP_W32API int shmap_w32_snwprintf(wchar_t *buf, size_t n,
                                      const wchar_t *fmt, ...);
-/* Wide main: the program defines wmain; shmap's main converts argv. */
+/* Wide main: the program defines wmain; shmap's main converts argv. C++
+ * needs C linkage for it; C needs no prototype, so wmain(void) (MSDN's
+ * "int _tmain()") is as valid as on Windows. In C++ an int wmain() is a
+ * C++ overload, which shmap's main finds too. */
+#ifdef __cplusplus
 int wmain(int argc, wchar_t **argv);
+#endif
 
 #ifdef _UNICODE
 typedef wchar_t _TCHAR;

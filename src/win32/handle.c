@@ -166,7 +166,8 @@ HANDLE w32_handle_new(struct w32_obj *obj, DWORD access, int inherit)
 	return h;
 }
 
-/* Puts obj at exactly handle value h (an inherited handle). */
+/* Puts obj at exactly handle value h: an inherited handle, which stays
+ * inheritable, as on Windows. */
 static int handle_at(HANDLE h, struct w32_obj *obj, DWORD access)
 {
 	uintptr_t v = (uintptr_t)h;
@@ -175,7 +176,7 @@ static int handle_at(HANDLE h, struct w32_obj *obj, DWORD access)
 		return -1;
 	pthread_mutex_lock(&g_lock);
 	if (v / 4 - 1 >= g_cap || !g_tab[v / 4 - 1].obj) {
-		rc = place(v / 4 - 1, obj, access, 0);
+		rc = place(v / 4 - 1, obj, access, 1);
 		if (rc == 0)
 			obj->refs++;
 	}

@@ -1,0 +1,263 @@
+#!/bin/sh
+# Installs the build into a scratch prefix and builds every Win32 example
+# (examples/win32/*.c) four ways with nothing but
+# `pkg-config --cflags --libs shmap-win32`: as C11 and as C++17, each ANSI
+# and UNICODE, with -Wall -Wextra -Werror; then runs each build and checks
+# its output and exit code against what the program does on Windows.
+set -eu
+build=$1
+src=$2
+tmp=$(mktemp -d)
+shm=
+cleanup() {
+	rm -rf "$tmp"
+	if [ -n "$shm" ]; then rm -rf "$shm"; fi
+}
+trap cleanup EXIT
+trap 'exit 1' HUP INT TERM
+
+cmake --install "$build" --prefix "$tmp/prefix" >/dev/null
+pcdir=$(dirname "$(find "$tmp/prefix" -name shmap-win32.pc)")
+export PKG_CONFIG_PATH="$pcdir"
+LD_LIBRARY_PATH=$(dirname "$(find "$tmp/prefix" -name libshmap-win32.so.0)")
+export LD_LIBRARY_PATH
+for h in shmap-win32/windows.h shmap-win32/tchar.h; do
+	test -f "$tmp/prefix/include/$h" || { echo "missing header $h"; exit 1; }
+done
+flags=$(pkg-config --cflags --libs shmap-win32)
+
+# A backing directory of our own, so a concurrent run cannot meet our names
+# and we can see that every named object goes away with its last handle.
+if [ -d /dev/shm ] && [ -w /dev/shm ]; then
+	shm=$(mktemp -d /dev/shm/shmap-w32ex.XXXXXX)
+else
+	shm=$tmp/shm
+	mkdir "$shm"
+fi
+export SHMAP_DIR="$shm"
+
+examples="named_writer named_reader struct_share parent_child single_instance file_view"
+variants="c-ansi c-unicode cxx-ansi cxx-unicode"
+failures=0
+
+# build VARIANT EXAMPLE: compiles examples/win32/EXAMPLE.c into $tmp/VARIANT.
+build_one() {
+	v=$1
+	ex=$2
+	case $v in
+	c-*) cc_cmd="cc -std=c11 -Wall -Wextra -Werror" ;;
+	*) cc_cmd="c++ -std=c++17 -Wall -Wextra -Werror -x c++" ;;
+	esac
+	case $v in
+	*-unicode) defs="-DUNICODE -D_UNICODE" ;;
+	*) defs="" ;;
+	esac
+	mkdir -p "$tmp/$v"
+	# shellcheck disable=SC2086
+	if ! $cc_cmd $defs -o "$tmp/$v/$ex" "$src/examples/win32/$ex.c" $flags \
+		>"$tmp/$v/$ex.build" 2>&1; then
+		echo "FAIL $v $ex: does not build:"
+		sed 's/^/    /' "$tmp/$v/$ex.build"
+		return 1
+	fi
+	# The A/W macros pick the right calls: all of one kind, none of the other.
+	if command -v nm >/dev/null 2>&1; then
+		case $v in
+		*-unicode) right=W wrong=A ;;
+		*) right=A wrong=W ;;
+		esac
+		nm -u "$tmp/$v/$ex" | sed 's/@.*//' >"$tmp/$v/$ex.syms"
+		aw='(FileMapping|Event|Mutex|Semaphore|Process|File)'
+		if grep -E "$aw$wrong\$" "$tmp/$v/$ex.syms" >/dev/null ||
+			! grep -E "$aw$right\$" "$tmp/$v/$ex.syms" >/dev/null; then
+			echo "FAIL $v $ex: wrong A/W functions:"
+			grep -E "$aw[AW]\$" "$tmp/$v/$ex.syms" | sed 's/^/    /'
+			return 1
+		fi
+	fi
+}
+
+# run OUT EXPECTED_RC CMD...: runs CMD with a timeout, output to OUT.
+run() {
+	out=$1
+	want=$2
+	shift 2
+	rc=0
+	timeout 60 "$@" >"$out" 2>&1 </dev/null || rc=$?
+	if [ "$rc" != "$want" ]; then
+		echo "FAIL $label: exit code $rc, expected $want; output:"
+		sed 's/^/    /' "$out"
+		return 1
+	fi
+}
+
+# expect OUT LINE...: each LINE appears (as a fixed string) in OUT.
+expect() {
+	out=$1
+	shift
+	for line in "$@"; do
+		if ! grep -F -- "$line" "$out" >/dev/null; then
+			echo "FAIL $label: no line \"$line\" in the output:"
+			sed 's/^/    /' "$out"
+			return 1
+		fi
+	done
+}
+
+# No named object outlives the programs that had it open.
+no_leftovers() {
+	left=$(ls -A "$shm")
+	if [ -n "$left" ]; then
+		echo "FAIL $label: objects left in the backing directory: $left"
+		rm -rf "${shm:?}"/* "${shm:?}"/.[!.]* 2>/dev/null || true
+		return 1
+	fi
+}
+
+test_named() {
+	d=$tmp/$1
+	o=$d/named.out
+	# One command runs both: the writer starts the reader.
+	run "$o" 0 "$d/named_writer" &&
+	expect "$o" \
+		'Writer: wrote "Message from first process." into Local\MyFileMappingObject.' \
+		'Started the reader: ' \
+		'Reader: Message from first process.' \
+		'Writer: the reader has read the message.' \
+		'Writer: the reader exited with code 0.' &&
+	no_leftovers || return 1
+	# Without a writer there is nothing to open: ERROR_FILE_NOT_FOUND.
+	run "$o" 1 "$d/named_reader" &&
+	expect "$o" 'Could not open file mapping object (2).' || return 1
+	# Two unrelated processes: the reader started by hand.
+	w=$d/named_wait.out
+	(
+		rc=0
+		timeout 60 "$d/named_writer" /wait >"$w" 2>&1 </dev/null || rc=$?
+		echo "writer exit code $rc" >>"$w"
+	) &
+	pid=$!
+	n=0
+	until grep -F 'Waiting for named_reader' "$w" >/dev/null 2>&1; do
+		n=$((n + 1))
+		if [ $n -gt 300 ]; then
+			echo "FAIL $label: named_writer /wait never got ready:"
+			sed 's/^/    /' "$w"
+			kill "$pid" 2>/dev/null || true
+			wait "$pid" 2>/dev/null || true
+			return 1
+		fi
+		sleep 0.1
+	done
+	ok=0
+	run "$o" 0 "$d/named_reader" &&
+	expect "$o" 'Reader: Message from first process.' || ok=1
+	wait "$pid" || true
+	[ $ok -eq 0 ] &&
+	expect "$w" 'Writer: the reader has read the message.' 'writer exit code 0' &&
+	no_leftovers
+}
+
+test_struct_share() {
+	d=$tmp/$1
+	o=$d/struct_share.out
+	run "$o" 0 "$d/struct_share" &&
+	expect "$o" \
+		'parent: wrote record name="sensor-7" updates=5 total=15000' \
+		'name="sensor-7" updates=5 total=15000' \
+		'child: FILE_MAP_WRITE view refused, error 5 (ERROR_ACCESS_DENIED)' \
+		'parent: child exited with code 0' &&
+	no_leftovers || return 1
+	# The child alone finds no mapping.
+	run "$o" 2 "$d/struct_share" child &&
+	expect "$o" 'child: OpenFileMapping failed (2)'
+}
+
+test_parent_child() {
+	d=$tmp/$1
+	o=$d/parent_child.out
+	run "$o" 0 "$d/parent_child" &&
+	expect "$o" \
+		'parent: starting ' \
+		'child: inherited mapping ' \
+		'child: request: "ping from the parent"' \
+		'parent: reply: "pong from child ' \
+		'parent: child exit code 20 (request length 20): ok' &&
+	no_leftovers
+}
+
+test_single_instance() {
+	d=$tmp/$1
+	o=$d/single_instance.out
+	run "$o" 0 "$d/single_instance" &&
+	expect "$o" \
+		'No other instance is running: this is the only one.' \
+		'Another instance is already running. Exiting.' \
+		'Second instance exited with code 1: it saw this instance running' \
+		'After closing the mutex, a new instance exited with code 0: it ran as the only instance' &&
+	no_leftovers || return 1
+	n=$(grep -c 'No other instance is running' "$o")
+	if [ "$n" != 2 ]; then
+		echo "FAIL $label: $n instances ran alone, expected 2:"
+		sed 's/^/    /' "$o"
+		return 1
+	fi
+}
+
+test_file_view() {
+	d=$tmp/$1
+	o=$d/file_view.out
+	mkdir -p "$d/files"
+	# The files go in a given directory ...
+	run "$o" 0 "$d/file_view" "$d/files" &&
+	expect "$o" \
+		'Wrote 43 bytes to ' \
+		'Upper-cased 43 bytes through the view' \
+		'Read back: THE QUICK BROWN FOX JUMPS OVER THE LAZY DOG' \
+		'Mapping an empty file fails with error 1006 (ERROR_FILE_INVALID)' \
+		'Deleted the temporary files' || return 1
+	if [ -n "$(ls -A "$d/files")" ]; then
+		echo "FAIL $label: files left behind: $(ls -A "$d/files")"
+		return 1
+	fi
+	# ... or in the current one.
+	(cd "$d/files" && run "$o" 0 "$d/file_view") &&
+	expect "$o" 'Read back: THE QUICK BROWN FOX JUMPS OVER THE LAZY DOG' || return 1
+	if [ -n "$(ls -A "$d/files")" ]; then
+		echo "FAIL $label: files left behind: $(ls -A "$d/files")"
+		return 1
+	fi
+	no_leftovers
+}
+
+for v in $variants; do
+	broken=" "
+	for ex in $examples; do
+		if ! build_one "$v" "$ex"; then
+			broken="$broken$ex "
+			failures=$((failures + 1))
+		fi
+	done
+	for t in named struct_share parent_child single_instance file_view; do
+		label="$v $t"
+		needs=$t
+		[ "$t" = named ] && needs="named_writer named_reader"
+		skip=0
+		for ex in $needs; do
+			case $broken in *" $ex "*) skip=1 ;; esac
+		done
+		if [ $skip -eq 1 ]; then
+			echo "skip $label: not built"
+		elif "test_$t" "$v"; then
+			echo "ok   $label"
+		else
+			failures=$((failures + 1))
+		fi
+	done
+done
+
+if [ $failures -ne 0 ]; then
+	echo "win32 examples: $failures failure(s)"
+	exit 1
+fi
+echo "win32 examples: all built 4 ways (C, C++; ANSI, UNICODE) and ran: ok"
