@@ -304,7 +304,11 @@ BOOL WINAPI FlushFileBuffers(HANDLE hFile)
 	struct w32_obj *o = file_of(hFile);
 	if (!o)
 		return FALSE;
-	int rc = fsync(o->fd) < 0 ? -errno : 0;
+	/* Windows needs write access to the file for this; fsync does not. */
+	int fl = fcntl(o->fd, F_GETFL);
+	int rc = fl >= 0 && (fl & O_ACCMODE) == O_RDONLY ? -EACCES
+	         : fsync(o->fd) < 0                       ? -errno
+	                                                  : 0;
 	w32_put(o);
 	if (rc) {
 		w32_error(rc);

@@ -108,11 +108,12 @@ static HANDLE to_handle(size_t i)
 	return (HANDLE)(uintptr_t)((i + 1) * 4);
 }
 
-/* The table slot of h, or SIZE_MAX. Call with g_lock held. */
+/* The table slot of h, or SIZE_MAX. Call with g_lock held. Windows ignores
+ * the low two bits of a handle value (applications tag handles in them). */
 static size_t slot_of(HANDLE h)
 {
-	uintptr_t v = (uintptr_t)h;
-	if (v == 0 || v % 4 || v / 4 > g_cap)
+	uintptr_t v = (uintptr_t)h & ~(uintptr_t)3;
+	if (v == 0 || v / 4 > g_cap)
 		return SIZE_MAX;
 	size_t i = v / 4 - 1;
 	return g_tab[i].obj ? i : SIZE_MAX;

@@ -8,25 +8,52 @@
 #include "w32.h"
 
 #define GRANULARITY 65536u
+#define ERROR_BAD_EXE_FORMAT_ 193L
 
-/* PAGE_* (plus SEC_* flags) to a shmap protection; 0 if invalid. */
-static unsigned to_prot(DWORD fl)
+#define SEC_WRITECOMBINE_ 0x40000000u
+
+/*
+ * PAGE_* plus SEC_* flags to a shmap protection; 0 if invalid, with the
+ * error in *err: exactly one page protection; SEC_COMMIT or SEC_RESERVE
+ * (not both), which SEC_NOCACHE and SEC_WRITECOMBINE need; SEC_FILE and
+ * SEC_LARGE_PAGES are refused; SEC_IMAGE alone asks for an executable
+ * image, which no mapping here is (ERROR_BAD_EXE_FORMAT).
+ */
+static unsigned to_prot(DWORD fl, DWORD *err)
 {
 	DWORD sec = fl & ~(DWORD)0xff;
-	if (sec & ~(DWORD)(SEC_COMMIT | SEC_RESERVE | SEC_NOCACHE | SEC_FILE))
+	DWORD cr = sec & (SEC_COMMIT | SEC_RESERVE);
+	*err = ERROR_INVALID_PARAMETER;
+	if (sec & ~(DWORD)(SEC_COMMIT | SEC_RESERVE | SEC_NOCACHE |
+	                   SEC_WRITECOMBINE_ | SEC_IMAGE))
 		return 0;
+	if (cr == (SEC_COMMIT | SEC_RESERVE))
+		return 0;
+	if ((sec & SEC_IMAGE) && (cr || (sec & SEC_WRITECOMBINE_)))
+		return 0;
+	if (!(sec & SEC_IMAGE) && !cr &&
+	    (sec & (SEC_NOCACHE | SEC_WRITECOMBINE_)))
+		return 0;
+	unsigned prot = 0;
 	switch (fl & 0xff) {
 	case PAGE_READONLY:
 	case PAGE_EXECUTE_READ:
-		return SHMAP_PROT_READONLY;
+		prot = SHMAP_PROT_READONLY;
+		break;
 	case PAGE_READWRITE:
 	case PAGE_EXECUTE_READWRITE:
-		return SHMAP_PROT_READWRITE;
+		prot = SHMAP_PROT_READWRITE;
+		break;
 	case PAGE_WRITECOPY:
 	case PAGE_EXECUTE_WRITECOPY:
-		return SHMAP_PROT_WRITECOPY;
+		prot = SHMAP_PROT_WRITECOPY;
+		break;
 	}
-	return 0;
+	if (prot && (sec & SEC_IMAGE)) {
+		*err = ERROR_BAD_EXE_FORMAT_;
+		return 0;
+	}
+	return prot;
 }
 
 /* FILE_MAP_* of a handle to a shmap handle access. */
@@ -46,18 +73,21 @@ static HANDLE create_mapping(HANDLE hFile, LPSECURITY_ATTRIBUTES sa,
                              DWORD flProtect, DWORD hi, DWORD lo,
                              const char *name)
 {
-	unsigned prot = to_prot(flProtect);
+	DWORD perr;
+	unsigned prot = to_prot(flProtect, &perr);
 	uint64_t size = ((uint64_t)hi << 32) | lo;
 	shmap_attr attr = {0, sa && sa->bInheritHandle ? SHMAP_ATTR_INHERIT : 0};
 	struct w32_obj *o;
 	int rc;
 	if (!prot) {
-		w32_set_error(ERROR_INVALID_PARAMETER);
+		w32_set_error(perr);
 		return NULL;
 	}
 	if (!(o = w32_obj_new(W32_MAPPING)))
 		return NULL;
-	if (hFile == INVALID_HANDLE_VALUE) {
+	/* NULL, like INVALID_HANDLE_VALUE, means no file: Windows passes it
+	 * to the kernel as such, and programs rely on it. */
+	if (hFile == INVALID_HANDLE_VALUE || hFile == NULL) {
 		rc = size ? shmap_map_create(name, size, prot, &attr, &o->map)
 		          : -EINVAL;
 	} else {
@@ -174,22 +204,24 @@ LPVOID WINAPI MapViewOfFileEx(HANDLE hMap, DWORD dwDesiredAccess,
 	unsigned want;
 	DWORD e = ERROR_SUCCESS;
 	/* Write first: FILE_MAP_ALL_ACCESS includes the FILE_MAP_COPY bit
-	 * (SECTION_QUERY) and means a shared writable view. */
+	 * (SECTION_QUERY) and means a shared writable view. Access 0 asks
+	 * for a no-access view on Windows; it is mapped read-only here. */
 	if (dwDesiredAccess & FILE_MAP_WRITE)
 		want = SHMAP_ACCESS_WRITE;
 	else if (dwDesiredAccess & FILE_MAP_COPY)
 		want = SHMAP_ACCESS_COPY;
-	else if (dwDesiredAccess & (FILE_MAP_READ | FILE_MAP_EXECUTE))
-		want = SHMAP_ACCESS_READ;
 	else
-		e = ERROR_INVALID_PARAMETER;
+		want = SHMAP_ACCESS_READ;
+	/* A handle opened for FILE_MAP_COPY alone has SECTION_MAP_READ. */
+	if (haccess == FILE_MAP_COPY)
+		haccess = FILE_MAP_READ;
 	shmap_map_query(o->map, &info);
-	if (e == ERROR_SUCCESS && off % GRANULARITY)
+	if (off % GRANULARITY)
 		e = ERROR_MAPPED_ALIGNMENT;
-	else if (e == ERROR_SUCCESS &&
-	         ((want == SHMAP_ACCESS_WRITE && !(haccess & FILE_MAP_WRITE)) ||
-	          (want != SHMAP_ACCESS_WRITE &&
-	           !(haccess & (FILE_MAP_READ | FILE_MAP_WRITE | FILE_MAP_COPY)))))
+	/* A write view needs SECTION_MAP_WRITE in the handle; any other view
+	 * needs SECTION_MAP_READ (FILE_MAP_WRITE alone does not do). */
+	else if ((want == SHMAP_ACCESS_WRITE && !(haccess & FILE_MAP_WRITE)) ||
+	         (want != SHMAP_ACCESS_WRITE && !(haccess & FILE_MAP_READ)))
 		e = ERROR_ACCESS_DENIED;
 	else if (e == ERROR_SUCCESS &&
 	         (off >= info.size || (uint64_t)bytes > info.size - off))

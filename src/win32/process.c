@@ -209,6 +209,29 @@ static int spawn_error(int e)
 	}
 }
 
+/*
+ * Whether prog (no '/') exists in a directory of PATH. posix_spawnp reports
+ * EACCES when a PATH directory cannot be searched even though the program
+ * is in none of them; Windows says the file is not found then.
+ */
+static int in_path(const char *prog)
+{
+	const char *path = getenv("PATH");
+	char buf[4096];
+	if (!path)
+		path = "/bin:/usr/bin";
+	for (const char *p = path;;) {
+		const char *e = strchrnul(p, ':');
+		int n = (int)(e - p);
+		snprintf(buf, sizeof buf, "%.*s/%s", n ? n : 1, n ? p : ".", prog);
+		if (access(buf, F_OK) == 0)
+			return 1;
+		if (!*e)
+			return 0;
+		p = e + 1;
+	}
+}
+
 static BOOL create_process(const char *app, const char *cmdline,
                            BOOL inherit, const char *envblock,
                            const char *cwd, LPSTARTUPINFOA si,
@@ -259,8 +282,11 @@ static BOOL create_process(const char *app, const char *cmdline,
 		rc = -ENOMEM;
 	else if (strchr(prog, '/'))
 		rc = spawn_error(posix_spawn(&pid, prog, &fa, NULL, argv, env));
-	else
+	else {
 		rc = spawn_error(posix_spawnp(&pid, prog, &fa, NULL, argv, env));
+		if (rc == -EACCES && !in_path(prog))
+			rc = -ENOENT;
+	}
 	posix_spawn_file_actions_destroy(&fa);
 	/* The child has its own copies of the holds now. */
 	for (int i = 0; i < ctx.nfds; i++)

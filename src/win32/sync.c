@@ -50,6 +50,25 @@ static HANDLE make(int type, const char *name, LPSECURITY_ATTRIBUTES sa,
 	return h;
 }
 
+/* The GENERIC_* bits of access as the object's own rights, as Windows maps
+ * them for events, mutexes and semaphores. */
+static DWORD map_generic(int type, DWORD access)
+{
+	DWORD r = access & ~(DWORD)(GENERIC_READ | GENERIC_WRITE |
+	                            GENERIC_EXECUTE | GENERIC_ALL);
+	if (access & GENERIC_READ)
+		r |= READ_CONTROL | 0x0001; /* *_QUERY_STATE */
+	if (access & GENERIC_WRITE)
+		r |= READ_CONTROL | (type == W32_MUTEX ? 0 : 0x0002);
+	if (access & GENERIC_EXECUTE)
+		r |= READ_CONTROL | SYNCHRONIZE;
+	if (access & GENERIC_ALL)
+		r |= type == W32_EVENT   ? EVENT_ALL_ACCESS
+		     : type == W32_MUTEX ? MUTEX_ALL_ACCESS
+		                         : SEMAPHORE_ALL_ACCESS;
+	return r;
+}
+
 static HANDLE open_sync(int type, DWORD access, BOOL inherit, const char *name)
 {
 	shmap_sync *s;
@@ -58,11 +77,17 @@ static HANDLE open_sync(int type, DWORD access, BOOL inherit, const char *name)
 		w32_set_error(ERROR_INVALID_PARAMETER);
 		return NULL;
 	}
+	access = map_generic(type, access);
 	int rc = type == W32_EVENT   ? shmap_event_open(name, fl, &s)
 	         : type == W32_MUTEX ? shmap_mutex_open(name, fl, &s)
 	                             : shmap_sem_open(name, fl, &s);
 	if (rc) {
 		w32_error(rc);
+		return NULL;
+	}
+	if (!access) { /* a handle with no rights: refused, as on Windows */
+		shmap_sync_close(s);
+		w32_set_error(ERROR_ACCESS_DENIED);
 		return NULL;
 	}
 	HANDLE h = new_sync(type, s, access, inherit != 0);
@@ -163,6 +188,10 @@ static BOOL modify(HANDLE h, int type, DWORD right,
 		return FALSE;
 	int rc = (access & right) ? op(o->sync, arg) : -EACCES;
 	w32_put(o);
+	if (rc == -EPERM && type == W32_MUTEX) {
+		w32_set_error(ERROR_NOT_OWNER); /* not the owner thread */
+		return FALSE;
+	}
 	if (rc) {
 		w32_error(rc);
 		return FALSE;
