@@ -136,8 +136,9 @@ static struct w32_obj *file_of(HANDLE h)
 	return w32_get(h, W32_FILE, NULL);
 }
 
-BOOL WINAPI ReadFile(HANDLE hFile, LPVOID buf, DWORD n, LPDWORD done,
-                     LPOVERLAPPED ov)
+/* Reads or writes all n bytes (a read stops early at end of file). */
+static BOOL transfer(HANDLE hFile, char *buf, DWORD n, LPDWORD done,
+                     LPOVERLAPPED ov, int writing)
 {
 	if (ov) {
 		w32_set_error(ERROR_INVALID_PARAMETER);
@@ -146,10 +147,11 @@ BOOL WINAPI ReadFile(HANDLE hFile, LPVOID buf, DWORD n, LPDWORD done,
 	struct w32_obj *o = file_of(hFile);
 	if (!o)
 		return FALSE;
-	size_t got = 0;
+	size_t moved = 0;
 	int rc = 0;
-	while (got < n) {
-		ssize_t r = read(o->fd, (char *)buf + got, n - got);
+	while (moved < n) {
+		ssize_t r = writing ? write(o->fd, buf + moved, n - moved)
+		                    : read(o->fd, buf + moved, n - moved);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
@@ -158,48 +160,29 @@ BOOL WINAPI ReadFile(HANDLE hFile, LPVOID buf, DWORD n, LPDWORD done,
 		}
 		if (r == 0)
 			break; /* end of file: success with fewer bytes */
-		got += (size_t)r;
+		moved += (size_t)r;
 	}
 	w32_put(o);
 	if (done)
-		*done = (DWORD)got;
+		*done = (DWORD)moved;
 	if (rc) {
+		/* A descriptor not open for this direction: as Windows says. */
 		w32_error(rc == -EBADF ? -EACCES : rc);
 		return FALSE;
 	}
 	return TRUE;
 }
 
+BOOL WINAPI ReadFile(HANDLE hFile, LPVOID buf, DWORD n, LPDWORD done,
+                     LPOVERLAPPED ov)
+{
+	return transfer(hFile, buf, n, done, ov, 0);
+}
+
 BOOL WINAPI WriteFile(HANDLE hFile, LPCVOID buf, DWORD n, LPDWORD done,
                       LPOVERLAPPED ov)
 {
-	if (ov) {
-		w32_set_error(ERROR_INVALID_PARAMETER);
-		return FALSE;
-	}
-	struct w32_obj *o = file_of(hFile);
-	if (!o)
-		return FALSE;
-	size_t put = 0;
-	int rc = 0;
-	while (put < n) {
-		ssize_t r = write(o->fd, (const char *)buf + put, n - put);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = -errno;
-			break;
-		}
-		put += (size_t)r;
-	}
-	w32_put(o);
-	if (done)
-		*done = (DWORD)put;
-	if (rc) {
-		w32_error(rc == -EBADF ? -EACCES : rc);
-		return FALSE;
-	}
-	return TRUE;
+	return transfer(hFile, (char *)buf, n, done, ov, 1);
 }
 
 BOOL WINAPI GetFileSizeEx(HANDLE hFile, PLARGE_INTEGER size)

@@ -1,5 +1,6 @@
 /* The _t printf family with Microsoft's format rules. */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,63 +131,23 @@ static int vfmt_wide(wchar_t **out, const wchar_t *fmt, va_list ap)
 	}
 }
 
-static int put_narrow(FILE *fp, const char *s, int n)
-{
-	return fwrite(s, 1, (size_t)n, fp) == (size_t)n ? n : -1;
-}
-
-int shmap_w32_fprintf(FILE *fp, const char *fmt, ...)
-{
-	char *s;
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vfmt_narrow(&s, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return -1;
-	n = put_narrow(fp, s, n);
-	free(s);
-	return n;
-}
-
-int shmap_w32_printf(const char *fmt, ...)
+/*
+ * Formats fmt and sends the result to fp, or, with fp NULL, copies it into
+ * buf (at most cap characters with the terminator; SIZE_MAX: unbounded).
+ * Wide output goes to a stream as UTF-8, so the stream stays
+ * byte-oriented. Returns the formatted length, or -1.
+ */
+static int emit_narrow(FILE *fp, char *buf, size_t cap, const char *fmt,
+                       va_list ap)
 {
 	char *s;
-	va_list ap;
-	va_start(ap, fmt);
 	int n = vfmt_narrow(&s, fmt, ap);
-	va_end(ap);
 	if (n < 0)
 		return -1;
-	n = put_narrow(stdout, s, n);
-	free(s);
-	return n;
-}
-
-int shmap_w32_sprintf(char *buf, const char *fmt, ...)
-{
-	char *s;
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vfmt_narrow(&s, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return -1;
-	memcpy(buf, s, (size_t)n + 1);
-	free(s);
-	return n;
-}
-
-int shmap_w32_snprintf(char *buf, size_t cap, const char *fmt, ...)
-{
-	char *s;
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vfmt_narrow(&s, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return -1;
-	if (cap) {
+	if (fp) {
+		if (fwrite(s, 1, (size_t)n, fp) != (size_t)n)
+			n = -1;
+	} else if (cap) {
 		size_t k = (size_t)n < cap ? (size_t)n : cap - 1;
 		memcpy(buf, s, k);
 		buf[k] = 0;
@@ -195,74 +156,71 @@ int shmap_w32_snprintf(char *buf, size_t cap, const char *fmt, ...)
 	return n;
 }
 
-/* Wide output goes out as UTF-8, so the stream stays byte-oriented. */
-static int put_wide(FILE *fp, const wchar_t *w, int n)
-{
-	char *s = w32_narrow(w);
-	if (!s)
-		return -1;
-	size_t len = strlen(s);
-	int ok = fwrite(s, 1, len, fp) == len;
-	free(s);
-	return ok ? n : -1;
-}
-
-int shmap_w32_fwprintf(FILE *fp, const wchar_t *fmt, ...)
+static int emit_wide(FILE *fp, wchar_t *buf, size_t cap, const wchar_t *fmt,
+                     va_list ap)
 {
 	wchar_t *w;
-	va_list ap;
-	va_start(ap, fmt);
 	int n = vfmt_wide(&w, fmt, ap);
-	va_end(ap);
 	if (n < 0)
 		return -1;
-	n = put_wide(fp, w, n);
-	free(w);
-	return n;
-}
-
-int shmap_w32_wprintf(const wchar_t *fmt, ...)
-{
-	wchar_t *w;
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vfmt_wide(&w, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return -1;
-	n = put_wide(stdout, w, n);
-	free(w);
-	return n;
-}
-
-int shmap_w32_swprintf(wchar_t *buf, const wchar_t *fmt, ...)
-{
-	wchar_t *w;
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vfmt_wide(&w, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return -1;
-	memcpy(buf, w, ((size_t)n + 1) * sizeof *w);
-	free(w);
-	return n;
-}
-
-int shmap_w32_snwprintf(wchar_t *buf, size_t cap, const wchar_t *fmt, ...)
-{
-	wchar_t *w;
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vfmt_wide(&w, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return -1;
-	if (cap) {
+	if (fp) {
+		char *s = w32_narrow(w);
+		size_t len = s ? strlen(s) : 0;
+		if (!s || fwrite(s, 1, len, fp) != len)
+			n = -1;
+		free(s);
+	} else if (cap) {
 		size_t k = (size_t)n < cap ? (size_t)n : cap - 1;
 		memcpy(buf, w, k * sizeof *w);
 		buf[k] = 0;
 	}
 	free(w);
 	return n;
+}
+
+#define EMIT(fn, fp, buf, cap, fmt)                                            \
+	va_list ap;                                                            \
+	va_start(ap, fmt);                                                     \
+	int n = fn(fp, buf, cap, fmt, ap);                                     \
+	va_end(ap);                                                            \
+	return n
+
+int shmap_w32_fprintf(FILE *fp, const char *fmt, ...)
+{
+	EMIT(emit_narrow, fp, NULL, 0, fmt);
+}
+
+int shmap_w32_printf(const char *fmt, ...)
+{
+	EMIT(emit_narrow, stdout, NULL, 0, fmt);
+}
+
+int shmap_w32_sprintf(char *buf, const char *fmt, ...)
+{
+	EMIT(emit_narrow, NULL, buf, SIZE_MAX, fmt);
+}
+
+int shmap_w32_snprintf(char *buf, size_t cap, const char *fmt, ...)
+{
+	EMIT(emit_narrow, NULL, buf, cap, fmt);
+}
+
+int shmap_w32_fwprintf(FILE *fp, const wchar_t *fmt, ...)
+{
+	EMIT(emit_wide, fp, NULL, 0, fmt);
+}
+
+int shmap_w32_wprintf(const wchar_t *fmt, ...)
+{
+	EMIT(emit_wide, stdout, NULL, 0, fmt);
+}
+
+int shmap_w32_swprintf(wchar_t *buf, const wchar_t *fmt, ...)
+{
+	EMIT(emit_wide, NULL, buf, SIZE_MAX, fmt);
+}
+
+int shmap_w32_snwprintf(wchar_t *buf, size_t cap, const wchar_t *fmt, ...)
+{
+	EMIT(emit_wide, NULL, buf, cap, fmt);
 }
