@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -147,6 +148,46 @@ static inline int t_wait(pid_t pid, double timeout)
 static inline int t_exit_code(int st)
 {
 	return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Runs fn(arg) in a child process that dies with this one. */
+static inline pid_t t_spawn(void (*fn)(int), int arg)
+{
+	pid_t parent = getpid();
+	fflush(NULL);
+	pid_t pid = fork();
+	T_ASSERT(pid >= 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(1);
+		fn(arg);
+		exit(0);
+	}
+	return pid;
+}
+
+/* Collects a child that must exit 0 within a minute. */
+static inline void t_reap(pid_t pid)
+{
+	T_EQ(t_exit_code(t_wait(pid, 60)), 0);
+}
+
+/* Kills a child with SIGKILL and collects it. */
+static inline void t_kill_reap(pid_t pid)
+{
+	int st;
+	T_OK(kill(pid, SIGKILL));
+	T_EQ(waitpid(pid, &st, 0), pid);
+	T_ASSERT(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+}
+
+/* Sleeps until killed (or, if something went wrong, for at most 60 s). */
+static inline void t_linger(void)
+{
+	for (int i = 0; i < 600; i++)
+		usleep(100000);
+	exit(2);
 }
 
 static int t_failed, t_passed, t_skipped;

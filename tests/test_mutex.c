@@ -45,45 +45,6 @@ static void set_step(int i, int v)
 	atomic_store(&ctl->step[i], v);
 }
 
-/* Runs fn(arg) in a child process that dies with this one. */
-static pid_t spawn(void (*fn)(int), int arg)
-{
-	pid_t parent = getpid();
-	fflush(NULL);
-	pid_t pid = fork();
-	T_ASSERT(pid >= 0);
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(1);
-		fn(arg);
-		exit(0);
-	}
-	return pid;
-}
-
-static void reap(pid_t pid)
-{
-	T_EQ(t_exit_code(t_wait(pid, 60)), 0);
-}
-
-/* Kills a child with SIGKILL and collects it. */
-static void kill_reap(pid_t pid)
-{
-	int st;
-	T_OK(kill(pid, SIGKILL));
-	T_EQ(waitpid(pid, &st, 0), pid);
-	T_ASSERT(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
-}
-
-/* Sleeps until killed (or, if something went wrong, for at most 60 s). */
-static void linger(void)
-{
-	for (int i = 0; i < 600; i++)
-		usleep(100000);
-	exit(2);
-}
-
 /* ---- probes: one fresh process opens NAME and tries something ---- */
 
 enum { P_WAIT0, P_RELEASE };
@@ -108,7 +69,7 @@ static void probe_child(int what)
 static int probe(int what)
 {
 	atomic_store(&ctl->rc, 12345);
-	reap(spawn(probe_child, what));
+	t_reap(t_spawn(probe_child, what));
 	return atomic_load(&ctl->rc);
 }
 
@@ -176,7 +137,7 @@ static void create_open_close(void)
 	T_EQ(probe(P_WAIT0), -ETIMEDOUT);
 	T_OK(shmap_mutex_release(a));
 	T_EQ(shmap_mutex_release(b), -EPERM);
-	reap(spawn(open_child, 0));
+	t_reap(t_spawn(open_child, 0));
 	T_EQ(probe(P_WAIT0), 0);
 	T_OK(shmap_sync_close(a));
 	T_OK(shmap_sync_close(b));
@@ -290,9 +251,9 @@ static void recursion(void)
 	T_EQ(probe(P_WAIT0), -ETIMEDOUT);
 	T_EQ(probe(P_RELEASE), -EPERM);
 	check_not_owner_thread(m);
-	reap(spawn(forked_copy_child, 0));
+	t_reap(t_spawn(forked_copy_child, 0));
 	g_inherited = m;
-	reap(spawn(inherited_child, 0));
+	t_reap(t_spawn(inherited_child, 0));
 	T_OK(shmap_mutex_release(m));
 	T_EQ(probe(P_WAIT0), -ETIMEDOUT);
 	T_EQ(probe(P_RELEASE), -EPERM);
@@ -340,14 +301,14 @@ static void initial_owner(void)
 	T_EQ(probe(P_WAIT0), -ETIMEDOUT);
 	T_EQ(probe(P_RELEASE), -EPERM);
 	check_not_owner_thread(m);
-	reap(spawn(create_owned_child, 0));
+	t_reap(t_spawn(create_owned_child, 0));
 	T_OK(shmap_mutex_release(m));
 	T_EQ(shmap_mutex_release(m), -EPERM);
 	T_EQ(probe(P_WAIT0), 0);
 	/* An existing name: initial_owner is ignored, free or held. */
-	reap(spawn(create_owned_child, 1));
+	t_reap(t_spawn(create_owned_child, 1));
 	T_OK(shmap_wait(m, 0));
-	reap(spawn(create_owned_child, 0));
+	t_reap(t_spawn(create_owned_child, 0));
 	T_OK(shmap_mutex_release(m));
 	T_EQ(shmap_mutex_release(m), -EPERM);
 	T_OK(shmap_sync_close(m));
@@ -368,7 +329,7 @@ static void holder_child(int arg)
 	T_OK(shmap_wait(m, SHMAP_INFINITE));
 	T_OK(shmap_wait(m, 0));
 	set_step(0, 1);
-	linger();
+	t_linger();
 }
 
 /*
@@ -406,13 +367,13 @@ static void normal_service(shmap_sync *m)
 {
 	pid_t p[3];
 	for (int i = 0; i < 3; i++)
-		p[i] = spawn(service_child, 300);
+		p[i] = t_spawn(service_child, 300);
 	for (int i = 0; i < 300; i++) {
 		T_OK(shmap_wait(m, SHMAP_INFINITE));
 		T_OK(shmap_mutex_release(m));
 	}
 	for (int i = 0; i < 3; i++)
-		reap(p[i]);
+		t_reap(p[i]);
 	T_EQ(probe(P_WAIT0), 0);
 }
 
@@ -421,20 +382,20 @@ static void abandoned_sleeping_waiter(void)
 	shmap_sync *m;
 	ctl_init();
 	T_OK(shmap_mutex_create(NAME, 0, NULL, &m));
-	pid_t h = spawn(holder_child, 0);
+	pid_t h = t_spawn(holder_child, 0);
 	wait_step(0, 1);
-	pid_t w = spawn(abandoned_waiter_child, SHMAP_INFINITE);
+	pid_t w = t_spawn(abandoned_waiter_child, SHMAP_INFINITE);
 	wait_step(1, 1);
 	usleep(200000); /* the waiter sleeps in shmap_wait */
 	T_EQ(atomic_load(&ctl->step[2]), 0);
 	T_EQ(shmap_wait(m, 0), -ETIMEDOUT);
-	kill_reap(h);
+	t_kill_reap(h);
 	wait_step(2, 1);
 	/* The waiter owns it now, once. */
 	T_EQ(shmap_wait(m, 0), -ETIMEDOUT);
 	T_EQ(probe(P_WAIT0), -ETIMEDOUT);
 	set_step(3, 1);
-	reap(w);
+	t_reap(w);
 	/* Free after one release, and no longer abandoned. */
 	T_OK(shmap_wait(m, 0));
 	T_OK(shmap_mutex_release(m));
@@ -448,29 +409,29 @@ static void abandoned_fresh_waiter(void)
 	ctl_init();
 	T_OK(shmap_mutex_create(NAME, 0, NULL, &m));
 	/* The killed owner is not collected yet (a zombie). */
-	pid_t h = spawn(holder_child, 0);
+	pid_t h = t_spawn(holder_child, 0);
 	wait_step(0, 1);
 	T_OK(kill(h, SIGKILL));
 	usleep(50000);
 	set_step(3, 1);
-	pid_t w = spawn(abandoned_waiter_child, SHMAP_INFINITE);
-	reap(w);
+	pid_t w = t_spawn(abandoned_waiter_child, SHMAP_INFINITE);
+	t_reap(w);
 	int st;
 	T_EQ(waitpid(h, &st, 0), h);
 	T_ASSERT(WIFSIGNALED(st));
 	T_EQ(probe(P_WAIT0), 0);
 	/* The killed owner is collected; the waiter has a finite timeout. */
 	memset(ctl, 0, sizeof *ctl);
-	h = spawn(holder_child, 0);
+	h = t_spawn(holder_child, 0);
 	wait_step(0, 1);
-	kill_reap(h);
+	t_kill_reap(h);
 	set_step(3, 1);
-	reap(spawn(abandoned_waiter_child, 5000));
+	t_reap(t_spawn(abandoned_waiter_child, 5000));
 	/* This process, too. */
 	memset(ctl, 0, sizeof *ctl);
-	h = spawn(holder_child, 0);
+	h = t_spawn(holder_child, 0);
 	wait_step(0, 1);
-	kill_reap(h);
+	t_kill_reap(h);
 	T_EQ(shmap_wait(m, SHMAP_INFINITE), SHMAP_EABANDONED);
 	T_EQ(probe(P_WAIT0), -ETIMEDOUT);
 	T_OK(shmap_mutex_release(m));
@@ -492,9 +453,9 @@ static void abandoned_poll(void)
 	T_OK(shmap_mutex_create(NAME, 0, NULL, &m));
 	for (int i = 0; i < 2; i++) {
 		memset(ctl, 0, sizeof *ctl);
-		pid_t h = spawn(holder_child, 0);
+		pid_t h = t_spawn(holder_child, 0);
 		wait_step(0, 1);
-		kill_reap(h);
+		t_kill_reap(h);
 		r[i] = shmap_wait(m, timeout[i]);
 		if (r[i] != 0 && r[i] != SHMAP_EABANDONED)
 			/* Not taken: a long wait must find it abandoned. */
@@ -571,7 +532,7 @@ static void thread_exit_abandons(void)
 	/* A waiter in another process (forked first: a fork copies only the
 	 * calling thread). */
 	set_step(3, 1);
-	pid_t wp = spawn(abandoned_waiter_child, SHMAP_INFINITE);
+	pid_t wp = t_spawn(abandoned_waiter_child, SHMAP_INFINITE);
 	T_OK(pthread_create(&t, NULL, exiting_owner_thread, m));
 	wait_step(0, 1);
 	check_not_owner_thread(m);
@@ -581,7 +542,7 @@ static void thread_exit_abandons(void)
 	set_step(6, 1);
 	T_OK(pthread_join(t, &r));
 	T_ASSERT(r == NULL);
-	reap(wp);
+	t_reap(wp);
 	T_OK(shmap_wait(m, 0));
 	T_OK(shmap_mutex_release(m));
 
@@ -603,8 +564,8 @@ static void thread_exit_abandons(void)
 	/* The owner is a process's main thread that leaves by pthread_exit
 	 * while the process lives on in its waiting thread. */
 	memset(ctl, 0, sizeof *ctl);
-	pid_t lp = spawn(leader_exit_child, 0);
-	reap(lp);
+	pid_t lp = t_spawn(leader_exit_child, 0);
+	t_reap(lp);
 	T_OK(shmap_wait(m, 0));
 	T_OK(shmap_mutex_release(m));
 	normal_service(m);
@@ -631,21 +592,21 @@ static void exit_normally_abandons(void)
 	shmap_sync *m;
 	ctl_init();
 	T_OK(shmap_mutex_create(NAME, 0, NULL, &m));
-	reap(spawn(exit_owner_child, 0));
+	t_reap(t_spawn(exit_owner_child, 0));
 	T_EQ(shmap_wait(m, SHMAP_INFINITE), SHMAP_EABANDONED);
 	T_OK(shmap_mutex_release(m));
 	T_EQ(shmap_mutex_release(m), -EPERM);
 	/* The owner closed its handle, and a waiter sleeps when it exits. */
 	set_step(3, 1);
-	pid_t o = spawn(exit_owner_child, 1);
+	pid_t o = t_spawn(exit_owner_child, 1);
 	wait_step(0, 1);
 	T_EQ(probe(P_WAIT0), -ETIMEDOUT);
-	pid_t w = spawn(abandoned_waiter_child, SHMAP_INFINITE);
+	pid_t w = t_spawn(abandoned_waiter_child, SHMAP_INFINITE);
 	wait_step(1, 1);
 	usleep(150000);
 	set_step(5, 1);
-	reap(o);
-	reap(w);
+	t_reap(o);
+	t_reap(w);
 	T_OK(shmap_wait(m, 0));
 	T_OK(shmap_mutex_release(m));
 	T_OK(shmap_sync_close(m));
@@ -709,7 +670,7 @@ static void counter(int procs, int proc_rounds, int threads, int thr_rounds)
 	T_OK(shmap_view_map(map, 0, 0, SHMAP_ACCESS_WRITE, &view));
 	g_counter = view;
 	for (int i = 0; i < procs; i++)
-		p[i] = spawn(count_child, proc_rounds);
+		p[i] = t_spawn(count_child, proc_rounds);
 	g_mutex = m;
 	g_rounds = thr_rounds;
 	for (int i = 0; i < threads; i++)
@@ -720,7 +681,7 @@ static void counter(int procs, int proc_rounds, int threads, int thr_rounds)
 		T_ASSERT(r == NULL);
 	}
 	for (int i = 0; i < procs; i++)
-		reap(p[i]);
+		t_reap(p[i]);
 	T_EQ(*g_counter, procs * proc_rounds + threads * thr_rounds);
 	T_EQ(probe(P_WAIT0), 0);
 	T_OK(shmap_view_unmap((void *)g_counter));
@@ -769,7 +730,7 @@ static void timeouts(void)
 	static const int ms[] = {1, 20, 100, 250};
 	ctl_init();
 	T_OK(shmap_mutex_create(NAME, 0, NULL, &m));
-	pid_t h = spawn(hold_until_told_child, 0);
+	pid_t h = t_spawn(hold_until_told_child, 0);
 	wait_step(0, 1);
 	T_EQ(shmap_wait(m, 0), -ETIMEDOUT);
 	for (unsigned i = 0; i < sizeof ms / sizeof ms[0]; i++) {
@@ -787,7 +748,7 @@ static void timeouts(void)
 	double t0 = t_now();
 	T_OK(shmap_wait(m, 10000));
 	T_ASSERT(t_now() - t0 < 9.0);
-	reap(h);
+	t_reap(h);
 	T_OK(shmap_mutex_release(m));
 	T_OK(shmap_sync_close(m));
 }
@@ -809,7 +770,7 @@ static void mem_child(int hold)
 		T_OK(shmap_wait(m, SHMAP_INFINITE));
 		T_OK(shmap_wait(m, SHMAP_INFINITE));
 		set_step(0, 1);
-		linger();
+		t_linger();
 	}
 	volatile int *c = (volatile int *)(v + 4096);
 	wait_step(1, 1);
@@ -856,7 +817,7 @@ static void mutex_in_memory(void)
 	/* Mutual exclusion: three processes and this one. */
 	volatile int *c = (volatile int *)(v + 4096);
 	for (int i = 0; i < 3; i++)
-		p[i] = spawn(mem_child, 0);
+		p[i] = t_spawn(mem_child, 0);
 	set_step(1, 1);
 	for (int i = 0; i < MEM_ROUNDS; i++) {
 		T_OK(shmap_wait(m, SHMAP_INFINITE));
@@ -864,14 +825,14 @@ static void mutex_in_memory(void)
 		T_OK(shmap_mutex_release(m));
 	}
 	for (int i = 0; i < 3; i++)
-		reap(p[i]);
+		t_reap(p[i]);
 	T_EQ(*c, 4 * MEM_ROUNDS);
 
 	/* Abandonment: the owner is killed. */
-	pid_t h = spawn(mem_child, 1);
+	pid_t h = t_spawn(mem_child, 1);
 	wait_step(0, 1);
 	T_EQ(shmap_wait(m, 50), -ETIMEDOUT);
-	kill_reap(h);
+	t_kill_reap(h);
 	T_EQ(shmap_wait(m, SHMAP_INFINITE), SHMAP_EABANDONED);
 	T_OK(shmap_mutex_release(m));
 	T_EQ(shmap_mutex_release(m), -EPERM);
@@ -906,10 +867,10 @@ static void fork_gets_new_identity(void)
 	ctl_init();
 	T_OK(shmap_map_create(MAPNAME, 4096, SHMAP_PROT_READWRITE, NULL, &map));
 	T_EQ(shmap_mutex_create(MAPNAME, 1, NULL, &m), SHMAP_ETYPE);
-	pid_t c = spawn(identity_child, 0);
+	pid_t c = t_spawn(identity_child, 0);
 	T_OK(shmap_mutex_create(NAME, 1, NULL, &m));
 	set_step(0, 1);
-	reap(c);
+	t_reap(c);
 	T_OK(shmap_mutex_release(m));
 	T_OK(shmap_sync_close(m));
 	T_OK(shmap_map_close(map));

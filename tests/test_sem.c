@@ -42,28 +42,6 @@ static void wait_until(atomic_int *p, int v)
 	}
 }
 
-/* Runs fn(arg) in a child process that dies with this one. */
-static pid_t spawn(void (*fn)(int), int arg)
-{
-	pid_t parent = getpid();
-	fflush(NULL);
-	pid_t pid = fork();
-	T_ASSERT(pid >= 0);
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(1);
-		fn(arg);
-		exit(0);
-	}
-	return pid;
-}
-
-static void reap(pid_t pid)
-{
-	T_EQ(t_exit_code(t_wait(pid, 60)), 0);
-}
-
 /* Takes the count down to 0 with polls; returns how many it took. */
 static int drain(shmap_sync *s)
 {
@@ -177,7 +155,7 @@ static void existed_keeps_counts(void)
 	T_OK(shmap_sem_create(NAME, 7, 7, NULL, &t));
 	T_EQ(shmap_sync_existed(t), 1);
 	T_OK(shmap_sync_close(t));
-	reap(spawn(existed_child, 0));
+	t_reap(t_spawn(existed_child, 0));
 	T_EQ(drain(s), 10);
 	T_OK(shmap_sync_close(s));
 }
@@ -250,11 +228,11 @@ static void waits_decrement(void)
 		T_OK(shmap_wait(s, i % 2 ? 0 : SHMAP_INFINITE));
 	T_EQ(shmap_wait(s, 0), -ETIMEDOUT);
 	T_EQ(shmap_wait(s, 0), -ETIMEDOUT);
-	reap(spawn(release_child, 2));
+	t_reap(t_spawn(release_child, 2));
 	T_OK(shmap_wait(s, 0));
 	T_OK(shmap_wait(s, 100));
 	T_EQ(shmap_wait(s, 0), -ETIMEDOUT);
-	reap(spawn(release_child, 10));
+	t_reap(t_spawn(release_child, 10));
 	T_EQ(drain(s), 10);
 	T_OK(shmap_sync_close(s));
 }
@@ -288,7 +266,7 @@ static void release_k_of_n(void)
 	ctl_init();
 	T_OK(shmap_sem_create(NAME, 0, 100, NULL, &s));
 	for (int i = 0; i < N; i++)
-		p[i] = spawn(one_waiter_child, 0);
+		p[i] = t_spawn(one_waiter_child, 0);
 	wait_until(&ctl->step[0], N);
 	usleep(200000); /* all asleep in shmap_wait */
 	T_EQ(atomic_load(&ctl->woken), 0);
@@ -296,18 +274,18 @@ static void release_k_of_n(void)
 	release_and_count(s, 1, 3);
 	release_and_count(s, 3, 6);
 	for (int i = 0; i < N; i++)
-		reap(p[i]);
+		t_reap(p[i]);
 	/* Every unit went to a waiter. */
 	T_EQ(shmap_wait(s, 0), -ETIMEDOUT);
 	/* More than wait: the rest stays in the count. */
 	memset(ctl, 0, sizeof *ctl);
 	for (int i = 0; i < 2; i++)
-		p[i] = spawn(one_waiter_child, 0);
+		p[i] = t_spawn(one_waiter_child, 0);
 	wait_until(&ctl->step[0], 2);
 	usleep(100000);
 	release_and_count(s, 5, 2);
 	for (int i = 0; i < 2; i++)
-		reap(p[i]);
+		t_reap(p[i]);
 	T_EQ(drain(s), 3);
 	T_OK(shmap_sync_close(s));
 }
@@ -335,11 +313,11 @@ static void timeouts(void)
 			       took * 1000);
 	}
 	/* A release ends a wait before its timeout. */
-	pid_t p = spawn(delayed_release_child, 1);
+	pid_t p = t_spawn(delayed_release_child, 1);
 	t0 = t_now();
 	T_OK(shmap_wait(s, 10000));
 	T_ASSERT(t_now() - t0 < 9.0);
-	reap(p);
+	t_reap(p);
 	T_EQ(shmap_wait(s, 0), -ETIMEDOUT);
 	T_OK(shmap_sync_close(s));
 }
@@ -418,7 +396,7 @@ static void producer_consumers(void)
 	ctl_init();
 	T_OK(shmap_sem_create(NAME, 0, SEM_MAX, NULL, &s));
 	for (int i = 0; i < 3; i++)
-		p[i] = spawn(consumer_child, i);
+		p[i] = t_spawn(consumer_child, i);
 	wait_until(&ctl->step[0], 3);
 	srand(1);
 	while (released < UNITS) {
@@ -438,7 +416,7 @@ static void producer_consumers(void)
 	wait_until(&ctl->taken, UNITS);
 	atomic_store(&ctl->done, 1);
 	for (int i = 0; i < 3; i++)
-		reap(p[i]);
+		t_reap(p[i]);
 	T_EQ(atomic_load(&ctl->taken), UNITS);
 	T_EQ(atomic_load(&ctl->step[1]), UNITS);
 	T_EQ(shmap_wait(s, 0), -ETIMEDOUT);
@@ -477,7 +455,7 @@ static void sem_in_memory(void)
 	T_EQ(shmap_sem_init((shmap_sync_mem *)(v + 32), 0, 1), -EINVAL);
 	T_OK(shmap_sem_init((shmap_sync_mem *)v, 2, 3));
 	T_OK(shmap_sync_attach((shmap_sync_mem *)v, &s));
-	reap(spawn(mem_child, 0));
+	t_reap(t_spawn(mem_child, 0));
 	T_EQ(shmap_sem_release(s, 1, &prev), -EOVERFLOW);
 	T_EQ(drain(s), 3);
 	T_OK(shmap_sync_close(s));

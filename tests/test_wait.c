@@ -46,43 +46,6 @@ static void set_step(int i, int v)
 	atomic_store(&ctl->step[i], v);
 }
 
-/* Runs fn(arg) in a child process that dies with this one. */
-static pid_t spawn(void (*fn)(int), int arg)
-{
-	pid_t parent = getpid();
-	fflush(NULL);
-	pid_t pid = fork();
-	T_ASSERT(pid >= 0);
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(1);
-		fn(arg);
-		exit(0);
-	}
-	return pid;
-}
-
-static void reap(pid_t pid)
-{
-	T_EQ(t_exit_code(t_wait(pid, 60)), 0);
-}
-
-static void kill_reap(pid_t pid)
-{
-	int st;
-	T_OK(kill(pid, SIGKILL));
-	T_EQ(waitpid(pid, &st, 0), pid);
-	T_ASSERT(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
-}
-
-static void linger(void)
-{
-	for (int i = 0; i < 600; i++)
-		usleep(100000);
-	exit(2);
-}
-
 /* "Local\tw-<i>" */
 static const char *nm(int i)
 {
@@ -147,7 +110,7 @@ static int probe(int kind, int i)
 	g_probe_kind = kind;
 	g_probe_name = i;
 	atomic_store(&ctl->rc, 12345);
-	reap(spawn(probe_child, 0));
+	t_reap(t_spawn(probe_child, 0));
 	return atomic_load(&ctl->rc);
 }
 
@@ -158,7 +121,7 @@ static void mutex_holder_child(int i)
 	T_OK(shmap_mutex_open(nm(i), 0, &m));
 	T_OK(shmap_wait(m, 0));
 	set_step(0, 1);
-	linger();
+	t_linger();
 }
 
 /* ---- wait-any ---- */
@@ -183,7 +146,7 @@ static void any_lowest_index(void)
 	for (int i = 0; i < 8; i++)
 		T_OK(shmap_event_create(nm(i), 0, NULL, &e[i]));
 	T_EQ(shmap_wait_multiple(e, 8, 0, 0, &idx), -ETIMEDOUT);
-	reap(spawn(set_child, 0)); /* sets 5, then 2 */
+	t_reap(t_spawn(set_child, 0)); /* sets 5, then 2 */
 	T_OK(shmap_wait_multiple(e, 8, 0, 0, &idx));
 	T_EQ(idx, 2);
 	/* 2 was taken (auto-reset), 5 stays set. */
@@ -245,7 +208,7 @@ static void any_mixed(void)
 	T_OK(shmap_sem_create(nm(1), 0, 5, NULL, &o[1]));
 	T_OK(shmap_mutex_create(nm(2), 0, NULL, &o[2]));
 	T_OK(shmap_event_create(nm(3), SHMAP_EVENT_MANUAL, NULL, &o[3]));
-	pid_t h = spawn(release_later_child, 0);
+	pid_t h = t_spawn(release_later_child, 0);
 	wait_step(0, 1);
 	T_EQ(shmap_wait_multiple(o, 4, 0, 0, &idx), -ETIMEDOUT);
 	T_EQ(shmap_wait_multiple(o, 4, 0, 60, &idx), -ETIMEDOUT);
@@ -283,7 +246,7 @@ static void any_mixed(void)
 	T_EQ(probe(K_SEM, 1), -ETIMEDOUT);
 	T_EQ(probe(K_EVENT, 0), -ETIMEDOUT);
 	set_step(2, 1);
-	reap(h);
+	t_reap(h);
 	close_all(o, 4);
 }
 
@@ -314,9 +277,9 @@ static void any_abandoned(void)
 	T_OK(shmap_mutex_create(nm(2), 0, NULL, &o[2]));
 	T_OK(shmap_event_create(nm(3), 0, NULL, &o[3]));
 	/* Killed before the wait. */
-	pid_t h = spawn(mutex_holder_child, 2);
+	pid_t h = t_spawn(mutex_holder_child, 2);
 	wait_step(0, 1);
-	kill_reap(h);
+	t_kill_reap(h);
 	T_EQ(shmap_wait_multiple(o, 4, 0, SHMAP_INFINITE, &idx),
 	     SHMAP_EABANDONED);
 	T_EQ(idx, 2);
@@ -326,19 +289,19 @@ static void any_abandoned(void)
 	T_EQ(probe(K_MUTEX, 2), 0);
 	/* Killed while another process sleeps in a finite wait-any. */
 	memset(ctl, 0, sizeof *ctl);
-	h = spawn(mutex_holder_child, 2);
+	h = t_spawn(mutex_holder_child, 2);
 	wait_step(0, 1);
-	pid_t w = spawn(any_abandoned_waiter_child, 10000);
+	pid_t w = t_spawn(any_abandoned_waiter_child, 10000);
 	wait_step(1, 1);
 	usleep(150000);
-	kill_reap(h);
-	reap(w);
+	t_kill_reap(h);
+	t_reap(w);
 	T_EQ(probe(K_MUTEX, 2), 0);
 	/* A lower index that is signalled comes first. */
 	memset(ctl, 0, sizeof *ctl);
-	h = spawn(mutex_holder_child, 2);
+	h = t_spawn(mutex_holder_child, 2);
 	wait_step(0, 1);
-	kill_reap(h);
+	t_kill_reap(h);
 	T_OK(shmap_sem_release(o[1], 1, NULL));
 	T_OK(shmap_wait_multiple(o, 4, 0, SHMAP_INFINITE, &idx));
 	T_EQ(idx, 1);
@@ -373,23 +336,23 @@ static void any_64_woken_by_process(void)
 	ctl_init();
 	for (int i = 0; i < SHMAP_WAIT_MAX; i++)
 		T_OK(shmap_event_create(nm(i), 0, NULL, &e[i]));
-	pid_t p = spawn(signal_63_child, 0);
+	pid_t p = t_spawn(signal_63_child, 0);
 	set_step(0, 1);
 	double t0 = t_now();
 	T_OK(shmap_wait_multiple(e, SHMAP_WAIT_MAX, 0, SHMAP_INFINITE, &idx));
 	T_EQ(idx, 63);
 	T_ASSERT(t_now() - t0 >= 0.15);
-	reap(p);
+	t_reap(p);
 	T_EQ(shmap_wait_multiple(e, SHMAP_WAIT_MAX, 0, 0, &idx), -ETIMEDOUT);
 	/* A semaphore in place 63, and a finite timeout. */
 	T_OK(shmap_sync_close(e[63]));
 	T_OK(shmap_sem_create(nm(63), 0, 1, NULL, &e[63]));
-	p = spawn(signal_63_child, 1);
+	p = t_spawn(signal_63_child, 1);
 	set_step(0, 2);
 	idx = 99;
 	T_OK(shmap_wait_multiple(e, SHMAP_WAIT_MAX, 0, 10000, &idx));
 	T_EQ(idx, 63);
-	reap(p);
+	t_reap(p);
 	T_EQ(shmap_wait(e[63], 0), -ETIMEDOUT);
 	close_all(e, SHMAP_WAIT_MAX);
 }
@@ -468,14 +431,14 @@ static void all_waits_for_every_one(void)
 	unsigned idx = 99;
 	ctl_init();
 	make_four(o, 0);
-	pid_t p = spawn(signal_one_by_one_child, 0);
+	pid_t p = t_spawn(signal_one_by_one_child, 0);
 	wait_step(0, 1);
 	set_step(1, 1);
 	T_OK(shmap_wait_multiple(o, 4, 1, SHMAP_INFINITE, &idx));
 	/* Not before the last one was signalled. */
 	T_EQ(atomic_load(&ctl->step[2]), 1);
 	T_EQ(idx, 0);
-	reap(p);
+	t_reap(p);
 	T_EQ(probe(K_EVENT, 0), -ETIMEDOUT);
 	T_EQ(probe(K_SEM, 1), -ETIMEDOUT);
 	T_EQ(probe(K_MUTEX, 2), -ETIMEDOUT);
@@ -514,23 +477,23 @@ static void all_timeout_takes_nothing(void)
 	make_four(o, 1);
 	T_OK(shmap_sem_create(nm(4), 0, 1, NULL, &o[4])); /* never signalled */
 	T_EQ(shmap_wait_multiple(o, 5, 1, 0, &idx), -ETIMEDOUT);
-	reap(spawn(all_untouched_child, 0));
+	t_reap(t_spawn(all_untouched_child, 0));
 	double t0 = t_now();
 	T_EQ(shmap_wait_multiple(o, 5, 1, 100, &idx), -ETIMEDOUT);
 	check_waited(t0, 100);
-	reap(spawn(all_untouched_child, 0));
+	t_reap(t_spawn(all_untouched_child, 0));
 	/* The missing one first, last, and in the middle. */
 	shmap_sync *first[5] = {o[4], o[0], o[1], o[2], o[3]};
 	shmap_sync *mid[5] = {o[0], o[1], o[4], o[2], o[3]};
 	T_EQ(shmap_wait_multiple(first, 5, 1, 30, &idx), -ETIMEDOUT);
 	T_EQ(shmap_wait_multiple(mid, 5, 1, 30, &idx), -ETIMEDOUT);
-	reap(spawn(all_untouched_child, 0));
+	t_reap(t_spawn(all_untouched_child, 0));
 	/* A mutex this thread owns keeps its recursion count. */
 	T_OK(shmap_wait(o[2], 0));
 	T_EQ(shmap_wait_multiple(o, 5, 1, 50, &idx), -ETIMEDOUT);
 	T_OK(shmap_mutex_release(o[2]));
 	T_EQ(shmap_mutex_release(o[2]), -EPERM);
-	reap(spawn(all_untouched_child, 0));
+	t_reap(t_spawn(all_untouched_child, 0));
 	close_all(o, 5);
 }
 
@@ -572,7 +535,7 @@ static void all_invisible_while_waiting(void)
 	for (int trial = 0; trial < 4; trial++) {
 		memset(ctl, 0, sizeof *ctl);
 		T_OK(shmap_sem_create(nm(4), 0, 1, NULL, &o[4]));
-		pid_t w = spawn(all_waiter_child, 0);
+		pid_t w = t_spawn(all_waiter_child, 0);
 		wait_step(0, 1);
 		usleep(20000);
 		double end = t_now() + 0.25;
@@ -602,7 +565,7 @@ static void all_invisible_while_waiting(void)
 		T_EQ(shmap_wait(o[4], 0), -ETIMEDOUT);
 		T_EQ(shmap_wait(o[2], 0), -ETIMEDOUT);
 		set_step(2, 1);
-		reap(w);
+		t_reap(w);
 		T_OK(shmap_wait(o[2], 0));
 		T_OK(shmap_mutex_release(o[2]));
 		T_OK(shmap_event_set(o[0]));
@@ -661,9 +624,9 @@ static void all_blocked_sleeps(void)
 	T_OK(shmap_mutex_create(nm(2), 0, NULL, &o[2]));
 	for (int trial = 0; trial < 4; trial++) {
 		T_OK(shmap_sem_create(nm(4), 0, 1, NULL, &o[4]));
-		reap(spawn(blocked_all_child, K_EVENT));
-		reap(spawn(blocked_all_child, K_SEM));
-		reap(spawn(blocked_all_child, K_MUTEX));
+		t_reap(t_spawn(blocked_all_child, K_EVENT));
+		t_reap(t_spawn(blocked_all_child, K_SEM));
+		t_reap(t_spawn(blocked_all_child, K_MUTEX));
 		T_OK(shmap_sync_close(o[4]));
 	}
 	T_OK(shmap_sync_close(o[0]));
@@ -691,9 +654,9 @@ static void all_abandoned(void)
 		T_OK(shmap_sem_create(nm(1), 1, 5, NULL, &o[0]));
 		T_OK(shmap_mutex_create(nm(2), 0, NULL, &o[1]));
 		memset(ctl, 0, sizeof *ctl);
-		pid_t h = spawn(mutex_holder_child, 2);
+		pid_t h = t_spawn(mutex_holder_child, 2);
 		wait_step(0, 1);
-		kill_reap(h);
+		t_kill_reap(h);
 		T_EQ(shmap_wait_multiple(o, 2, 1, 5000, &idx),
 		     SHMAP_EABANDONED);
 		T_EQ(idx, 1);
@@ -710,12 +673,12 @@ static void all_abandoned(void)
 		T_OK(shmap_mutex_create(nm(2), 0, NULL, &o[1]));
 		T_OK(shmap_sem_create(nm(4), 0, 1, NULL, &x));
 		memset(ctl, 0, sizeof *ctl);
-		pid_t h = spawn(mutex_holder_child, 2);
+		pid_t h = t_spawn(mutex_holder_child, 2);
 		wait_step(0, 1);
-		kill_reap(h);
+		t_kill_reap(h);
 		shmap_sync *ox[2] = {o[1], x};
 		T_EQ(shmap_wait_multiple(ox, 2, 1, 200, &idx), -ETIMEDOUT);
-		reap(spawn(abandoned_check_child, 0));
+		t_reap(t_spawn(abandoned_check_child, 0));
 		T_OK(shmap_sync_close(o[1]));
 		T_OK(shmap_sync_close(x));
 	}
@@ -769,7 +732,7 @@ static void all_contention(void)
 	T_OK(shmap_sem_create(nm(0), 0, 1000000, NULL, &a));
 	T_OK(shmap_sem_create(nm(1), 0, 1000000, NULL, &b));
 	for (int i = 0; i < 4; i++)
-		p[i] = spawn(contention_child, kinds[i]);
+		p[i] = t_spawn(contention_child, kinds[i]);
 	wait_step(0, 4);
 	srand(7);
 	for (int i = 0; i < UNITS; i++) {
@@ -795,7 +758,7 @@ static void all_contention(void)
 	usleep(100000);
 	atomic_store(&ctl->done, 1);
 	for (int i = 0; i < 4; i++)
-		reap(p[i]);
+		t_reap(p[i]);
 	long left_a = drain(a), left_b = drain(b);
 	long all = atomic_load(&ctl->n_all);
 	long na = atomic_load(&ctl->n_a), nb = atomic_load(&ctl->n_b);
@@ -856,10 +819,10 @@ static void all_opposite_orders(void)
 			T_OK(shmap_mutex_create(nm(0), 0, NULL, &x));
 			T_OK(shmap_mutex_create(nm(1), 0, NULL, &y));
 		}
-		pid_t p = spawn(order_child, sems ? 2 : 0);
-		pid_t q = spawn(order_child, sems ? 3 : 1);
-		reap(p);
-		reap(q);
+		pid_t p = t_spawn(order_child, sems ? 2 : 0);
+		pid_t q = t_spawn(order_child, sems ? 3 : 1);
+		t_reap(p);
+		t_reap(q);
 		T_EQ(ctl->counter, 2 * ORDER_ROUNDS);
 		T_OK(shmap_wait(x, 0));
 		T_OK(shmap_wait(y, 0));
@@ -934,7 +897,7 @@ static void invalid_arguments(void)
 	T_EQ(shmap_wait_multiple(two_handles, 2, 0, 0, &idx), -ETIMEDOUT);
 	/* A handle a fork made unusable. */
 	g_inherited = s;
-	reap(spawn(inherited_child, 0));
+	t_reap(t_spawn(inherited_child, 0));
 	T_OK(shmap_sync_close(s2));
 	T_OK(shmap_sync_close(s));
 	T_OK(shmap_sync_close(t));
@@ -968,7 +931,7 @@ static void timeouts(void)
 	T_OK(shmap_sem_create(nm(1), 0, 1, NULL, &o[1]));
 	T_OK(shmap_mutex_create(nm(2), 0, NULL, &o[2]));
 	T_OK(shmap_sem_create(nm(3), 1, 1, NULL, &ready));
-	pid_t p = spawn(timeout_helper_child, 0);
+	pid_t p = t_spawn(timeout_helper_child, 0);
 	wait_step(0, 1);
 	/* Timeout 0 polls, any or all. */
 	double t0 = t_now();
@@ -997,7 +960,7 @@ static void timeouts(void)
 	T_EQ(idx, 0);
 	T_ASSERT(t_now() - t0 < 9.0);
 	set_step(2, 1);
-	reap(p);
+	t_reap(p);
 	close_all(o, 3);
 	T_OK(shmap_sync_close(ready));
 }
