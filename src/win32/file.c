@@ -20,7 +20,8 @@ static HANDLE create_file(const char *name, DWORD access, DWORD share,
 	                                                             : O_WRONLY)
 	                  : O_RDONLY;
 	int inherit = sa && sa->bInheritHandle;
-	int base = acc | (inherit ? 0 : O_CLOEXEC);
+	/* Never inherited by exec: CreateProcess hands children their own. */
+	int base = acc | O_CLOEXEC;
 	int fd = -1, existed = 0;
 	char *path;
 	if (!name || !(path = w32_path(name))) {
@@ -80,13 +81,14 @@ static HANDLE create_file(const char *name, DWORD access, DWORD share,
 	}
 	free(path);
 	struct w32_obj *o = w32_obj_new(W32_FILE);
+	if (o)
+		o->fd = fd; /* complete before another thread can see it */
 	HANDLE h = o ? w32_handle_new(o, access, inherit) : NULL;
 	if (!h) {
 		free(o);
 		close(fd);
 		return INVALID_HANDLE_VALUE;
 	}
-	o->fd = fd;
 	w32_set_error(existed ? ERROR_ALREADY_EXISTS : ERROR_SUCCESS);
 	return h;
 }
@@ -232,10 +234,15 @@ BOOL WINAPI SetFilePointerEx(HANDLE hFile, LARGE_INTEGER dist,
 	if (whence == SEEK_END && fstat(o->fd, &st) == 0)
 		end = st.st_size;
 	off_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? cur : end;
+	int64_t target = 0;
 	int rc = 0;
-	if (base + dist.QuadPart < 0)
+	if (cur < 0)
+		rc = -errno; /* not seekable: a pipe */
+	else if (__builtin_add_overflow((int64_t)base, dist.QuadPart, &target))
+		rc = -EINVAL;
+	else if (target < 0)
 		rc = 1;
-	off_t pos = rc ? -1 : lseek(o->fd, (off_t)dist.QuadPart, whence);
+	off_t pos = rc ? -1 : lseek(o->fd, (off_t)target, SEEK_SET);
 	if (!rc && pos < 0)
 		rc = -errno;
 	w32_put(o);

@@ -1,6 +1,9 @@
 /* Handles, last errors and string conversion for the Win32 layer. */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <sys/auxv.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,8 +134,13 @@ struct w32_obj *w32_obj_new(int type)
 	return o;
 }
 
+/* The most handles a process may have open at once. */
+#define MAX_HANDLES (1u << 20)
+
 static int place(size_t i, struct w32_obj *obj, DWORD access, int inherit)
 {
+	if (i >= MAX_HANDLES)
+		return -1;
 	if (i >= g_cap) {
 		size_t cap = g_cap ? g_cap : 64;
 		while (cap <= i)
@@ -279,6 +287,8 @@ BOOL WINAPI DuplicateHandle(HANDLE hSourceProcessHandle, HANDLE hSourceHandle,
 	struct w32_obj *o = w32_get(hSourceHandle, 0, &access);
 	if (!o)
 		return FALSE;
+	/* With DUPLICATE_CLOSE_SOURCE the source goes even if the copy fails,
+	 * as on Windows. */
 	HANDLE h = NULL;
 	if (lpTargetHandle) {
 		if (!(dwOptions & DUPLICATE_SAME_ACCESS))
@@ -286,12 +296,12 @@ BOOL WINAPI DuplicateHandle(HANDLE hSourceProcessHandle, HANDLE hSourceHandle,
 		h = w32_handle_new(o, access, bInheritHandle != 0);
 	}
 	w32_put(o);
+	if (dwOptions & DUPLICATE_CLOSE_SOURCE)
+		CloseHandle(hSourceHandle);
 	if (lpTargetHandle && !h)
 		return FALSE;
 	if (lpTargetHandle)
 		*lpTargetHandle = h;
-	if (dwOptions & DUPLICATE_CLOSE_SOURCE)
-		CloseHandle(hSourceHandle);
 	return TRUE;
 }
 
@@ -311,80 +321,113 @@ BOOL WINAPI SetHandleInformation(HANDLE h, DWORD dwMask, DWORD dwFlags)
 	return ok;
 }
 
+/* Parses one decimal field up to sep; 0 on success. */
+static int field(char **p, char sep, unsigned long long max,
+                 unsigned long long *out)
+{
+	char *end;
+	if (**p < '0' || **p > '9')
+		return -1;
+	errno = 0;
+	unsigned long long v = strtoull(*p, &end, 10);
+	if (errno || v > max || (*end != sep && !(sep == ':' && *end == 0)))
+		return -1;
+	*out = v;
+	*p = *end ? end + 1 : end;
+	return 0;
+}
+
+/* Whether fd is open and a regular file (a memfd is one too). */
+static int regular_fd(int fd)
+{
+	struct stat st;
+	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Adopts one "handle:kind:fd:access[:size:prot]" entry. Descriptors are
+ * closed only once they are known to be what the parent made. */
+static void adopt_one(char *e)
+{
+	unsigned long long hv, fd, acc = 0, size = 0, prot = 0;
+	if (field(&e, ':', (unsigned long long)MAX_HANDLES * 4, &hv) || hv == 0 ||
+	    hv % 4 || !*e)
+		return;
+	char kind = *e++;
+	/* The parent's holds are never 0, 1 or 2. */
+	if (*e++ != ':' || !strchr("MFEXSD", kind) ||
+	    field(&e, ':', INT32_MAX, &fd) || fd < 3 || !regular_fd((int)fd))
+		return;
+	if (*e && field(&e, ':', UINT32_MAX, &acc))
+		return;
+	if (kind == 'F' && (field(&e, ':', INT64_MAX, &size) ||
+	                    field(&e, ':', UINT32_MAX, &prot)))
+		return;
+	struct w32_obj *o = w32_obj_new(kind == 'M' || kind == 'F' ? W32_MAPPING
+	                                : kind == 'E'              ? W32_EVENT
+	                                : kind == 'X'              ? W32_MUTEX
+	                                : kind == 'S'              ? W32_SEMAPHORE
+	                                                           : W32_FILE);
+	int rc = -1;
+	if (!o)
+		return;
+	switch (kind) {
+	case 'M': {
+		/* The access follows the object's own protection. */
+		struct shmap__hdr h;
+		if (pread((int)fd, &h, sizeof h, 0) != (ssize_t)sizeof h)
+			break;
+		rc = shmap__map_adopt((int)fd,
+		                      (h.prot == SHMAP_PROT_READWRITE
+		                               ? SHMAP_ACCESS_ALL
+		                               : SHMAP_ACCESS_READ) |
+		                              SHMAP_ACCESS_COPY,
+		                      &o->map);
+		break;
+	}
+	case 'F':
+		rc = shmap_map_create_file(NULL, (int)fd, size, (unsigned)prot,
+		                           NULL, &o->map);
+		if (rc == 0)
+			close((int)fd); /* the mapping keeps its own copy */
+		break;
+	case 'E':
+	case 'X':
+	case 'S':
+		rc = shmap__sync_adopt((int)fd,
+		                       kind == 'E'   ? SHMAP_TYPE_EVENT
+		                       : kind == 'X' ? SHMAP_TYPE_MUTEX
+		                                     : SHMAP_TYPE_SEMAPHORE,
+		                       &o->sync);
+		break;
+	case 'D':
+		rc = fcntl((int)fd, F_SETFD, FD_CLOEXEC) < 0 ? -1 : 0;
+		if (rc == 0)
+			o->fd = (int)fd;
+		break;
+	}
+	if (rc == 0 && handle_at((HANDLE)(uintptr_t)hv, o, (DWORD)acc) == 0)
+		return;
+	if (rc == 0)
+		destroy(o);
+	else
+		free(o);
+}
+
 /*
  * A process started by CreateProcess with inherited handles finds them in
- * SHMAP_WIN32_HANDLES as "handle:kind:fd[:access[:size:prot]]" entries,
- * each fd a hold of its own the parent made, and puts each at the same
- * handle value it had in the parent.
+ * SHMAP_WIN32_HANDLES, each a descriptor holding its object that the parent
+ * made for it, and puts each at the same handle value it had in the parent.
+ * A set-user-ID program ignores the variable.
  */
 __attribute__((constructor)) static void adopt_inherited(void)
 {
 	const char *env = getenv("SHMAP_WIN32_HANDLES");
 	char *list, *save = NULL;
-	if (!env || !(list = strdup(env)))
+	if (!env || getauxval(AT_SECURE) || !(list = strdup(env)))
 		return;
 	for (char *e = strtok_r(list, ",", &save); e;
-	     e = strtok_r(NULL, ",", &save)) {
-		unsigned long hv, acc = 0, prot = 0;
-		unsigned long long size = 0;
-		char kind;
-		int fd, rc = -1;
-		int n = sscanf(e, "%lu:%c:%d:%lu:%llu:%lu", &hv, &kind, &fd, &acc,
-		               &size, &prot);
-		if (n < 3 || fd < 0)
-			continue;
-		struct w32_obj *o = NULL;
-		switch (kind) {
-		case 'M':
-			o = w32_obj_new(W32_MAPPING);
-			rc = o ? shmap__map_adopt(fd, SHMAP_ACCESS_ALL |
-			                                      SHMAP_ACCESS_COPY,
-			                          &o->map)
-			       : -1;
-			if (rc == -EACCES && o)
-				rc = shmap__map_adopt(fd, SHMAP_ACCESS_READ |
-				                                  SHMAP_ACCESS_COPY,
-				                      &o->map);
-			break;
-		case 'F':
-			o = w32_obj_new(W32_MAPPING);
-			rc = o ? shmap_map_create_file(NULL, fd, size,
-			                               (unsigned)prot, NULL,
-			                               &o->map)
-			       : -1;
-			close(fd);
-			fd = -1;
-			break;
-		case 'E':
-		case 'X':
-		case 'S':
-			o = w32_obj_new(kind == 'E'   ? W32_EVENT
-			                : kind == 'X' ? W32_MUTEX
-			                              : W32_SEMAPHORE);
-			rc = o ? shmap__sync_adopt(fd, kind == 'E' ? SHMAP_TYPE_EVENT
-			                               : kind == 'X'
-			                                       ? SHMAP_TYPE_MUTEX
-			                                       : SHMAP_TYPE_SEMAPHORE,
-			                           &o->sync)
-			       : -1;
-			break;
-		case 'D':
-			o = w32_obj_new(W32_FILE);
-			if (o) {
-				o->fd = fd;
-				rc = 0;
-			}
-			break;
-		}
-		if (rc == 0 && handle_at((HANDLE)(uintptr_t)hv, o, (DWORD)acc) == 0)
-			continue;
-		if (o && rc == 0)
-			destroy(o);
-		else
-			free(o);
-		if (rc && fd >= 0 && kind != 'F')
-			close(fd);
-	}
+	     e = strtok_r(NULL, ",", &save))
+		adopt_one(e);
 	free(list);
 	unsetenv("SHMAP_WIN32_HANDLES");
 }
@@ -433,8 +476,8 @@ wchar_t *w32_widen(const char *s)
 	while (*p) {
 		uint32_t c = *p;
 		int more = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : c >= 0xc0 ? 1 : 0;
-		if (c >= 0x80 && c < 0xc0) {
-			*o++ = 0xfffd; /* a stray continuation byte */
+		if ((c >= 0x80 && c < 0xc0) || c >= 0xf8) {
+			*o++ = 0xfffd; /* a stray continuation or invalid byte */
 			p++;
 			continue;
 		}
@@ -447,6 +490,8 @@ wchar_t *w32_widen(const char *s)
 			}
 			c = (c << 6) | (*p++ & 0x3f);
 		}
+		if (c > 0x10ffff || (c >= 0xd800 && c < 0xe000))
+			c = 0xfffd; /* not a character */
 		*o++ = (wchar_t)c;
 	}
 	*o = 0;

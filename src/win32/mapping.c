@@ -76,7 +76,9 @@ static HANDLE create_mapping(HANDLE hFile, LPSECURITY_ATTRIBUTES sa,
 	DWORD perr;
 	unsigned prot = to_prot(flProtect, &perr);
 	uint64_t size = ((uint64_t)hi << 32) | lo;
-	shmap_attr attr = {0, sa && sa->bInheritHandle ? SHMAP_ATTR_INHERIT : 0};
+	/* Inheritance is the handle table's: CreateProcess gives a child
+	 * holds of its own, so the native object never crosses exec. */
+	shmap_attr attr = {0, 0};
 	struct w32_obj *o;
 	int rc;
 	if (!prot) {
@@ -158,7 +160,7 @@ static HANDLE open_mapping(DWORD access, BOOL inherit, const char *name)
 	}
 	if (!(o = w32_obj_new(W32_MAPPING)))
 		return NULL;
-	int rc = shmap_map_open(name, a | (inherit ? SHMAP_OPEN_INHERIT : 0),
+	int rc = shmap_map_open(name, a,
 	                        &o->map);
 	if (rc) {
 		free(o);

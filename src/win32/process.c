@@ -1,6 +1,7 @@
 /* CreateProcess and the process calls. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -30,10 +31,13 @@ void WINAPI ExitProcess(UINT code)
 }
 
 /*
- * Splits a command line by the rules of CommandLineToArgvW: whitespace
- * separates arguments, double quotes group, 2n backslashes before a quote
- * give n backslashes and a quote that toggles, 2n+1 give n and a literal
- * quote, other backslashes are literal, "" inside quotes is a quote.
+ * Splits a command line as the Microsoft C runtime (2008 and later) makes
+ * argv for main: the program name ends at the first whitespace, or is
+ * everything between the first pair of quotes, backslashes literal; then
+ * whitespace separates arguments, double quotes group, 2n backslashes before
+ * a quote give n backslashes and a quote that toggles, 2n+1 give n and a
+ * literal quote, other backslashes are literal, and "" inside quotes is a
+ * literal quote that stays inside.
  */
 static char **split_cmdline(const char *cmd, int *argc)
 {
@@ -48,6 +52,22 @@ static char **split_cmdline(const char *cmd, int *argc)
 	}
 	const char *p = cmd;
 	char *o = buf;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p) {
+		/* The program name: its own rule. */
+		argv[n++] = o;
+		if (*p == '"') {
+			for (p++; *p && *p != '"'; p++)
+				*o++ = *p;
+			if (*p == '"')
+				p++;
+		} else {
+			while (*p && *p != ' ' && *p != '\t')
+				*o++ = *p++;
+		}
+		*o++ = 0;
+	}
 	for (;;) {
 		while (*p == ' ' || *p == '\t')
 			p++;
@@ -97,7 +117,7 @@ static char **split_cmdline(const char *cmd, int *argc)
 struct inherit_ctx {
 	char *env; /* "SHMAP_WIN32_HANDLES=..." */
 	size_t len, cap;
-	int fds[256];
+	int fds[1024];
 	int nfds;
 	int failed;
 };
@@ -122,30 +142,34 @@ static void add_entry(struct inherit_ctx *c, const char *e)
 }
 
 /* For each inheritable handle: a descriptor holding its object for the
- * child (not close-on-exec), and an entry naming handle, kind and fd. */
+ * child, close-on-exec so no other child (another thread's spawn) gets it;
+ * the spawn opens it to this child alone. And an entry naming handle,
+ * kind and fd. */
 static void prepare_one(HANDLE h, struct w32_obj *o, DWORD access, void *arg)
 {
 	struct inherit_ctx *c = arg;
 	char e[128];
 	int fd = -1, unnamed = 0;
 	char kind = 0;
-	if (c->nfds >= (int)(sizeof c->fds / sizeof c->fds[0]))
+	if (c->nfds >= (int)(sizeof c->fds / sizeof c->fds[0])) {
+		c->failed = 1; /* never drop an inheritable handle silently */
 		return;
+	}
 	switch (o->type) {
 	case W32_MAPPING:
-		if (shmap__map_hold(o->map, 0, &fd, &unnamed) == 0)
+		if (shmap__map_hold(o->map, 1, &fd, &unnamed) == 0)
 			kind = unnamed ? 'F' : 'M';
 		break;
 	case W32_EVENT:
 	case W32_MUTEX:
 	case W32_SEMAPHORE:
-		if (shmap__sync_hold(o->sync, 0, &fd) == 0)
+		if (shmap__sync_hold(o->sync, 1, &fd) == 0)
 			kind = o->type == W32_EVENT   ? 'E'
 			       : o->type == W32_MUTEX ? 'X'
 			                              : 'S';
 		break;
 	case W32_FILE:
-		fd = fcntl(o->fd, F_DUPFD, 3);
+		fd = fcntl(o->fd, F_DUPFD_CLOEXEC, 3);
 		kind = fd >= 0 ? 'D' : 0;
 		break;
 	default:
@@ -153,6 +177,16 @@ static void prepare_one(HANDLE h, struct w32_obj *o, DWORD access, void *arg)
 	}
 	if (!kind)
 		return;
+	if (fd < 3) {
+		/* Holds are never 0, 1 or 2, which a child's own use. */
+		int hi = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+		close(fd);
+		if (hi < 0) {
+			c->failed = 1;
+			return;
+		}
+		fd = hi;
+	}
 	c->fds[c->nfds++] = fd;
 	if (kind == 'F')
 		snprintf(e, sizeof e, "%lu:F:%d:%lu:%llu:%u",
@@ -267,14 +301,18 @@ static BOOL create_process(const char *app, const char *cmdline,
 	posix_spawn_file_actions_init(&fa);
 	if (cwd)
 		posix_spawn_file_actions_addchdir_np(&fa, cwd);
+	/* dup2 onto itself clears close-on-exec in the child only. */
+	for (int i = 0; i < ctx.nfds; i++)
+		posix_spawn_file_actions_adddup2(&fa, ctx.fds[i], ctx.fds[i]);
+	struct w32_obj *std_obj[3] = {NULL, NULL, NULL};
 	if (si && (si->dwFlags & STARTF_USESTDHANDLES)) {
 		HANDLE std[3] = {si->hStdInput, si->hStdOutput, si->hStdError};
 		for (int i = 0; i < 3; i++) {
-			struct w32_obj *f = w32_get(std[i], W32_FILE, NULL);
-			if (f) {
-				posix_spawn_file_actions_adddup2(&fa, f->fd, i);
-				w32_put(f);
-			}
+			/* Held until the spawn is done with the descriptor. */
+			std_obj[i] = w32_get(std[i], W32_FILE, NULL);
+			if (std_obj[i])
+				posix_spawn_file_actions_adddup2(
+				        &fa, std_obj[i]->fd, i);
 		}
 	}
 	pid_t pid = -1;
@@ -288,6 +326,9 @@ static BOOL create_process(const char *app, const char *cmdline,
 			rc = -ENOENT;
 	}
 	posix_spawn_file_actions_destroy(&fa);
+	for (int i = 0; i < 3; i++)
+		if (std_obj[i])
+			w32_put(std_obj[i]);
 	/* The child has its own copies of the holds now. */
 	for (int i = 0; i < ctx.nfds; i++)
 		close(ctx.fds[i]);
@@ -302,9 +343,11 @@ static BOOL create_process(const char *app, const char *cmdline,
 		return FALSE;
 	}
 	struct w32_obj *p = w32_obj_new(W32_PROCESS);
+	/* A pidfd to poll; without one (Linux before 5.3), waits poll the
+	 * slow way. */
 	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	HANDLE hp = NULL, ht = NULL;
-	if (p && pfd >= 0) {
+	if (p) {
 		p->pid = pid;
 		p->fd = pfd;
 		hp = w32_handle_new(p, PROCESS_ALL_ACCESS, 0);
@@ -314,13 +357,17 @@ static BOOL create_process(const char *app, const char *cmdline,
 	if (hp)
 		ht = w32_handle_new(p, PROCESS_ALL_ACCESS, 0);
 	if (!hp || !ht) {
-		if (hp)
+		if (hp) {
 			CloseHandle(hp);
-		else if (p) {
+		} else {
 			if (pfd >= 0)
 				close(pfd);
 			free(p);
 		}
+		/* Out of memory after the start: do not leave the child
+		 * running unseen. */
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
 		w32_set_error(ERROR_NOT_ENOUGH_MEMORY);
 		return FALSE;
 	}
@@ -404,6 +451,22 @@ BOOL WINAPI CreateProcessW(LPCWSTR app, LPWSTR cmdline,
 	return ok;
 }
 
+static pthread_mutex_t g_reap_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int w32_reap(struct w32_obj *p)
+{
+	/* One reaper at a time: the pid stays ours until reaped. */
+	pthread_mutex_lock(&g_reap_lock);
+	int st;
+	if (!p->reaped && waitpid(p->pid, &st, WNOHANG) == p->pid) {
+		p->status = st;
+		p->reaped = 1;
+	}
+	int r = p->reaped;
+	pthread_mutex_unlock(&g_reap_lock);
+	return r;
+}
+
 BOOL WINAPI GetExitCodeProcess(HANDLE h, LPDWORD code)
 {
 	struct w32_obj *p = w32_get(h, 0, NULL);
@@ -419,12 +482,7 @@ BOOL WINAPI GetExitCodeProcess(HANDLE h, LPDWORD code)
 		w32_set_error(ERROR_INVALID_PARAMETER);
 		return FALSE;
 	}
-	int st;
-	if (!p->reaped && waitpid(p->pid, &st, WNOHANG) == p->pid) {
-		p->status = st;
-		p->reaped = 1;
-	}
-	if (!p->reaped)
+	if (!w32_reap(p))
 		*code = STILL_ACTIVE;
 	else if (p->terminated)
 		*code = p->term_code;
@@ -438,18 +496,26 @@ BOOL WINAPI GetExitCodeProcess(HANDLE h, LPDWORD code)
 
 BOOL WINAPI TerminateProcess(HANDLE h, UINT code)
 {
+	if (h == GetCurrentProcess())
+		_exit((int)code);
 	struct w32_obj *p = w32_get(h, W32_PROCESS, NULL);
 	if (!p)
 		return FALSE;
 	int rc = 0;
-	if (!p->reaped) {
-		if (syscall(SYS_pidfd_send_signal, p->fd, SIGKILL, NULL, 0) < 0 &&
-		    errno != ESRCH)
-			rc = -errno;
-		else {
-			p->terminated = 1;
-			p->term_code = code;
-		}
+	siginfo_t si;
+	memset(&si, 0, sizeof si);
+	/* An ended process cannot be terminated, and keeps its exit code. */
+	if (p->reaped ||
+	    (waitid(P_PID, (id_t)p->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+	     si.si_pid == p->pid))
+		rc = -EACCES;
+	else if ((p->fd >= 0
+	                  ? syscall(SYS_pidfd_send_signal, p->fd, SIGKILL, NULL, 0)
+	                  : kill(p->pid, SIGKILL)) < 0)
+		rc = errno == ESRCH ? -EACCES : -errno;
+	else {
+		p->terminated = 1;
+		p->term_code = code;
 	}
 	w32_put(p);
 	if (rc) {

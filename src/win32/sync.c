@@ -11,13 +11,14 @@
 static HANDLE new_sync(int type, shmap_sync *s, DWORD access, int inherit)
 {
 	struct w32_obj *o = w32_obj_new(type);
+	if (o)
+		o->sync = s; /* complete before another thread can see it */
 	HANDLE h = o ? w32_handle_new(o, access, inherit) : NULL;
 	if (!h) {
 		free(o);
 		shmap_sync_close(s);
 		return NULL;
 	}
-	o->sync = s;
 	return h;
 }
 
@@ -26,7 +27,8 @@ static HANDLE make(int type, const char *name, LPSECURITY_ATTRIBUTES sa,
                    unsigned a1, unsigned a2, unsigned a3, DWORD all_access)
 {
 	shmap_sync *s;
-	shmap_attr attr = {0, sa && sa->bInheritHandle ? SHMAP_ATTR_INHERIT : 0};
+	/* Inheritance is the handle table's (see create_mapping). */
+	shmap_attr attr = {0, 0};
 	int rc;
 	if (type == W32_EVENT)
 		rc = shmap_event_create(name, (a1 ? SHMAP_EVENT_MANUAL : 0) |
@@ -72,7 +74,7 @@ static DWORD map_generic(int type, DWORD access)
 static HANDLE open_sync(int type, DWORD access, BOOL inherit, const char *name)
 {
 	shmap_sync *s;
-	unsigned fl = inherit ? SHMAP_OPEN_INHERIT : 0;
+	unsigned fl = 0; /* inheritance is the handle table's */
 	if (!name) {
 		w32_set_error(ERROR_INVALID_PARAMETER);
 		return NULL;
@@ -279,17 +281,16 @@ static int ms_timeout(DWORD ms)
 /* Reaps a process object once it has ended. 1 if it has. */
 static int process_done(struct w32_obj *p, int wait_ms)
 {
-	if (p->reaped)
+	if (w32_reap(p))
 		return 1;
-	struct pollfd pfd = {p->fd, POLLIN, 0};
-	if (poll(&pfd, 1, wait_ms) <= 0)
-		return 0;
-	int st;
-	if (waitpid(p->pid, &st, 0) == p->pid) {
-		p->status = st;
-		p->reaped = 1;
+	if (p->fd >= 0) {
+		struct pollfd pfd = {p->fd, POLLIN, 0};
+		if (poll(&pfd, 1, wait_ms) <= 0)
+			return 0;
+	} else if (wait_ms > 0) {
+		usleep(1000); /* no pidfd on this kernel: poll the slow way */
 	}
-	return p->reaped;
+	return w32_reap(p);
 }
 
 static int is_sync(const struct w32_obj *o)
@@ -343,17 +344,19 @@ static DWORD wait_mixed(struct w32_obj **o, DWORD n, BOOL all, DWORD ms)
 			for (DWORD i = 0; i < n; i++)
 				if (is_proc(o[i]) && process_done(o[i], 0))
 					return WAIT_OBJECT_0 + i;
-			unsigned idx;
+			unsigned idx = 0;
 			int rc = ns ? shmap_wait_multiple(syncs, ns, 0, slice, &idx)
 			            : (usleep((useconds_t)slice * 1000), -ETIMEDOUT);
-			if (rc != -ETIMEDOUT)
+			if (rc == 0 || rc == SHMAP_EABANDONED)
 				return wait_result(rc, map[idx]);
+			if (rc != -ETIMEDOUT)
+				return wait_result(rc, 0);
 		} else {
 			int procs = 1;
 			for (DWORD i = 0; i < n; i++)
 				if (is_proc(o[i]) && !process_done(o[i], 0))
 					procs = 0;
-			unsigned idx;
+			unsigned idx = 0;
 			int rc = -ETIMEDOUT;
 			if (procs && ns)
 				rc = shmap_wait_multiple(syncs, ns, 1, slice, &idx);

@@ -1,4 +1,7 @@
 /* The _t printf family with Microsoft's format rules. */
+#include <errno.h>
+#include <locale.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -90,12 +93,36 @@
 REWRITE(rewrite_narrow, char, NARROW_LIT)
 REWRITE(rewrite_wide, wchar_t, WIDE_LIT)
 
+/* Text goes out as UTF-8: format under a UTF-8 locale, whatever the
+ * program's, so %S and %ls convert any character. */
+static locale_t g_utf8;
+static pthread_once_t g_utf8_once = PTHREAD_ONCE_INIT;
+
+static void utf8_init(void)
+{
+	g_utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
+static locale_t utf8_enter(void)
+{
+	pthread_once(&g_utf8_once, utf8_init);
+	return g_utf8 ? uselocale(g_utf8) : (locale_t)0;
+}
+
+static void utf8_leave(locale_t old)
+{
+	if (old)
+		uselocale(old);
+}
+
 static int vfmt_narrow(char **out, const char *fmt, va_list ap)
 {
 	char *f = rewrite_narrow(fmt, 0);
 	if (!f)
 		return -1;
+	locale_t old = utf8_enter();
 	int n = vasprintf(out, f, ap);
+	utf8_leave(old);
 	free(f);
 	return n;
 }
@@ -115,7 +142,11 @@ static int vfmt_wide(wchar_t **out, const wchar_t *fmt, va_list ap)
 			return -1;
 		}
 		va_copy(aq, ap);
+		locale_t old = utf8_enter();
+		errno = 0;
 		int n = vswprintf(buf, cap, f, aq);
+		int e = errno;
+		utf8_leave(old);
 		va_end(aq);
 		if (n >= 0 && (size_t)n < cap) {
 			free(f);
@@ -123,7 +154,9 @@ static int vfmt_wide(wchar_t **out, const wchar_t *fmt, va_list ap)
 			return n;
 		}
 		free(buf);
-		if (cap > (1u << 26)) {
+		/* -1 means too small, or a conversion failed: only the first
+		 * is worth a bigger buffer. */
+		if (e == EILSEQ || cap > (1u << 24)) {
 			free(f);
 			return -1;
 		}
@@ -142,8 +175,11 @@ static int emit_narrow(FILE *fp, char *buf, size_t cap, const char *fmt,
 {
 	char *s;
 	int n = vfmt_narrow(&s, fmt, ap);
-	if (n < 0)
+	if (n < 0) {
+		if (!fp && cap)
+			buf[0] = 0;
 		return -1;
+	}
 	if (fp) {
 		if (fwrite(s, 1, (size_t)n, fp) != (size_t)n)
 			n = -1;
@@ -161,8 +197,11 @@ static int emit_wide(FILE *fp, wchar_t *buf, size_t cap, const wchar_t *fmt,
 {
 	wchar_t *w;
 	int n = vfmt_wide(&w, fmt, ap);
-	if (n < 0)
+	if (n < 0) {
+		if (!fp && cap)
+			buf[0] = 0;
 		return -1;
+	}
 	if (fp) {
 		char *s = w32_narrow(w);
 		size_t len = s ? strlen(s) : 0;

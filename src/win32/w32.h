@@ -43,6 +43,9 @@ struct w32_obj *w32_obj_new(int type);
 void w32_each_inheritable(void (*fn)(HANDLE, struct w32_obj *, DWORD, void *),
                           void *arg);
 
+/* Reaps an ended child process object once; 1 if it has ended. */
+int w32_reap(struct w32_obj *p);
+
 /* Maps a shmap error code to the Win32 one and stores it as last error. */
 DWORD w32_error(int rc);
 void w32_set_error(DWORD e);

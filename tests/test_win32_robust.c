@@ -1,0 +1,204 @@
+/*
+ * The Win32 layer against hostile or careless use: a forged
+ * SHMAP_WIN32_HANDLES, descriptors that must not leak into children,
+ * TerminateProcess of an ended process, inherited read-only mappings, and
+ * non-ASCII text through the Microsoft printf family.
+ */
+#include <fcntl.h>
+#include <windows.h>
+#include <tchar.h>
+
+#include "harness.h"
+
+static char self[4096];
+
+/* Descriptors open in this process, not counting the directory stream. */
+static int count_fds(void)
+{
+	return t_count_files("/proc/self/fd") - 1;
+}
+
+/* Runs this program with mode as argument (and env if not NULL) and
+ * returns its exit code. */
+static int run_self(const char *mode, const char *env)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (env)
+			setenv("SHMAP_WIN32_HANDLES", env, 1);
+		execl(self, self, mode, (char *)NULL);
+		_exit(99);
+	}
+	return t_exit_code(t_wait(pid, 30));
+}
+
+/* A forged variable never crashes, closes or adopts what is not ours. */
+static void forged_handles(void)
+{
+	const char *bad[] = {"-4:D:0", "4:Z:1", "4:E:2", "4:D:1", "4:D:2",
+	                     "99999999999999999999:D:0", "9223372036854775812:D:0",
+	                     "4:M:0", "8:S:1:2:3", "4:F:2:99:2", ":::", ""};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		if (run_self("--forged", bad[i]) != 0)
+			T_FAIL("forged SHMAP_WIN32_HANDLES=\"%s\" hurt the process",
+			       bad[i]);
+}
+
+static int forged_child(void)
+{
+	/* stdout and stderr are still ours, and nothing was adopted. */
+	if (fcntl(1, F_GETFD) < 0 || fcntl(2, F_GETFD) < 0)
+		return 2;
+	if (write(1, "", 0) < 0)
+		return 3;
+	SetLastError(0);
+	if (CloseHandle((HANDLE)(uintptr_t)4) ||
+	    GetLastError() != ERROR_INVALID_HANDLE)
+		return 4;
+	if (CloseHandle((HANDLE)(uintptr_t)0x40000))
+		return 5;
+	HANDLE e = CreateEventA(NULL, FALSE, FALSE, NULL);
+	if (!e || !CloseHandle(e))
+		return 6;
+	return 0;
+}
+
+static HANDLE make_inheritables(HANDLE out[4], const char *file)
+{
+	SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, TRUE};
+	out[0] = CreateEventA(&sa, TRUE, FALSE, NULL);
+	out[1] = CreateFileMappingA(INVALID_HANDLE_VALUE, &sa, PAGE_READONLY, 0,
+	                            65536, "Local\\w32r-ro");
+	out[2] = CreateFileMappingA(INVALID_HANDLE_VALUE, &sa, PAGE_READWRITE, 0,
+	                            65536, NULL);
+	out[3] = CreateFileA(file, GENERIC_READ | GENERIC_WRITE, 0, &sa,
+	                     CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+	for (int i = 0; i < 4; i++)
+		T_ASSERT(out[i] && out[i] != INVALID_HANDLE_VALUE);
+	return out[0];
+}
+
+static DWORD spawn_child(const char *args, BOOL inherit)
+{
+	char cmd[8192];
+	STARTUPINFOA si;
+	PROCESS_INFORMATION pi;
+	DWORD code = 1234;
+	ZeroMemory(&si, sizeof si);
+	si.cb = sizeof si;
+	snprintf(cmd, sizeof cmd, "\"%s\" %s", self, args);
+	T_ASSERT(CreateProcessA(NULL, cmd, NULL, NULL, inherit, 0, NULL, NULL,
+	                        &si, &pi));
+	T_EQ(WaitForSingleObject(pi.hProcess, 30000), WAIT_OBJECT_0);
+	T_ASSERT(GetExitCodeProcess(pi.hProcess, &code));
+	CloseHandle(pi.hProcess);
+	CloseHandle(pi.hThread);
+	return code;
+}
+
+/* Children get exactly the holds CreateProcess made for them. */
+static void no_fd_leaks(void)
+{
+	HANDLE h[4];
+	char file[512], args[512];
+	/* What a child has when we have no handles (the test environment
+	 * may pass a few descriptors of its own). */
+	DWORD base = spawn_child("--fds -1", FALSE);
+	T_ASSERT(base >= 3 && base < 200);
+	snprintf(file, sizeof file, "%s/w32r-file", t_dir);
+	make_inheritables(h, file);
+	int mine = count_fds();
+	/* Not inherited: nothing more than that. */
+	snprintf(args, sizeof args, "--fds 0 %lu", (unsigned long)base);
+	T_EQ(spawn_child(args, FALSE), 0);
+	/* Inherited: one descriptor per inheritable handle, nothing else. */
+	snprintf(args, sizeof args, "--fds 4 %lu %lu %lu %lu %lu",
+	         (unsigned long)base,
+	         (unsigned long)(uintptr_t)h[0], (unsigned long)(uintptr_t)h[1],
+	         (unsigned long)(uintptr_t)h[2], (unsigned long)(uintptr_t)h[3]);
+	T_EQ(spawn_child(args, TRUE), 0);
+	/* And the parent has no descriptor more than before. */
+	T_EQ(count_fds(), mine);
+	for (int i = 0; i < 4; i++)
+		T_ASSERT(CloseHandle(h[i]));
+	unlink(file);
+}
+
+static int fds_child(int argc, char **argv)
+{
+	int want = atoi(argv[2]);
+	if (want < 0)
+		return count_fds(); /* the baseline */
+	/* The baseline plus the inherited holds. */
+	if (argc < 4 || count_fds() != atoi(argv[3]) + want)
+		return 100 + count_fds();
+	if (want) {
+		HANDLE ro = (HANDLE)(uintptr_t)strtoul(argv[5], NULL, 10);
+		/* An inherited read-only mapping maps for reading. */
+		void *v = MapViewOfFile(ro, FILE_MAP_READ, 0, 0, 0);
+		if (!v)
+			return 3;
+		UnmapViewOfFile(v);
+		for (int i = 4; i < argc; i++)
+			if (!CloseHandle((HANDLE)(uintptr_t)strtoul(argv[i], NULL,
+			                                            10)))
+				return 4;
+	}
+	return 0;
+}
+
+/* An ended process cannot be terminated and keeps its exit code. */
+static void terminate_ended(void)
+{
+	char cmd[8192];
+	STARTUPINFOA si;
+	PROCESS_INFORMATION pi;
+	DWORD code;
+	ZeroMemory(&si, sizeof si);
+	si.cb = sizeof si;
+	snprintf(cmd, sizeof cmd, "\"%s\" --exit7", self);
+	T_ASSERT(CreateProcessA(NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL,
+	                        &si, &pi));
+	usleep(300000); /* ended, not yet reaped */
+	SetLastError(0);
+	T_EQ(TerminateProcess(pi.hProcess, 99), FALSE);
+	T_EQ(GetLastError(), ERROR_ACCESS_DENIED);
+	T_EQ(WaitForSingleObject(pi.hProcess, 30000), WAIT_OBJECT_0);
+	T_ASSERT(GetExitCodeProcess(pi.hProcess, &code));
+	T_EQ(code, 7);
+	CloseHandle(pi.hProcess);
+	CloseHandle(pi.hThread);
+}
+
+/* Non-ASCII text through %S and %ls converts instead of failing. */
+static void printf_non_ascii(void)
+{
+	wchar_t w[64];
+	char n[64];
+	T_EQ(shmap_w32_snwprintf(w, 64, L"[%S]", "h\xc3\xa9llo"), 7);
+	T_ASSERT(!wcscmp(w, L"[h\x00e9llo]"));
+	T_EQ(shmap_w32_snprintf(n, sizeof n, "[%S]", L"h\x00e9llo"), 8);
+	T_ASSERT(!strcmp(n, "[h\xc3\xa9llo]"));
+	T_EQ(shmap_w32_snprintf(n, 4, "%s", "abcdef"), 6);
+	T_ASSERT(!strcmp(n, "abc"));
+}
+
+int main(int argc, char **argv)
+{
+	ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (k <= 0)
+		return 1;
+	self[k] = 0;
+	if (argc > 1 && !strcmp(argv[1], "--forged"))
+		return forged_child();
+	if (argc > 2 && !strcmp(argv[1], "--fds"))
+		return fds_child(argc, argv);
+	if (argc > 1 && !strcmp(argv[1], "--exit7"))
+		return 7;
+	t_setup();
+	t_run("forged SHMAP_WIN32_HANDLES", forged_handles, 60);
+	t_run("children get exactly their holds", no_fd_leaks, 60);
+	t_run("an ended process cannot be terminated", terminate_ended, 60);
+	t_run("non-ASCII text in the printf family", printf_non_ascii, 20);
+	return t_finish();
+}
