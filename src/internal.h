@@ -75,7 +75,6 @@ struct shmap__obj {
 #define SHMAP__OF_NAMED 0x1u
 #define SHMAP__OF_INHERIT 0x2u
 #define SHMAP__OF_EXISTED 0x4u
-#define SHMAP__OF_WRITABLE 0x8u /* backing fd is read-write */
 
 /*
  * Creates or opens the named object name of type hdr->type. *hdr carries the
@@ -165,8 +164,6 @@ int shmap__map_adopt(int fd, unsigned access, shmap_map **out);
 /* sync.c: the same for events, mutexes and semaphores. */
 int shmap__sync_hold(const shmap_sync *s, int cloexec, int *fd);
 int shmap__sync_adopt(int fd, uint32_t kind, shmap_sync **out);
-/* sync.c: the kind (SHMAP_TYPE_*) of a handle. */
-uint32_t shmap__sync_kind(const shmap_sync *s);
 
 /* guard.c: runs fn(a, b, n) under a guard; returns 0 or SHMAP_EINPAGE. */
 int shmap__guarded_copy(void *dst, const void *src, size_t n);

@@ -413,7 +413,7 @@ static int do_open(const struct shmap__name *n, const char *path,
 			rc = gate_release(fd);
 		if (rc == 0)
 			rc = finish(o, fd, &st, path,
-			            SHMAP__OF_NAMED | SHMAP__OF_WRITABLE |
+			            SHMAP__OF_NAMED |
 			                    (inherit ? SHMAP__OF_INHERIT : 0),
 			            &h);
 		if (rc)
@@ -538,7 +538,7 @@ int shmap__obj_create_cb(const char *name, const struct shmap__hdr *tmpl,
 			}
 			if (rc == 0)
 				rc = finish(o, fd, &st, path,
-				            SHMAP__OF_NAMED | SHMAP__OF_WRITABLE |
+				            SHMAP__OF_NAMED |
 				                    (inherit ? SHMAP__OF_INHERIT : 0),
 				            &h);
 			if (rc) {
@@ -564,8 +564,7 @@ int shmap__obj_create_cb(const char *name, const struct shmap__hdr *tmpl,
 			rc = gate_release(fd);
 		if (rc == 0)
 			rc = finish(o, fd, &st, path,
-			            SHMAP__OF_NAMED | SHMAP__OF_WRITABLE |
-			                    SHMAP__OF_EXISTED |
+			            SHMAP__OF_NAMED | SHMAP__OF_EXISTED |
 			                    (inherit ? SHMAP__OF_INHERIT : 0),
 			            &h);
 		if (rc)
@@ -593,7 +592,7 @@ int shmap__obj_anon(const struct shmap__hdr *tmpl, uint64_t reserve,
 		rc = -errno;
 	if (rc == 0)
 		rc = finish(o, fd, &st, NULL,
-		            SHMAP__OF_WRITABLE | (inherit ? SHMAP__OF_INHERIT : 0),
+		            (inherit ? SHMAP__OF_INHERIT : 0),
 		            &h);
 	if (rc)
 		close(fd);
@@ -621,7 +620,7 @@ int shmap__obj_from_fd(int fd, uint32_t type, unsigned inherit,
 		if (nfd < 0)
 			return -errno;
 		rc = finish(o, nfd, &st, NULL,
-		            SHMAP__OF_WRITABLE | (inherit ? SHMAP__OF_INHERIT : 0),
+		            (inherit ? SHMAP__OF_INHERIT : 0),
 		            &h);
 		if (rc)
 			close(nfd);
@@ -681,7 +680,7 @@ int shmap__obj_adopt(int fd, uint32_t type, struct shmap__obj *o)
 	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
 		return -errno;
 	if (h.flags & SHMAP__HF_ANON)
-		return finish(o, fd, &st, NULL, SHMAP__OF_WRITABLE, &h);
+		return finish(o, fd, &st, NULL, 0, &h);
 	/* The descriptor carries a hold: the name is live; check it is ours
 	 * and still linked, as an open would. */
 	if ((rc = shmap__name_parse(h.name, &n)) ||
@@ -693,7 +692,7 @@ int shmap__obj_adopt(int fd, uint32_t type, struct shmap__obj *o)
 		return rc;
 	if ((rc = lk(fd, F_OFD_SETLK, F_RDLCK, HOLD_BYTE, 1)))
 		return rc;
-	return finish(o, fd, &st, path, SHMAP__OF_NAMED | SHMAP__OF_WRITABLE,
+	return finish(o, fd, &st, path, SHMAP__OF_NAMED,
 	              &h);
 }
 

@@ -1390,8 +1390,3 @@ int shmap__sync_adopt(int fd, uint32_t kind, shmap_sync **out)
 	*out = s;
 	return 0;
 }
-
-uint32_t shmap__sync_kind(const shmap_sync *s)
-{
-	return s ? s->kind : 0;
-}

@@ -472,7 +472,7 @@ BOOL WINAPI GetExitCodeProcess(HANDLE h, LPDWORD code)
 	struct w32_obj *p = w32_get(h, 0, NULL);
 	if (!p)
 		return FALSE;
-	if (p->type != W32_PROCESS && p->type != W32_THREAD) {
+	if (p->type != W32_PROCESS) {
 		w32_put(p);
 		w32_set_error(ERROR_INVALID_HANDLE);
 		return FALSE;

@@ -301,7 +301,7 @@ static int is_sync(const struct w32_obj *o)
 
 static int is_proc(const struct w32_obj *o)
 {
-	return o->type == W32_PROCESS || o->type == W32_THREAD;
+	return o->type == W32_PROCESS;
 }
 
 static int64_t now_ms(void)

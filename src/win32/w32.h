@@ -14,7 +14,6 @@ enum w32_type {
 	W32_SEMAPHORE,
 	W32_FILE,
 	W32_PROCESS,
-	W32_THREAD,
 };
 
 /* A kernel-object-like thing several handles may refer to. */
