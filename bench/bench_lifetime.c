@@ -17,6 +17,9 @@
 
 #define SIZE (1u << 20)
 
+/* POSIX names carry the pid so concurrent runs never share an object. */
+static char raw_life[48], raw_keep[48];
+
 static int iters = 2000, runs = 11;
 
 static double now_us(void)
@@ -54,7 +57,7 @@ static void shmap_cycle(void)
 
 static void raw_cycle(int reserve)
 {
-	int fd = shm_open("/bench-life-raw", O_RDWR | O_CREAT | O_EXCL, 0600);
+	int fd = shm_open(raw_life, O_RDWR | O_CREAT | O_EXCL, 0600);
 	if (fd < 0 || ftruncate(fd, SIZE) < 0)
 		die("shm_open/ftruncate", -1);
 	if (reserve && fallocate(fd, 0, 0, SIZE) < 0)
@@ -63,7 +66,7 @@ static void raw_cycle(int reserve)
 	if (v == MAP_FAILED)
 		die("mmap", -1);
 	munmap(v, SIZE);
-	shm_unlink("/bench-life-raw");
+	shm_unlink(raw_life);
 	close(fd);
 }
 
@@ -78,7 +81,7 @@ static void shmap_open_close(void)
 
 static void raw_open_close(void)
 {
-	int fd = shm_open("/bench-keep-raw", O_RDWR, 0600);
+	int fd = shm_open(raw_keep, O_RDWR, 0600);
 	if (fd < 0)
 		die("shm_open", -1);
 	close(fd);
@@ -117,12 +120,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: bench_lifetime [iters] [runs<=64]\n");
 		return 2;
 	}
+	snprintf(raw_life, sizeof raw_life, "/bench-life-raw-%d", (int)getpid());
+	snprintf(raw_keep, sizeof raw_keep, "/bench-keep-raw-%d", (int)getpid());
 	shmap_map *keep;
 	int rc = shmap_map_create("Local\\bench-keep", SIZE, SHMAP_PROT_READWRITE,
 	                          NULL, &keep);
 	if (rc)
 		die("create keep", rc);
-	int kfd = shm_open("/bench-keep-raw", O_RDWR | O_CREAT, 0600);
+	int kfd = shm_open(raw_keep, O_RDWR | O_CREAT, 0600);
 	if (kfd < 0 || ftruncate(kfd, SIZE) < 0)
 		die("shm_open keep", -1);
 
@@ -148,6 +153,6 @@ int main(int argc, char **argv)
 
 	shmap_map_close(keep);
 	close(kfd);
-	shm_unlink("/bench-keep-raw");
+	shm_unlink(raw_keep);
 	return 0;
 }
