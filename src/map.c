@@ -485,6 +485,33 @@ struct view {
 
 static pthread_mutex_t g_views = PTHREAD_MUTEX_INITIALIZER;
 static struct view *g_view_head;
+static pthread_once_t g_views_once = PTHREAD_ONCE_INIT;
+
+/*
+ * fork copies g_views in whatever state another thread left it: held across
+ * fork, the child could never take it again. fork takes it first instead.
+ */
+static void views_prepare(void)
+{
+	pthread_mutex_lock(&g_views);
+}
+
+static void views_release(void)
+{
+	pthread_mutex_unlock(&g_views);
+}
+
+static void views_atfork_init(void)
+{
+	pthread_atfork(views_prepare, views_release, views_release);
+}
+
+/* Takes the view-table lock, registering its fork handler on first use. */
+static void views_lock(void)
+{
+	pthread_once(&g_views_once, views_atfork_init);
+	pthread_mutex_lock(&g_views);
+}
 
 /* Finds the view containing addr; call with g_views held. */
 static struct view **view_find(const void *addr)
@@ -586,7 +613,7 @@ static int view_map(shmap_map *m, uint64_t offset, size_t length,
 		if (rc == 0) {
 			v->base = (char *)v->map_base + delta;
 			v->len = length;
-			pthread_mutex_lock(&g_views);
+			views_lock();
 			v->next = g_view_head;
 			g_view_head = v;
 			pthread_mutex_unlock(&g_views);
@@ -602,7 +629,7 @@ int shmap_view_unmap(void *addr)
 {
 	SHMAP__ERRNO_SAVE;
 	struct view *v = NULL;
-	pthread_mutex_lock(&g_views);
+	views_lock();
 	struct view **p = view_find(addr);
 	if (p) {
 		v = *p;
@@ -620,7 +647,7 @@ int shmap_view_unmap(void *addr)
 int shmap_view_query(const void *addr, void **base, size_t *length)
 {
 	int rc = -EINVAL;
-	pthread_mutex_lock(&g_views);
+	views_lock();
 	struct view **p = view_find(addr);
 	if (p) {
 		if (base)
@@ -639,7 +666,7 @@ int shmap_view_flush(const void *addr, size_t length)
 	int rc = -EINVAL;
 	char *start = NULL, *end = NULL;
 	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
-	pthread_mutex_lock(&g_views);
+	views_lock();
 	struct view **p = view_find(addr);
 	if (p) {
 		struct view *v = *p;

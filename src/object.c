@@ -370,8 +370,10 @@ static int path_for(const char *name, struct shmap__name *n, char *path,
 	return shmap__name_path(n, geteuid(), path, len);
 }
 
+/* Opens the live object at path; extra oflags are set before o is published. */
 static int do_open(const struct shmap__name *n, const char *path,
-                   uint32_t type, unsigned inherit, struct shmap__obj *o)
+                   uint32_t type, unsigned inherit, unsigned extra,
+                   struct shmap__obj *o)
 {
 	for (int tries = 0; tries < MAX_TRIES; tries++) {
 		struct stat st;
@@ -413,7 +415,7 @@ static int do_open(const struct shmap__name *n, const char *path,
 			rc = gate_release(fd);
 		if (rc == 0)
 			rc = finish(o, fd, &st, path,
-			            SHMAP__OF_NAMED |
+			            SHMAP__OF_NAMED | extra |
 			                    (inherit ? SHMAP__OF_INHERIT : 0),
 			            &h);
 		if (rc)
@@ -430,7 +432,7 @@ int shmap__obj_open(const char *name, uint32_t type, unsigned inherit,
 	char path[4096];
 	shmap__init();
 	int rc = path_for(name, &n, path, sizeof path);
-	return rc ? rc : do_open(&n, path, type, inherit, o);
+	return rc ? rc : do_open(&n, path, type, inherit, 0, o);
 }
 
 int shmap__obj_create(const char *name, const struct shmap__hdr *tmpl,
@@ -459,13 +461,13 @@ int shmap__obj_create_cb(const char *name, const struct shmap__hdr *tmpl,
 			mode = attr->mode & 0777;
 		if (!shmap__caller_privileged()) {
 			/* Opening an existing Global object needs no privilege. */
-			rc = do_open(&n, path, tmpl->type, inherit, o);
+			/* EXISTED goes in before the fork registry sees o. */
+			rc = do_open(&n, path, tmpl->type, inherit,
+			             SHMAP__OF_EXISTED, o);
 			if (rc == 0 && (aflags & SHMAP_ATTR_EXCL)) {
 				shmap__obj_close(o);
 				return -EEXIST;
 			}
-			if (rc == 0)
-				o->oflags |= SHMAP__OF_EXISTED;
 			return rc == -ENOENT ? -EACCES : rc;
 		}
 	}

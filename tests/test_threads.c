@@ -2,6 +2,7 @@
  * Threads of one process share the handle registry and the view table:
  * concurrent create/open/map/unmap/close, with fork racing them.
  */
+#include <grp.h>
 #include <pthread.h>
 #include <stdatomic.h>
 
@@ -81,9 +82,129 @@ static void threads_and_fork(void)
 	T_EQ(t_count_files(t_dir), 0);
 }
 
+static atomic_int stop_views;
+static void *view_base;
+
+/* Keeps the view table busy: query, map and unmap without pause. */
+static void *view_spinner(void *arg)
+{
+	shmap_map *m = arg;
+	while (!stop_views) {
+		void *v;
+		if (shmap_view_query(view_base, NULL, NULL))
+			return (void *)1;
+		if (shmap_view_map(m, 0, 4096, SHMAP_ACCESS_READ, &v) ||
+		    shmap_view_unmap(v))
+			return (void *)2;
+	}
+	return NULL;
+}
+
+/*
+ * A child forked while another thread holds the view-table lock must still
+ * be able to use views: fork takes the lock first, and both sides release it.
+ */
+static void fork_in_view_calls(void)
+{
+	shmap_map *m;
+	pthread_t t[2];
+	void *r;
+	T_OK(shmap_map_create("Local\\fv", 65536, SHMAP_PROT_READWRITE, NULL,
+	                      &m));
+	T_OK(shmap_view_map(m, 0, 0, SHMAP_ACCESS_WRITE, &view_base));
+	for (int i = 0; i < 2; i++)
+		T_OK(pthread_create(&t[i], NULL, view_spinner, m));
+	for (int f = 0; f < 300; f++) {
+		fflush(NULL);
+		pid_t pid = fork();
+		if (pid == 0) {
+			void *base, *v;
+			size_t len;
+			if (shmap_view_query(view_base, &base, &len) ||
+			    base != view_base || len != 65536)
+				_exit(3);
+			if (shmap_view_map(m, 0, 4096, SHMAP_ACCESS_READ, &v) ==
+			            0 &&
+			    shmap_view_unmap(v))
+				_exit(4);
+			_exit(0);
+		}
+		T_ASSERT(pid > 0);
+		int code = t_exit_code(t_wait(pid, 10));
+		if (code != 0)
+			T_FAIL("child of fork %d: exit %d (-1: hung)", f, code);
+	}
+	stop_views = 1;
+	for (int i = 0; i < 2; i++) {
+		T_OK(pthread_join(t[i], &r));
+		T_ASSERT(r == NULL);
+	}
+	T_OK(shmap_view_unmap(view_base));
+	T_OK(shmap_map_close(m));
+}
+
+static atomic_int stop_global;
+
+/* Opens an existing Global object through create, over and over. */
+static void *global_opener(void *arg)
+{
+	(void)arg;
+	shmap_attr attr = {0, SHMAP_ATTR_INHERIT};
+	while (!stop_global) {
+		shmap_map *m;
+		if (shmap_map_create("Global\\race", 4096, SHMAP_PROT_READWRITE,
+		                     &attr, &m))
+			return (void *)1;
+		if (!shmap_map_existed(m) || shmap_map_close(m))
+			return (void *)2;
+	}
+	return NULL;
+}
+
+/*
+ * An unprivileged caller's create of an existing Global object marks it
+ * existing before the fork registry can see it: a fork racing the create
+ * reads the flags of a fully made hold (ThreadSanitizer checks this).
+ */
+static void existed_flag_vs_fork(void)
+{
+	shmap_map *g;
+	shmap_attr mode = {0666, 0};
+	if (geteuid() != 0)
+		exit(T_SKIP);
+	T_OK(shmap_map_create("Global\\race", 4096, SHMAP_PROT_READWRITE, &mode,
+	                      &g));
+	pid_t pid = fork();
+	T_ASSERT(pid >= 0);
+	if (pid == 0) {
+		pthread_t t;
+		void *r;
+		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+			_exit(5);
+		if (pthread_create(&t, NULL, global_opener, NULL))
+			_exit(6);
+		for (int f = 0; f < 100; f++) {
+			pid_t c = fork();
+			if (c == 0)
+				_exit(0);
+			if (c < 0 || t_exit_code(t_wait(c, 10)) != 0)
+				_exit(7);
+		}
+		stop_global = 1;
+		if (pthread_join(t, &r) || r)
+			_exit(8);
+		exit(0);
+	}
+	T_EQ(t_exit_code(t_wait(pid, 60)), 0);
+	T_OK(shmap_map_close(g));
+}
+
 int main(void)
 {
 	t_setup();
 	t_run("threads with fork racing", threads_and_fork, 120);
+	t_run("fork while threads are in view calls", fork_in_view_calls, 60);
+	t_run("existed flag set before fork sees the hold", existed_flag_vs_fork,
+	      60);
 	return t_finish();
 }
