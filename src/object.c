@@ -122,6 +122,34 @@ static int check_owner(int ns, const struct stat *st)
 	return shmap__uid_privileged(st->st_uid) ? 0 : -EACCES;
 }
 
+/*
+ * A create killed between making its file and widening the mode umask
+ * narrowed leaves an empty file we cannot open or that check_owner refuses.
+ * If path is such a file (ours, regular, empty, its mode a strict subset of
+ * want), gives it mode want through an O_PATH descriptor, which needs no
+ * read or write permission, and returns 1: the caller retries, and the
+ * retry treats the file as any unheld leftover. Returns 0 otherwise.
+ */
+static int repair_narrowed(const char *path, mode_t want)
+{
+	struct stat st;
+	char proc[64];
+	int fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	int ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	         st.st_nlink == 1 && st.st_uid == geteuid() &&
+	         st.st_size == 0 && (st.st_mode & 07777) != want &&
+	         (st.st_mode & 07777 & ~want) == 0;
+	if (ok) {
+		/* fchmod refuses an O_PATH descriptor; its /proc link does not. */
+		snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+		ok = chmod(proc, want) == 0;
+	}
+	close(fd);
+	return ok;
+}
+
 uint64_t shmap__data_offset(void)
 {
 	/* Data must start on a page boundary of this machine, whatever its
@@ -379,8 +407,11 @@ static int do_open(const struct shmap__name *n, const char *path,
 		struct stat st;
 		struct shmap__hdr h;
 		int fd = open(path, open_flags(inherit));
-		if (fd < 0)
+		if (fd < 0) {
+			if (errno == EACCES && repair_narrowed(path, 0600))
+				continue;
 			return open_error(errno);
+		}
 		SHMAP__CRASH(SHMAP__CP_OPEN_FD);
 		int rc = gate_take(fd);
 		if (rc) {
@@ -394,6 +425,8 @@ static int do_open(const struct shmap__name *n, const char *path,
 		}
 		if ((rc = check_owner(n->ns, &st))) {
 			drop(fd);
+			if (repair_narrowed(path, 0600))
+				continue;
 			return rc;
 		}
 		rc = hold_try_excl(fd);
@@ -482,7 +515,8 @@ int shmap__obj_create_cb(const char *name, const struct shmap__hdr *tmpl,
 			made = 0;
 			fd = open(path, open_flags(inherit));
 			if (fd < 0) {
-				if (errno == ENOENT)
+				if (errno == ENOENT ||
+				    (errno == EACCES && repair_narrowed(path, mode)))
 					continue;
 				return open_error(errno);
 			}
@@ -509,6 +543,8 @@ int shmap__obj_create_cb(const char *name, const struct shmap__hdr *tmpl,
 		}
 		if ((rc = check_owner(n.ns, &st))) {
 			drop(fd);
+			if (repair_narrowed(path, mode))
+				continue;
 			return rc;
 		}
 		rc = hold_try_excl(fd);
@@ -735,8 +771,17 @@ static int sweep_one(const char *path, int global)
 	struct stat st;
 	int removed = 0;
 	int fd = open(path, open_flags(0));
+	if (fd < 0 && errno == EACCES && repair_narrowed(path, 0600))
+		fd = open(path, open_flags(0));
 	if (fd < 0)
 		return 0;
+	if (fstat(fd, &st) == 0 &&
+	    check_owner(global ? SHMAP__NS_GLOBAL : SHMAP__NS_LOCAL, &st) &&
+	    repair_narrowed(path, 0600)) {
+		close(fd);
+		if ((fd = open(path, open_flags(0))) < 0)
+			return 0;
+	}
 	/* Never wait: a busy gate means someone is using the name. Files the
 	 * namespace would refuse to open (squatted) are never touched. */
 	if (lk(fd, F_OFD_SETLK, F_WRLCK, GATE_BYTE, 1) == 0 &&

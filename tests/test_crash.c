@@ -5,6 +5,7 @@
  * next create is fresh and zero-filled, nothing is left behind), intact
  * while someone still holds it.
  */
+#include <grp.h>
 #include <sys/mman.h>
 
 #include "harness.h"
@@ -297,6 +298,59 @@ static void leftovers_swept(void)
 	T_OK(shmap_map_close(keep));
 }
 
+/* A create killed before it widened the mode umask narrowed: 0400, empty. */
+static void make_narrowed(void)
+{
+	char path[4096];
+	struct stat st;
+	mode_t old = umask(0277);
+	T_ASSERT(child_crash(OP_CREATE, SHMAP__CP_CREATE_FILE));
+	umask(old);
+	t_backing_path(NAME, path, sizeof path);
+	T_OK(stat(path, &st));
+	T_EQ(st.st_mode & 07777, 0400);
+	T_EQ(st.st_size, 0);
+}
+
+static void narrowed_checks(void)
+{
+	/* The next create repairs it and makes a fresh object, even under
+	 * the same umask. */
+	make_narrowed();
+	mode_t old = umask(0277);
+	expect_gone();
+	umask(old);
+	/* An open finds nothing there. */
+	make_narrowed();
+	shmap_map *m;
+	T_EQ(shmap_map_open(NAME, SHMAP_ACCESS_READ, &m), -ENOENT);
+	T_EQ(t_count_files(t_dir), 0);
+	/* And gc removes it. */
+	make_narrowed();
+	T_EQ(shmap_gc(), 1);
+	T_EQ(t_count_files(t_dir), 0);
+}
+
+/*
+ * A narrowed empty leftover of our own never blocks the name: as root
+ * (whom the permission bits do not stop, but the mode check does) and as
+ * an ordinary user (whom open refuses with EACCES).
+ */
+static void narrowed_leftover(void)
+{
+	narrowed_checks();
+	if (geteuid() != 0)
+		return;
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+			_exit(5);
+		narrowed_checks();
+		_exit(0);
+	}
+	T_EQ(t_exit_code(t_wait(pid, 60)), 0);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "--sweep-child")) {
@@ -312,5 +366,6 @@ int main(int argc, char **argv)
 	t_run("random kills x200, a holder stays", random_kills_with_holder, 200);
 	t_run("concurrent churn 4x4000", concurrent_churn, 200);
 	t_run("leftovers swept", leftovers_swept, 60);
+	t_run("narrowed empty leftover repaired", narrowed_leftover, 60);
 	return t_finish();
 }
