@@ -9,6 +9,7 @@
 #include <tchar.h>
 
 #include "harness.h"
+#include "win32/wtf8.h"
 
 static char self[4096];
 
@@ -183,6 +184,54 @@ static void printf_non_ascii(void)
 	T_ASSERT(!strcmp(n, "abc"));
 }
 
+/* Wide names that differ are different objects: lone surrogates and
+ * values that are no character narrow losslessly, never to one U+FFFD. */
+static void distinct_wide_names(void)
+{
+	static const uint32_t last[] = {0xd800, 0xdc00, 0xdbff, 0xdfff, 0xfffd,
+	                                0xfffe, 0x10ffff, 0x110000, 0x1fffff,
+	                                0x200000, 0x3ffffff, 0x4000000,
+	                                0x7fffffff, 0x80000000u, 0xffffffffu};
+	enum { N = sizeof last / sizeof last[0] };
+	HANDLE h[N + 2];
+	wchar_t name[32];
+	for (size_t i = 0; i < N; i++) {
+		wcscpy(name, L"Local\\w32r-nx");
+		name[wcslen(name) - 1] = (wchar_t)last[i];
+		SetLastError(1234);
+		h[i] = CreateEventW(NULL, TRUE, FALSE, name);
+		T_ASSERT(h[i] != NULL);
+		if (GetLastError() != ERROR_SUCCESS)
+			T_FAIL("name ending in U+%lx aliases an earlier one",
+			       (unsigned long)last[i]);
+		/* Narrowing and widening give the name back. */
+		char *n = shmap__wtf8_narrow(name);
+		wchar_t *w = n ? shmap__wtf8_widen(n) : NULL;
+		T_ASSERT(w && !wcscmp(w, name));
+		free(n);
+		free(w);
+	}
+	/* Two high surrogates are not a pair: their own name. */
+	h[N] = CreateEventW(NULL, TRUE, FALSE, L"Local\\w32r-n\xd800\xd800");
+	T_ASSERT(h[N] && GetLastError() == ERROR_SUCCESS);
+	/* A surrogate pair is the character it encodes, as in UTF-16. */
+	h[N + 1] = CreateEventW(NULL, TRUE, FALSE, L"Local\\w32r-p\x1f600");
+	T_ASSERT(h[N + 1] && GetLastError() == ERROR_SUCCESS);
+	HANDLE p = CreateEventW(NULL, TRUE, FALSE, L"Local\\w32r-p\xd83d\xde00");
+	T_ASSERT(p && GetLastError() == ERROR_ALREADY_EXISTS);
+	T_ASSERT(CloseHandle(p));
+	/* The narrow name of U+1F600 is its UTF-8, so A and W names meet. */
+	p = OpenEventA(SYNCHRONIZE, FALSE, "Local\\w32r-p\xf0\x9f\x98\x80");
+	T_ASSERT(p != NULL);
+	T_ASSERT(CloseHandle(p));
+	/* Bytes no wide string narrows to widen to U+FFFD, one per byte. */
+	wchar_t *w = shmap__wtf8_widen("a\xc0\x80" "b\xf8\x80\x80\x80\x80" "c");
+	T_ASSERT(w && !wcscmp(w, L"a\xfffd\xfffd" "b\xfffd\xfffd\xfffd\xfffd\xfffd" "c"));
+	free(w);
+	for (size_t i = 0; i < N + 2; i++)
+		T_ASSERT(CloseHandle(h[i]));
+}
+
 int main(int argc, char **argv)
 {
 	ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -200,5 +249,7 @@ int main(int argc, char **argv)
 	t_run("children get exactly their holds", no_fd_leaks, 60);
 	t_run("an ended process cannot be terminated", terminate_ended, 60);
 	t_run("non-ASCII text in the printf family", printf_non_ascii, 20);
+	t_run("distinct wide names are distinct objects", distinct_wide_names,
+	      20);
 	return t_finish();
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "w32.h"
+#include "wtf8.h"
 
 static __thread DWORD t_last_error;
 
@@ -436,66 +437,12 @@ __attribute__((constructor)) static void adopt_inherited(void)
 
 char *w32_narrow(const wchar_t *w)
 {
-	size_t n = 0;
-	for (const wchar_t *p = w; *p; p++)
-		n += 4;
-	char *s = malloc(n + 1), *o = s;
-	if (!s)
-		return NULL;
-	for (; *w; w++) {
-		uint32_t c = (uint32_t)*w;
-		if (c > 0x10ffff || (c >= 0xd800 && c < 0xe000))
-			c = 0xfffd;
-		if (c < 0x80) {
-			*o++ = (char)c;
-		} else if (c < 0x800) {
-			*o++ = (char)(0xc0 | (c >> 6));
-			*o++ = (char)(0x80 | (c & 0x3f));
-		} else if (c < 0x10000) {
-			*o++ = (char)(0xe0 | (c >> 12));
-			*o++ = (char)(0x80 | ((c >> 6) & 0x3f));
-			*o++ = (char)(0x80 | (c & 0x3f));
-		} else {
-			*o++ = (char)(0xf0 | (c >> 18));
-			*o++ = (char)(0x80 | ((c >> 12) & 0x3f));
-			*o++ = (char)(0x80 | ((c >> 6) & 0x3f));
-			*o++ = (char)(0x80 | (c & 0x3f));
-		}
-	}
-	*o = 0;
-	return s;
+	return shmap__wtf8_narrow(w);
 }
 
 wchar_t *w32_widen(const char *s)
 {
-	size_t n = strlen(s);
-	wchar_t *w = malloc((n + 1) * sizeof *w), *o = w;
-	const unsigned char *p = (const unsigned char *)s;
-	if (!w)
-		return NULL;
-	while (*p) {
-		uint32_t c = *p;
-		int more = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : c >= 0xc0 ? 1 : 0;
-		if ((c >= 0x80 && c < 0xc0) || c >= 0xf8) {
-			*o++ = 0xfffd; /* a stray continuation or invalid byte */
-			p++;
-			continue;
-		}
-		c &= more == 3 ? 0x07 : more == 2 ? 0x0f : more ? 0x1f : 0x7f;
-		p++;
-		for (int k = 0; k < more; k++) {
-			if ((*p & 0xc0) != 0x80) {
-				c = 0xfffd;
-				break;
-			}
-			c = (c << 6) | (*p++ & 0x3f);
-		}
-		if (c > 0x10ffff || (c >= 0xd800 && c < 0xe000))
-			c = 0xfffd; /* not a character */
-		*o++ = (wchar_t)c;
-	}
-	*o = 0;
-	return w;
+	return shmap__wtf8_widen(s);
 }
 
 char *w32_path(const char *p)

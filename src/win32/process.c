@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "w32.h"
+#include "wtf8.h"
 
 extern char **environ;
 
@@ -398,7 +399,7 @@ static char *narrow_block(const wchar_t *b)
 {
 	size_t total = 0;
 	for (const wchar_t *p = b; *p; p += wcslen(p) + 1)
-		total += wcslen(p) * 4 + 1;
+		total += wcslen(p) * SHMAP__WTF8_MAX + 1;
 	char *out = malloc(total + 1), *o = out;
 	if (!out)
 		return NULL;

@@ -49,7 +49,8 @@ int w32_reap(struct w32_obj *p);
 DWORD w32_error(int rc);
 void w32_set_error(DWORD e);
 
-/* UTF-8 <-> wchar_t (UTF-32). Return malloc'd strings, or NULL. */
+/* wchar_t (UTF-32) <-> narrow text, losslessly (see wtf8.h). Return
+ * malloc'd strings, or NULL. */
 char *w32_narrow(const wchar_t *w);
 wchar_t *w32_widen(const char *s);
 /* A Windows path as a Linux one: '\' becomes '/'. malloc'd. */

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "wtf8.h"
+
 /* The program's wmain. Its C name also stands for a C int wmain(void),
  * called with arguments it ignores, as Windows' CRT does; a C++ int
  * wmain() has C++ linkage (tchar.h gives C linkage only to the two-argument
@@ -15,41 +17,13 @@
 int wmain(int argc, wchar_t **argv) __attribute__((weak));
 int shmap_w32_wmain_noargs(void) __asm__("_Z5wmainv") __attribute__((weak));
 
-/* UTF-8 to UTF-32, invalid bytes as U+FFFD. */
-static wchar_t *widen(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	wchar_t *w = malloc((strlen(s) + 1) * sizeof *w), *o = w;
-	if (!w)
-		return NULL;
-	while (*p) {
-		unsigned c = *p++;
-		int more = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : c >= 0xc0 ? 1 : 0;
-		if (c >= 0x80 && c < 0xc0) {
-			*o++ = 0xfffd;
-			continue;
-		}
-		c &= more == 3 ? 0x07u : more == 2 ? 0x0fu : more ? 0x1fu : 0x7fu;
-		for (int k = 0; k < more; k++) {
-			if ((*p & 0xc0) != 0x80) {
-				c = 0xfffd;
-				break;
-			}
-			c = (c << 6) | (*p++ & 0x3fu);
-		}
-		*o++ = (wchar_t)c;
-	}
-	*o = 0;
-	return w;
-}
-
 int main(int argc, char **argv)
 {
 	wchar_t **w = calloc((size_t)argc + 1, sizeof *w);
 	if (!w)
 		return 1;
 	for (int i = 0; i < argc; i++)
-		if (!(w[i] = widen(argv[i])))
+		if (!(w[i] = shmap__wtf8_widen(argv[i])))
 			return 1;
 	if (wmain)
 		return wmain(argc, w);
