@@ -8,3 +8,6 @@ echo "== object lifetime (bench_lifetime) =="
 echo
 echo "== event ping-pong (bench_sync) =="
 "$build/bench/bench_sync"
+echo
+echo "== Win32 process wait wake-up (bench_w32_wait) =="
+"$build/bench/bench_w32_wait"

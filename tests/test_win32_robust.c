@@ -5,6 +5,9 @@
  * non-ASCII text through the Microsoft printf family.
  */
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <windows.h>
 #include <tchar.h>
 
@@ -232,6 +235,99 @@ static void distinct_wide_names(void)
 		T_ASSERT(CloseHandle(h[i]));
 }
 
+static HANDLE start_sleeper(int ms)
+{
+	char cmd[8192];
+	STARTUPINFOA si;
+	PROCESS_INFORMATION pi;
+	ZeroMemory(&si, sizeof si);
+	si.cb = sizeof si;
+	snprintf(cmd, sizeof cmd, "\"%s\" --sleep %d", self, ms);
+	T_ASSERT(CreateProcessA(NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL,
+	                        &si, &pi));
+	CloseHandle(pi.hThread);
+	return pi.hProcess;
+}
+
+/* The CPU time and voluntary context switches of this process so far. */
+static void usage(double *cpu_ms, long *switches)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	*cpu_ms = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+	          (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+	*switches = ru.ru_nvcsw;
+}
+
+/*
+ * Waits (how: 0 single, 1 any with an event before the process, 2 all with
+ * a set event) on a process that ends after 300 ms, and checks the wait
+ * slept instead of polling: few wake-ups, little CPU, and it returned soon
+ * after the end (loosely: the machine may be busy).
+ */
+static void wait_on_sleeper(int how)
+{
+	HANDLE e = CreateEventA(NULL, TRUE, how == 2, NULL);
+	T_ASSERT(e != NULL);
+	HANDLE p = start_sleeper(300);
+	HANDLE hs[2] = {e, p};
+	double cpu0, cpu1, t0 = t_now();
+	long sw0, sw1;
+	usage(&cpu0, &sw0);
+	DWORD r = how == 0 ? WaitForSingleObject(p, 30000)
+	                   : WaitForMultipleObjects(2, hs, how == 2, 30000);
+	usage(&cpu1, &sw1);
+	double took = t_now() - t0;
+	if (getenv("T_VERBOSE"))
+		printf("wait %d: %ld wake-ups, %.2f ms CPU, %.1f ms\n", how,
+		       sw1 - sw0, cpu1 - cpu0, took * 1e3);
+	T_EQ(r, how == 1 ? WAIT_OBJECT_0 + 1 : WAIT_OBJECT_0);
+	T_ASSERT(took >= 0.2);
+	/* Slices of 5 ms woke the waiter some 60 times. */
+	if (sw1 - sw0 > 15)
+		T_FAIL("wait %d woke %ld times in %.0f ms", how, sw1 - sw0,
+		       took * 1e3);
+	if (cpu1 - cpu0 > 20)
+		T_FAIL("wait %d used %.1f ms of CPU", how, cpu1 - cpu0);
+	if (took > 5)
+		T_FAIL("wait %d returned %.1f s after the start", how, took);
+	DWORD code;
+	T_ASSERT(GetExitCodeProcess(p, &code));
+	T_EQ(code, 0);
+	CloseHandle(p);
+	CloseHandle(e);
+}
+
+/* A wait on a process sleeps until the process ends, alone or among sync
+ * objects, and a sync object still wakes a mixed wait at once. */
+static void process_wait_sleeps(void)
+{
+	long fd = syscall(SYS_pidfd_open, getpid(), 0);
+	if (fd < 0)
+		exit(T_SKIP); /* no pidfd: 1 ms slices */
+	close((int)fd);
+	wait_on_sleeper(0);
+	wait_on_sleeper(1);
+	wait_on_sleeper(2);
+	/* The event wins a wait-any over a process still running. */
+	HANDLE e = CreateEventA(NULL, FALSE, FALSE, NULL);
+	HANDLE p = start_sleeper(5000);
+	HANDLE hs[2] = {p, e};
+	T_EQ(WaitForMultipleObjects(2, hs, FALSE, 50), WAIT_TIMEOUT);
+	T_ASSERT(SetEvent(e));
+	T_EQ(WaitForMultipleObjects(2, hs, FALSE, 30000), WAIT_OBJECT_0 + 1);
+	T_ASSERT(TerminateProcess(p, 3));
+	T_EQ(WaitForMultipleObjects(2, hs, FALSE, 30000), WAIT_OBJECT_0);
+	CloseHandle(p);
+	CloseHandle(e);
+	/* A process the system reaped (SIGCHLD ignored) has ended too. */
+	signal(SIGCHLD, SIG_IGN);
+	p = start_sleeper(50);
+	T_EQ(WaitForSingleObject(p, 10000), WAIT_OBJECT_0);
+	CloseHandle(p);
+	signal(SIGCHLD, SIG_DFL);
+}
+
 int main(int argc, char **argv)
 {
 	ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -244,6 +340,10 @@ int main(int argc, char **argv)
 		return fds_child(argc, argv);
 	if (argc > 1 && !strcmp(argv[1], "--exit7"))
 		return 7;
+	if (argc > 2 && !strcmp(argv[1], "--sleep")) {
+		usleep((useconds_t)atoi(argv[2]) * 1000);
+		return 0;
+	}
 	t_setup();
 	t_run("forged SHMAP_WIN32_HANDLES", forged_handles, 60);
 	t_run("children get exactly their holds", no_fd_leaks, 60);
@@ -251,5 +351,7 @@ int main(int argc, char **argv)
 	t_run("non-ASCII text in the printf family", printf_non_ascii, 20);
 	t_run("distinct wide names are distinct objects", distinct_wide_names,
 	      20);
+	t_run("a wait on a process sleeps until it ends", process_wait_sleeps,
+	      60);
 	return t_finish();
 }

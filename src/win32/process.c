@@ -344,8 +344,8 @@ static BOOL create_process(const char *app, const char *cmdline,
 		return FALSE;
 	}
 	struct w32_obj *p = w32_obj_new(W32_PROCESS);
-	/* A pidfd to poll; without one (Linux before 5.3), waits poll the
-	 * slow way. */
+	/* A pidfd to sleep on; without one (Linux before 5.3), waits poll
+	 * the process every millisecond. */
 	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	HANDLE hp = NULL, ht = NULL;
 	if (p) {
@@ -458,9 +458,12 @@ int w32_reap(struct w32_obj *p)
 {
 	/* One reaper at a time: the pid stays ours until reaped. */
 	pthread_mutex_lock(&g_reap_lock);
-	int st;
-	if (!p->reaped && waitpid(p->pid, &st, WNOHANG) == p->pid) {
-		p->status = st;
+	int st = 0;
+	pid_t w = p->reaped ? 0 : waitpid(p->pid, &st, WNOHANG);
+	/* ECHILD: reaped by someone else (SIGCHLD ignored, a wait(-1) of
+	 * the program's own): it has ended, its exit code is lost. */
+	if (w == p->pid || (w < 0 && errno == ECHILD)) {
+		p->status = w == p->pid ? st : 0;
 		p->reaped = 1;
 	}
 	int r = p->reaped;

@@ -1,7 +1,10 @@
 /* Events, mutexes, semaphores and waits. */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/eventfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -278,21 +281,6 @@ static int ms_timeout(DWORD ms)
 	                      : ms > (DWORD)INT32_MAX ? INT32_MAX : (int)ms;
 }
 
-/* Reaps a process object once it has ended. 1 if it has. */
-static int process_done(struct w32_obj *p, int wait_ms)
-{
-	if (w32_reap(p))
-		return 1;
-	if (p->fd >= 0) {
-		struct pollfd pfd = {p->fd, POLLIN, 0};
-		if (poll(&pfd, 1, wait_ms) <= 0)
-			return 0;
-	} else if (wait_ms > 0) {
-		usleep(1000); /* no pidfd on this kernel: poll the slow way */
-	}
-	return w32_reap(p);
-}
-
 static int is_sync(const struct w32_obj *o)
 {
 	return o->type == W32_EVENT || o->type == W32_MUTEX ||
@@ -304,11 +292,24 @@ static int is_proc(const struct w32_obj *o)
 	return o->type == W32_PROCESS;
 }
 
-static int64_t now_ms(void)
+static int64_t now_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Milliseconds left until deadline (-1: none), rounded up, so a wait never
+ * ends before its deadline. */
+static int ms_left(int64_t deadline)
+{
+	if (deadline < 0)
+		return SHMAP_INFINITE;
+	int64_t left = deadline - now_ns();
+	if (left <= 0)
+		return 0;
+	left = (left + 999999) / 1000000;
+	return left > INT32_MAX ? INT32_MAX : (int)left;
 }
 
 static DWORD wait_result(int rc, unsigned index)
@@ -323,55 +324,195 @@ static DWORD wait_result(int rc, unsigned index)
 	return WAIT_FAILED;
 }
 
+#define PROC_TIMEOUT (-1)
+#define PROC_CANCELLED (-2)
+
 /*
- * Waits on objects some of which are processes: slices of at most 5 ms,
- * polling the processes and waiting on the sync objects in between.
+ * Waits until one of the processes among o[0..n) has ended (all of them
+ * with all), sleeping in ppoll on their pidfds (and on cancel_fd, if not
+ * -1) so it wakes as a process ends; a process without a pidfd (Linux
+ * before 5.3) is polled every millisecond. Returns the lowest index of an
+ * ended process (0 with all), PROC_TIMEOUT at deadline (-1: none), or
+ * PROC_CANCELLED once cancel_fd is readable.
+ */
+static int proc_wait(struct w32_obj **o, DWORD n, int all, int64_t deadline,
+                     int cancel_fd)
+{
+	struct pollfd pf[MAXIMUM_WAIT_OBJECTS + 1];
+	for (;;) {
+		nfds_t np = 0;
+		int pending = 0, slow = 0;
+		for (DWORD i = 0; i < n; i++) {
+			if (!is_proc(o[i]))
+				continue;
+			if (w32_reap(o[i])) {
+				if (!all)
+					return (int)i;
+				continue;
+			}
+			pending = 1;
+			if (o[i]->fd >= 0)
+				pf[np++] = (struct pollfd){o[i]->fd, POLLIN, 0};
+			else
+				slow = 1;
+		}
+		if (!pending)
+			return 0; /* all, and every one has ended */
+		if (cancel_fd >= 0)
+			pf[np++] = (struct pollfd){cancel_fd, POLLIN, 0};
+		int64_t left = deadline < 0 ? INT64_MAX : deadline - now_ns();
+		if (left <= 0)
+			return PROC_TIMEOUT;
+		if (slow && left > 1000000)
+			left = 1000000;
+		struct timespec ts = {(time_t)(left / 1000000000),
+		                      (long)(left % 1000000000)};
+		int r = ppoll(pf, np, left == INT64_MAX ? NULL : &ts, NULL);
+		if (r < 0 && errno != EINTR)
+			return PROC_TIMEOUT; /* cannot happen with valid fds */
+		if (cancel_fd >= 0 && r > 0 && (pf[np - 1].revents & POLLIN))
+			return PROC_CANCELLED;
+		/* A pidfd readable with the process not reaped by us means
+		 * someone else reaped it: w32_reap counts that as ended. */
+	}
+}
+
+/* Wakes a wait-any on sync objects when one of its processes ends. */
+struct watcher {
+	struct w32_obj **o;
+	DWORD n;
+	shmap_sync *ev; /* private auto-reset event the waiter also waits on */
+	int cancel_fd;  /* eventfd: the waiter is done */
+};
+
+static void *watch(void *arg)
+{
+	struct watcher *w = arg;
+	if (proc_wait(w->o, w->n, 0, -1, w->cancel_fd) >= 0)
+		shmap_event_set(w->ev);
+	return NULL;
+}
+
+/* Starts the watcher thread with every signal blocked, so the program's
+ * handlers run on its own threads. 0 or -1. */
+static int watcher_start(struct watcher *w, pthread_t *th)
+{
+	sigset_t all, old;
+	int rc;
+	w->ev = NULL;
+	w->cancel_fd = eventfd(0, EFD_CLOEXEC);
+	if (w->cancel_fd < 0)
+		return -1;
+	if (shmap_event_create(NULL, 0, NULL, &w->ev)) {
+		close(w->cancel_fd);
+		return -1;
+	}
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(th, NULL, watch, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc) {
+		shmap_sync_close(w->ev);
+		close(w->cancel_fd);
+		return -1;
+	}
+	return 0;
+}
+
+static void watcher_stop(struct watcher *w, pthread_t th)
+{
+	uint64_t one = 1;
+	(void)!write(w->cancel_fd, &one, sizeof one);
+	pthread_join(th, NULL);
+	shmap_sync_close(w->ev);
+	close(w->cancel_fd);
+}
+
+/*
+ * Wait-any over processes and sync objects, when no watcher thread can be
+ * had: slices of 1 ms, polling the processes between them.
+ */
+static DWORD wait_any_sliced(struct w32_obj **o, DWORD n, shmap_sync **syncs,
+                             const unsigned *map, unsigned ns,
+                             int64_t deadline)
+{
+	for (;;) {
+		int p = proc_wait(o, n, 0, now_ns(), -1);
+		if (p >= 0)
+			return WAIT_OBJECT_0 + (DWORD)p;
+		int slice = ms_left(deadline);
+		if (slice < 0 || slice > 1)
+			slice = 1;
+		unsigned idx = 0;
+		int rc = shmap_wait_multiple(syncs, ns, 0, slice, &idx);
+		if (rc != -ETIMEDOUT)
+			return wait_result(rc, map[idx]);
+		if (deadline >= 0 && now_ns() >= deadline)
+			return WAIT_TIMEOUT;
+	}
+}
+
+/*
+ * Waits on objects some of which are processes. A process, once ended,
+ * stays signalled and is never taken, so a wait-all first waits for every
+ * process, then for all the sync objects at once. A wait-any on processes
+ * alone sleeps on their pidfds; with sync objects too, a watcher thread
+ * sleeps on the pidfds and sets a private event the waiter waits on beside
+ * the sync objects, so either kind wakes it at once.
  */
 static DWORD wait_mixed(struct w32_obj **o, DWORD n, BOOL all, DWORD ms)
 {
-	int64_t deadline = ms == INFINITE ? -1 : now_ms() + ms;
+	int64_t deadline = ms == INFINITE ? -1 : now_ns() + (int64_t)ms * 1000000;
 	shmap_sync *syncs[MAXIMUM_WAIT_OBJECTS];
-	unsigned map[MAXIMUM_WAIT_OBJECTS], ns = 0;
+	unsigned map[MAXIMUM_WAIT_OBJECTS], ns = 0, idx = 0;
 	for (DWORD i = 0; i < n; i++)
 		if (is_sync(o[i])) {
 			map[ns] = i;
 			syncs[ns++] = o[i]->sync;
 		}
-	for (;;) {
-		int64_t left = deadline < 0 ? 5 : deadline - now_ms();
-		int slice = left < 0 ? 0 : left > 5 ? 5 : (int)left;
-		if (!all) {
-			for (DWORD i = 0; i < n; i++)
-				if (is_proc(o[i]) && process_done(o[i], 0))
-					return WAIT_OBJECT_0 + i;
-			unsigned idx = 0;
-			int rc = ns ? shmap_wait_multiple(syncs, ns, 0, slice, &idx)
-			            : (usleep((useconds_t)slice * 1000), -ETIMEDOUT);
-			if (rc == 0 || rc == SHMAP_EABANDONED)
-				return wait_result(rc, map[idx]);
-			if (rc != -ETIMEDOUT)
-				return wait_result(rc, 0);
-		} else {
-			int procs = 1;
-			for (DWORD i = 0; i < n; i++)
-				if (is_proc(o[i]) && !process_done(o[i], 0))
-					procs = 0;
-			unsigned idx = 0;
-			int rc = -ETIMEDOUT;
-			if (procs && ns)
-				rc = shmap_wait_multiple(syncs, ns, 1, slice, &idx);
-			else if (procs)
-				return WAIT_OBJECT_0;
-			else
-				usleep((useconds_t)slice * 1000);
-			if (rc == 0 || rc == SHMAP_EABANDONED)
-				return wait_result(rc, rc ? map[idx] : 0);
-			if (rc != -ETIMEDOUT)
-				return wait_result(rc, 0);
-		}
-		if (deadline >= 0 && now_ms() >= deadline)
+	if (all) {
+		if (proc_wait(o, n, 1, deadline, -1) < 0)
 			return WAIT_TIMEOUT;
+		if (!ns)
+			return WAIT_OBJECT_0;
+		int rc = shmap_wait_multiple(syncs, ns, 1, ms_left(deadline),
+		                             &idx);
+		return wait_result(rc, rc ? map[idx] : 0);
 	}
+	if (!ns) {
+		int p = proc_wait(o, n, 0, deadline, -1);
+		return p >= 0 ? WAIT_OBJECT_0 + (DWORD)p : WAIT_TIMEOUT;
+	}
+	/* Already signalled: no thread needed. */
+	int p = proc_wait(o, n, 0, now_ns(), -1);
+	if (p >= 0)
+		return WAIT_OBJECT_0 + (DWORD)p;
+	int rc = shmap_wait_multiple(syncs, ns, 0, 0, &idx);
+	if (rc != -ETIMEDOUT || ms == 0)
+		return wait_result(rc, map[idx]);
+	struct watcher w = {o, n, NULL, -1};
+	pthread_t th;
+	if (watcher_start(&w, &th))
+		return wait_any_sliced(o, n, syncs, map, ns, deadline);
+	syncs[ns] = w.ev;
+	rc = shmap_wait_multiple(syncs, ns + 1, 0, ms_left(deadline), &idx);
+	DWORD r;
+	if (rc == 0 && idx == ns) {
+		/* A process ended: return it, unless a sync object before it
+		 * is signalled too (the lowest index wins, as on Windows). */
+		p = proc_wait(o, n, 0, now_ns(), -1);
+		unsigned before = 0;
+		while (before < ns && map[before] < (unsigned)p)
+			before++;
+		rc = before ? shmap_wait_multiple(syncs, before, 0, 0, &idx)
+		            : -ETIMEDOUT;
+		r = rc == -ETIMEDOUT ? WAIT_OBJECT_0 + (DWORD)p
+		                     : wait_result(rc, map[idx]);
+	} else {
+		r = wait_result(rc, rc == -ETIMEDOUT || idx >= ns ? 0 : map[idx]);
+	}
+	watcher_stop(&w, th);
+	return r;
 }
 
 DWORD WINAPI WaitForMultipleObjects(DWORD n, const HANDLE *hs, BOOL all,
