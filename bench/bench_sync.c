@@ -5,6 +5,10 @@
  * Each figure is the median over RUNS runs of ROUNDS round trips between a
  * parent and a forked child, pinned to two different CPUs (where the machine
  * has two) so every method pays the same cross-core wakeup.
+ *
+ * Then the uncontended cost of one mutex take and release in one process
+ * (shmap_wait + shmap_mutex_release on a named mutex) beside a raw lock in
+ * shared memory (a CAS to take, a store to release), same run, same median.
  */
 #include <linux/futex.h>
 #include <sched.h>
@@ -275,6 +279,45 @@ static double run_once(const struct method *m)
 	return t;
 }
 
+/* Uncontended mutex take + release: ns per pair, shmap then raw. */
+#define PAIRS 1000000
+
+static double mutex_pairs(void)
+{
+	shmap_sync *m;
+	int rc = shmap_mutex_create("Local\\bench-mutex", 0, NULL, &m);
+	if (rc)
+		die("mutex create", rc);
+	double t0 = now_us();
+	for (int i = 0; i < PAIRS; i++) {
+		if ((rc = shmap_wait(m, SHMAP_INFINITE)))
+			die("mutex wait", rc);
+		if ((rc = shmap_mutex_release(m)))
+			die("mutex release", rc);
+	}
+	double t = (now_us() - t0) * 1e3 / PAIRS;
+	shmap_sync_close(m);
+	return t;
+}
+
+static double raw_lock_pairs(void)
+{
+	spin_setup();
+	_Atomic uint64_t *w = (_Atomic uint64_t *)spin_word;
+	uint64_t me = (uint64_t)getpid();
+	double t0 = now_us();
+	for (int i = 0; i < PAIRS; i++) {
+		uint64_t zero = 0;
+		while (!atomic_compare_exchange_strong_explicit(
+		        w, &zero, me, memory_order_acquire, memory_order_relaxed))
+			zero = 0;
+		atomic_store_explicit(w, 0, memory_order_release);
+	}
+	double t = (now_us() - t0) * 1e3 / PAIRS;
+	spin_teardown();
+	return t;
+}
+
 static int cmp(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -317,12 +360,15 @@ int main(int argc, char **argv)
 	const struct method *ms[N] = {&spin, &flag, &fut, &efd, &pip,
 	                              &unx,  &ev,   &ev,  &ev};
 	const unsigned evspins[N] = {0, 0, 0, 0, 0, 0, 0, 200, 1u << 30};
-	double t[N][64], med[N];
-	for (int r = 0; r < runs; r++)
+	double t[N][64], med[N], tm[64], tr[64];
+	for (int r = 0; r < runs; r++) {
 		for (int k = 0; k < N; k++) {
 			ev_spin = evspins[k];
 			t[k][r] = run_once(ms[k]);
 		}
+		tm[r] = mutex_pairs();
+		tr[r] = raw_lock_pairs();
+	}
 	for (int k = 0; k < N; k++)
 		med[k] = median_of(t[k], runs);
 	double t_spin = med[SPIN], t_flag = med[FLAG], t_fut = med[FUT];
@@ -348,5 +394,14 @@ int main(int argc, char **argv)
 	ROW("shmap event, spinning", t_evspin);
 	printf("shmap event, spinning, vs raw auto-reset flag: %.2fx\n",
 	       t_evspin / t_flag);
+	double t_mx = median_of(tm, runs), t_raw = median_of(tr, runs);
+	printf("\nuncontended take + release in one process, median of %d runs "
+	       "x %d pairs\n",
+	       runs, PAIRS);
+	printf("%-38s %9s %10s\n", "method", "ns/pair", "vs raw");
+	printf("%-38s %9.1f %10.2f\n", "raw lock (CAS take, store release)",
+	       t_raw, 1.0);
+	printf("%-38s %9.1f %10.2f\n", "shmap mutex (wait + release)", t_mx,
+	       t_mx / t_raw);
 	return 0;
 }

@@ -145,6 +145,8 @@ enum {
 	SHMAP__CP_CLOSE_UNLINKED, /* close unlinked the name, locks held */
 	SHMAP__CP_STALE_UNLINKED, /* a stale object was unlinked, locks held */
 	SHMAP__CP_WAITALL_LOCKED, /* wait-all locked every object, no commit */
+	SHMAP__CP_MUTEX_OWNED,    /* a take just wrote the mutex owner word */
+	SHMAP__CP_WAITALL_LK,     /* wait-all just took an object's lock owner */
 	SHMAP__CP_COUNT
 };
 extern volatile int shmap__crash_at;

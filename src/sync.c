@@ -8,9 +8,10 @@
  * the sleepers, who then race to take the object. A signal with nobody
  * asleep costs no system call.
  *
- * Mutex owners are threads named by (tid, start time); a waiter that has
- * slept a slice while the mutex stays owned checks /proc whether the owner
- * still exists, and takes the mutex as abandoned if not.
+ * Mutex owners are threads named by one 64-bit word, written in one store:
+ * (tid, start time, PID namespace); a waiter that has slept a slice while
+ * the mutex stays owned checks /proc whether the owner still exists, and
+ * takes the mutex as abandoned if not.
  */
 #include <fcntl.h>
 #include <limits.h>
@@ -50,24 +51,42 @@ struct blk {
 	_Atomic uint32_t state;    /* event: 0 or 1; semaphore: the count */
 	uint32_t flags;            /* event: SHMAP_EVENT_MANUAL */
 	uint32_t max;              /* semaphore: the maximum count */
-	_Atomic uint64_t owner;    /* mutex: (start << 32 | tid), 0 free */
+	_Atomic uint64_t owner;    /* mutex: an identity (see ID_*), 0 free */
 	uint32_t recursion;        /* mutex: touched by the owner only */
-	_Atomic uint64_t owner_ns; /* mutex: the owner's PID namespace */
 
 	_Alignas(64) _Atomic uint32_t pulse_gen; /* event: bumped by pulses */
 	_Atomic uint32_t pulse_tokens; /* auto-reset pulses: releases left */
 	_Atomic uint32_t waiting;      /* event: waiters past a first try */
-	/* The wait-all thread allowed to set LOCK, and its PID namespace:
-	 * taken by CAS before the bit is set, given back after it is
-	 * cleared, so lockers and recoverers are serialised. */
+	/* The wait-all thread allowed to set LOCK, an identity: taken by
+	 * CAS before the bit is set, given back after it is cleared, so
+	 * lockers and recoverers are serialised. */
 	_Atomic uint64_t lk_owner;
-	_Atomic uint64_t lk_ns;
+	/* The PID namespaces (inode numbers of /proc/self/ns/pid) of the
+	 * processes using the block; an identity names one by index. Filled
+	 * in order, never cleared, so one namespace has one index. */
+	_Atomic uint32_t nsid[10];
 
 	/* event: listener ids, 0 free; always scanned (a count could drift
 	 * when a listener is killed halfway). */
 	_Alignas(64) _Atomic uint64_t slot[SLOTS];
 };
 _Static_assert(sizeof(struct blk) <= SHMAP_SYNC_SIZE, "block fits");
+_Static_assert(offsetof(struct blk, slot) == 128, "two lines before slots");
+#define NSIDS 10
+
+/*
+ * An identity (mutex owner, wait-all lock owner) is one 64-bit word, so a
+ * thread killed right after writing it has written all of it: bits 0-21
+ * the tid (pid_max is at most 2^22), bits 22-58 the thread's start time in
+ * clock ticks since boot (or an upper bound of it), bits 59-62 one plus the
+ * index of its PID namespace in nsid[] (0: unknown, never found dead). Bit
+ * 63 is the owner word's LOCK bit. Never 0: no thread has tid 0.
+ */
+#define ID_TID_MASK 0x3fffffull
+#define ID_START_SHIFT 22
+#define ID_START_MASK ((1ull << 37) - 1)
+#define ID_NS_SHIFT 59
+#define ID_NS_MASK 0xfull
 
 struct shmap_sync {
 	struct shmap__obj obj; /* named object or memfd; fd -1 if none */
@@ -80,6 +99,7 @@ struct shmap_sync {
 	int lfd;       /* event listener socket, -1 */
 	uint64_t lid;  /* its id */
 	int lslot;     /* the slot it holds */
+	uint64_t nsbits; /* our namespace's index in b->nsid, as ID_NS bits */
 	struct shmap_sync *next, *prev;
 };
 
@@ -171,11 +191,10 @@ static inline void cpu_relax(void)
 
 static __thread uint64_t t_ident;
 
-/* Reads field 3 (state) and 22 (start time) of /proc/<tid>/stat. */
-static int read_stat(unsigned tid, char *state, uint64_t *start)
+/* Reads field 3 (state) and 22 (start time) of the stat file at path. */
+static int read_stat(const char *path, char *state, uint64_t *start)
 {
-	char path[64], buf[1024];
-	snprintf(path, sizeof path, "/proc/%u/stat", tid);
+	char buf[1024];
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -208,71 +227,126 @@ static int read_stat(unsigned tid, char *state, uint64_t *start)
 	return -EIO;
 }
 
+/* Clock ticks since boot now: at least the start time of any thread. */
+static uint64_t ticks_now(void)
+{
+	struct timespec ts;
+	long hz = sysconf(_SC_CLK_TCK);
+	if (hz <= 0)
+		hz = 100;
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * (uint64_t)hz +
+	       (uint64_t)ts.tv_nsec / (1000000000ull / (uint64_t)hz);
+}
+
 static pthread_once_t g_fork_once = PTHREAD_ONCE_INIT;
 static void fork_init(void);
 
-/* This thread as a mutex owner: 31 bits of its start time, then its tid. */
+/*
+ * This thread's tid and start time (ID_* bits, without the namespace).
+ * Without a descriptor to read its stat file (EMFILE), the time now bounds
+ * its start from above: a later thread with the same tid started later
+ * still, so the liveness test below holds for both.
+ */
 static uint64_t my_ident(void)
 {
 	if (!t_ident) {
 		/* The fork handler must exist before any identity is cached,
 		 * so a child never keeps its parent's. */
 		pthread_once(&g_fork_once, fork_init);
-		unsigned tid = (unsigned)syscall(SYS_gettid);
+		uint64_t tid = (uint64_t)syscall(SYS_gettid) & ID_TID_MASK;
 		char st;
-		uint64_t start = 0;
-		(void)read_stat(tid, &st, &start);
-		t_ident = ((start & 0x7fffffffu) << 32) | tid;
+		uint64_t start;
+		if (read_stat("/proc/thread-self/stat", &st, &start))
+			start = ticks_now();
+		t_ident = tid | (start & ID_START_MASK) << ID_START_SHIFT;
 	}
 	return t_ident;
 }
 
-static uint64_t g_my_ns;
-static pthread_once_t g_ns_once = PTHREAD_ONCE_INIT;
+/* This process's PID namespace, or 0 if /proc does not say. A process
+ * never changes its own; a forked child may be in another (fork_child). */
+static _Atomic uint32_t g_my_ns;
+static atomic_int g_ns_known;
 
-static void ns_init(void)
+static uint32_t ns_lookup(void)
 {
 	struct stat st;
-	if (stat("/proc/self/ns/pid", &st) == 0)
-		g_my_ns = ((uint64_t)st.st_dev << 32) ^ (uint64_t)st.st_ino;
+	/* stat, not open: works at EMFILE, and in the fork handler. */
+	return stat("/proc/self/ns/pid", &st) == 0 ? (uint32_t)st.st_ino : 0;
 }
 
-/* This process's PID namespace as seen in /proc, or 0 if /proc is not. */
-static uint64_t my_ns(void)
+static uint32_t my_ns(void)
 {
-	pthread_once(&g_ns_once, ns_init);
-	return g_my_ns;
+	/* acquire: pairs with the release below; a race computes it twice. */
+	if (!atomic_load_explicit(&g_ns_known, memory_order_acquire)) {
+		atomic_store_explicit(&g_my_ns, ns_lookup(), memory_order_relaxed);
+		atomic_store_explicit(&g_ns_known, 1, memory_order_release);
+	}
+	return atomic_load_explicit(&g_my_ns, memory_order_relaxed);
+}
+
+/*
+ * Finds or claims our namespace's entry in b->nsid and returns it as ID_NS
+ * bits, or 0 (unknown) if /proc does not say or the table is full. Every
+ * process scans in order and claims the first free entry, so one namespace
+ * gets one index, the lowest, in every process.
+ */
+static uint64_t ns_register(struct blk *b)
+{
+	uint32_t me = my_ns();
+	for (unsigned i = 0; me && i < NSIDS; i++) {
+		uint32_t v = atomic_load(&b->nsid[i]);
+		if (v == 0)
+			atomic_compare_exchange_strong(&b->nsid[i], &v, me);
+		/* v is now the entry's value, ours if our CAS won. */
+		if (v == 0 || v == me)
+			return (uint64_t)(i + 1) << ID_NS_SHIFT;
+	}
+	return 0;
+}
+
+/* The calling thread's identity in the block of s. */
+static inline uint64_t me_in(const struct shmap_sync *s)
+{
+	return my_ident() | s->nsbits;
 }
 
 /* Whether the thread named by ident still runs (unknown counts as yes). */
 static int owner_alive(uint64_t ident)
 {
-	char st = 0;
+	char path[64], st = 0;
 	uint64_t start = 0;
-	int rc = read_stat((unsigned)(ident & 0xffffffffu), &st, &start);
+	snprintf(path, sizeof path, "/proc/%u/stat",
+	         (unsigned)(ident & ID_TID_MASK));
+	int rc = read_stat(path, &st, &start);
 	if (rc == -ENOENT || rc == -ESRCH)
 		return 0;
 	if (rc)
 		return 1;
 	if (st == 'Z' || st == 'X')
 		return 0;
-	/* Same tid, other start time: the tid was reused. */
-	uint64_t want = (ident >> 32) & 0x7fffffffu;
-	return want == 0 || (start & 0x7fffffffu) == want;
+	/* The owner started at or before the recorded time (equal if it
+	 * could read it); a thread that reused its tid started after. */
+	return (start & ID_START_MASK) <=
+	       ((ident >> ID_START_SHIFT) & ID_START_MASK);
 }
 
 /*
- * Whether the thread in *who, of the PID namespace in *ns, is known dead.
- * Only a thread of our own namespace can be looked up; anything else counts
- * as alive. Both words are read again after the slow look-up, so a new
- * owner that came meanwhile is never taken for the dead one.
+ * Whether the thread named by id, found in *who, is known dead. Only a
+ * thread of our own namespace can be looked up; anything else counts as
+ * alive. *who is read again after the slow look-up, so a new owner that came
+ * meanwhile is never taken for the dead one.
  */
-static int known_dead(_Atomic uint64_t *who, _Atomic uint64_t *ns, uint64_t id)
+static int known_dead(const struct blk *b, _Atomic uint64_t *who, uint64_t id)
 {
-	uint64_t n = atomic_load(ns);
-	if (!n || n != my_ns() || owner_alive(id))
+	unsigned ns = (unsigned)((id >> ID_NS_SHIFT) & ID_NS_MASK);
+	uint32_t me = my_ns();
+	if (ns == 0 || ns > NSIDS || !me ||
+	    atomic_load((_Atomic uint32_t *)&b->nsid[ns - 1]) != me ||
+	    owner_alive(id))
 		return 0;
-	return atomic_load(who) == id && atomic_load(ns) == n;
+	return atomic_load(who) == id;
 }
 
 /* ---- defaults ---- */
@@ -308,7 +382,14 @@ static void fork_parent(void)
 static void fork_child(void)
 {
 	t_ident = 0;
+	/* A parent that unshared its PID namespace forks into the new one. */
+	uint32_t ns = ns_lookup();
+	int moved = ns != atomic_load(&g_my_ns);
+	atomic_store(&g_my_ns, ns);
+	atomic_store(&g_ns_known, 1);
 	for (struct shmap_sync *s = g_head; s; s = s->next) {
+		if (moved && s->b)
+			s->nsbits = ns_register(s->b);
 		if (s->lfd >= 0)
 			close(s->lfd);
 		s->lfd = -1;
@@ -325,6 +406,9 @@ static void fork_init(void)
 static void reg_add(struct shmap_sync *s)
 {
 	pthread_once(&g_fork_once, fork_init);
+	/* Before any take through s: identities in the block name our
+	 * namespace by its index there. */
+	s->nsbits = ns_register(s->b);
 	pthread_mutex_lock(&g_reg);
 	s->prev = NULL;
 	s->next = g_head;
@@ -476,7 +560,7 @@ static int take(struct shmap_sync *s, struct pulse_seen *ps, int check_dead)
 		}
 	}
 	case SHMAP_TYPE_MUTEX: {
-		uint64_t me = my_ident();
+		uint64_t me = me_in(s);
 		/* acquire: the previous owner's writes happen before ours. */
 		uint64_t o = atomic_load_explicit(&b->owner, memory_order_acquire);
 		if (o & LOCK64)
@@ -489,7 +573,7 @@ static int take(struct shmap_sync *s, struct pulse_seen *ps, int check_dead)
 		}
 		int result = TAKEN;
 		if (o != 0) {
-			if (!check_dead || !known_dead(&b->owner, &b->owner_ns, o))
+			if (!check_dead || !known_dead(b, &b->owner, o))
 				return BUSY;
 			result = ABANDONED;
 		}
@@ -497,8 +581,8 @@ static int take(struct shmap_sync *s, struct pulse_seen *ps, int check_dead)
 		            &b->owner, &o, me, memory_order_acquire,
 		            memory_order_relaxed))
 			return (o & LOCK64) ? LOCKED : BUSY;
+		SHMAP__CRASH(SHMAP__CP_MUTEX_OWNED);
 		b->recursion = 1;
-		atomic_store(&b->owner_ns, my_ns());
 		return result;
 	}
 	}
@@ -513,13 +597,13 @@ static int take(struct shmap_sync *s, struct pulse_seen *ps, int check_dead)
 static int lock_one(struct shmap_sync *s, int check_dead)
 {
 	struct blk *b = s->b;
-	uint64_t me = my_ident(), zero = 0;
+	uint64_t me = me_in(s), zero = 0;
 	/* acq_rel: the previous holder's commit happens before our look. */
 	if (!atomic_compare_exchange_strong_explicit(&b->lk_owner, &zero, me,
 	                                             memory_order_acq_rel,
 	                                             memory_order_relaxed))
 		return LOCKED;
-	atomic_store_explicit(&b->lk_ns, my_ns(), memory_order_relaxed);
+	SHMAP__CRASH(SHMAP__CP_WAITALL_LK);
 	int r = TAKEN;
 	if (s->kind == SHMAP_TYPE_MUTEX) {
 		uint64_t o = atomic_load_explicit(&b->owner, memory_order_acquire);
@@ -530,7 +614,7 @@ static int lock_one(struct shmap_sync *s, int check_dead)
 			}
 			if ((o != 0 && o != me &&
 			     (!check_dead ||
-			      !known_dead(&b->owner, &b->owner_ns, o))) ||
+			      !known_dead(b, &b->owner, o))) ||
 			    (o == me && b->recursion == UINT32_MAX)) {
 				r = BUSY;
 				break;
@@ -600,7 +684,7 @@ static int commit_one(struct shmap_sync *s)
 		                          memory_order_release);
 		break;
 	default: {
-		uint64_t me = my_ident();
+		uint64_t me = me_in(s);
 		uint64_t o = atomic_load(&b->owner) & ~LOCK64;
 		if (o == me) {
 			b->recursion++;
@@ -610,7 +694,7 @@ static int commit_one(struct shmap_sync *s)
 		}
 		/* release: nobody changes a locked mutex; hand it to us. */
 		atomic_store_explicit(&b->owner, me, memory_order_release);
-		atomic_store(&b->owner_ns, my_ns());
+		SHMAP__CRASH(SHMAP__CP_MUTEX_OWNED);
 		break;
 	}
 	}
@@ -629,9 +713,8 @@ static void recover_lock(struct shmap_sync *s)
 	struct blk *b = s->b;
 	uint64_t holder = atomic_load_explicit(&b->lk_owner,
 	                                       memory_order_acquire);
-	if (!holder || !known_dead(&b->lk_owner, &b->lk_ns, holder) ||
-	    !atomic_compare_exchange_strong(&b->lk_owner, &holder,
-	                                    my_ident()))
+	if (!holder || !known_dead(b, &b->lk_owner, holder) ||
+	    !atomic_compare_exchange_strong(&b->lk_owner, &holder, me_in(s)))
 		return;
 	if (s->kind == SHMAP_TYPE_MUTEX)
 		atomic_fetch_and(&b->owner, ~LOCK64);
@@ -660,17 +743,17 @@ static int do_set(struct blk *b)
 	return 0;
 }
 
-static int do_mutex_release(struct blk *b)
+static int do_mutex_release(struct shmap_sync *m)
 {
+	struct blk *b = m->b;
 	/* Exactly our identity: no wait-all locks a mutex we own but us. */
-	if (atomic_load_explicit(&b->owner, memory_order_relaxed) != my_ident())
+	if (atomic_load_explicit(&b->owner, memory_order_relaxed) != me_in(m))
 		return -EPERM;
 	if (b->recursion > 1) {
 		b->recursion--;
 		return 0;
 	}
 	b->recursion = 0;
-	atomic_store(&b->owner_ns, 0);
 	/* seq_cst: our writes under the mutex reach the next owner, and the
 	 * store orders before wake()'s look at the sleeper bit. */
 	atomic_store(&b->owner, 0);
@@ -707,8 +790,12 @@ static int check_handle(const shmap_sync *s, uint32_t kind)
 	return 0;
 }
 
+/*
+ * Builds a block; own makes the calling thread the mutex's owner, with its
+ * namespace registered first, all before anyone can see the block.
+ */
 static void blk_init(struct blk *b, uint32_t kind, uint32_t flags,
-                     uint32_t state, uint32_t max, uint64_t owner)
+                     uint32_t state, uint32_t max, int own)
 {
 	memset(b, 0, sizeof *b);
 	b->magic = BLK_MAGIC;
@@ -716,8 +803,8 @@ static void blk_init(struct blk *b, uint32_t kind, uint32_t flags,
 	b->flags = flags;
 	b->max = max;
 	atomic_init(&b->state, state);
-	atomic_init(&b->owner, owner);
-	b->recursion = owner ? 1 : 0;
+	atomic_init(&b->owner, own ? my_ident() | ns_register(b) : 0);
+	b->recursion = own ? 1 : 0;
 	/* Any fixed random order across processes will do. */
 	uint64_t r = (uint64_t)now_ns() ^ ((uint64_t)getpid() << 40) ^
 	             (uint64_t)(uintptr_t)b;
@@ -800,7 +887,7 @@ static int create(const char *name, uint32_t kind, uint32_t flags,
 	memset(&tmpl, 0, sizeof tmpl);
 	tmpl.type = kind;
 	struct blk init;
-	blk_init(&init, kind, flags, state, max, own ? my_ident() : 0);
+	blk_init(&init, kind, flags, state, max, own);
 	if (!name || !*name) {
 		tmpl.flags = SHMAP__HF_ANON;
 		rc = shmap__obj_anon(&tmpl, SHMAP_SYNC_SIZE,
@@ -1056,7 +1143,7 @@ int shmap_mutex_release(shmap_sync *m)
 	SHMAP__ERRNO_SAVE;
 	int rc = check_handle(m, SHMAP_TYPE_MUTEX);
 	if (rc == 0)
-		rc = do_mutex_release(m->b);
+		rc = do_mutex_release(m);
 	SHMAP__ERRNO_RESTORE;
 	return rc;
 }

@@ -1,8 +1,9 @@
 /*
  * The Win32 layer against hostile or careless use: a forged
  * SHMAP_WIN32_HANDLES, descriptors that must not leak into children,
- * TerminateProcess of an ended process, inherited read-only mappings, and
- * non-ASCII text through the Microsoft printf family.
+ * TerminateProcess of an ended process, inherited read-only mappings,
+ * non-ASCII text through the Microsoft printf family, and a mutex created
+ * owned whose owner is killed.
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -328,6 +329,42 @@ static void process_wait_sleeps(void)
 	signal(SIGCHLD, SIG_DFL);
 }
 
+/* Creates a mutex owned (CreateMutex(..., TRUE, ...)), says so, lingers. */
+static void owned_mutex_child(int fd)
+{
+	HANDLE h = CreateMutexA(NULL, TRUE, "Local\\w32-owned-killed");
+	if (!h || GetLastError() != 0)
+		_exit(2);
+	if (write(fd, "x", 1) != 1)
+		_exit(2);
+	t_linger();
+}
+
+/* The owner of a mutex created owned is killed: the next wait gets
+ * WAIT_ABANDONED promptly, as on Windows, not a timeout. */
+static void owned_mutex_killed(void)
+{
+	int p[2];
+	char c;
+	T_OK(pipe(p));
+	pid_t pid = t_spawn(owned_mutex_child, p[1]);
+	T_EQ(read(p[0], &c, 1), 1);
+	HANDLE h = OpenMutexA(SYNCHRONIZE | MUTEX_MODIFY_STATE, FALSE,
+	                      "Local\\w32-owned-killed");
+	T_ASSERT(h != NULL);
+	T_EQ(WaitForSingleObject(h, 0), WAIT_TIMEOUT);
+	t_kill_reap(pid);
+	double t0 = t_now();
+	T_EQ(WaitForSingleObject(h, 5000), WAIT_ABANDONED);
+	T_ASSERT(t_now() - t0 < 1.5);
+	T_ASSERT(ReleaseMutex(h));
+	T_EQ(WaitForSingleObject(h, 0), WAIT_OBJECT_0);
+	T_ASSERT(ReleaseMutex(h));
+	T_ASSERT(CloseHandle(h));
+	close(p[0]);
+	close(p[1]);
+}
+
 int main(int argc, char **argv)
 {
 	ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -353,5 +390,6 @@ int main(int argc, char **argv)
 	      20);
 	t_run("a wait on a process sleeps until it ends", process_wait_sleeps,
 	      60);
+	t_run("a mutex created owned, owner killed", owned_mutex_killed, 30);
 	return t_finish();
 }
