@@ -6,7 +6,7 @@ PREFIX     ?= /usr/local
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
-.PHONY: all configure test test-fast test-asan tsan demo bench install clean
+.PHONY: all configure test test-fast test-asan tsan demo bench torture install clean
 
 all: configure
 	cmake --build $(BUILD) -j$(JOBS)
@@ -38,6 +38,28 @@ demo: all
 
 bench: all
 	@bench/run.sh $(BUILD)
+
+# Random operations in many processes under random SIGKILLs (tests/torture).
+# TORTURE_SANITIZE=1 builds it with AddressSanitizer + UBSan. Empty settings
+# take the program's defaults (2 x CPUs processes, 25 kills/s, random seed).
+TORTURE_SECONDS   ?= 600
+TORTURE_PROCS     ?=
+TORTURE_KILL_RATE ?=
+TORTURE_SEED      ?=
+TORTURE_SANITIZE  ?= 0
+TORTURE_BUILD = $(if $(filter 1,$(TORTURE_SANITIZE)),$(ASAN_BUILD),$(BUILD))
+
+torture:
+ifeq ($(TORTURE_SANITIZE),1)
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSHMAP_SANITIZE=ON $(CMAKE_ARGS) >/dev/null
+else
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS) >/dev/null
+endif
+	cmake --build $(TORTURE_BUILD) -j$(JOBS) --target torture
+	TORTURE_SECONDS='$(TORTURE_SECONDS)' TORTURE_PROCS='$(TORTURE_PROCS)' \
+	  TORTURE_KILL_RATE='$(TORTURE_KILL_RATE)' TORTURE_SEED='$(TORTURE_SEED)' \
+	  ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  $(TORTURE_BUILD)/tests/torture/torture
 
 install:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_ARGS) >/dev/null
