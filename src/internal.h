@@ -161,9 +161,15 @@ void shmap__crash_point(int n);
  * *unnamed_file says fd is an unnamed file mapping's plain file. */
 int shmap__map_hold(const shmap_map *m, int cloexec, int *fd,
                     int *unnamed_file);
-/* map.c: a mapping handle from a held descriptor; takes fd. */
+/* map.c: a mapping handle from a held descriptor; takes fd (closes it on
+ * failure). */
 int shmap__map_adopt(int fd, unsigned access, shmap_map **out);
-/* sync.c: the same for events, mutexes and semaphores. */
+/* map.c: an unnamed file mapping of size bytes of the regular file fd, as a
+ * parent made it; takes fd (closes it on failure). Never grows the file:
+ * SHMAP_EBADOBJ if it is shorter than size. */
+int shmap__map_adopt_file(int fd, uint64_t size, unsigned prot,
+                          shmap_map **out);
+/* sync.c: the same for events, mutexes and semaphores; takes fd. */
 int shmap__sync_hold(const shmap_sync *s, int cloexec, int *fd);
 int shmap__sync_adopt(int fd, uint32_t kind, shmap_sync **out);
 

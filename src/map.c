@@ -723,9 +723,48 @@ int shmap__map_adopt(int fd, unsigned access, shmap_map **out)
 	int rc = a && out ? map_alloc(&m) : -EINVAL;
 	if (rc == 0) {
 		rc = shmap__obj_adopt(fd, SHMAP_TYPE_MAPPING, &m->obj);
-		if (rc == 0)
+		if (rc == 0) {
+			fd = -1; /* the hold has it, and closes it on failure */
 			rc = from_hdr(m, a);
+		}
 		rc = finish_out(rc, m, out);
 	}
+	if (rc && fd >= 0)
+		close(fd);
 	return rc;
+}
+
+int shmap__map_adopt_file(int fd, uint64_t size, unsigned prot,
+                          shmap_map **out)
+{
+	struct stat st;
+	shmap_map *m = NULL;
+	int acc = fcntl(fd, F_GETFL) & O_ACCMODE, rc = 0;
+	if (!out || !prot_ok(prot) || size == 0 || size > (uint64_t)INT64_MAX)
+		rc = -EINVAL;
+	else if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		rc = -EBADF;
+	else if ((uint64_t)st.st_size < size)
+		rc = SHMAP_EBADOBJ; /* never grown: the parent's fitted */
+	else if (acc == O_WRONLY ||
+	         (prot == SHMAP_PROT_READWRITE && acc != O_RDWR))
+		rc = -EACCES;
+	else if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+		rc = -errno;
+	else
+		rc = map_alloc(&m);
+	if (rc) {
+		close(fd);
+		return rc;
+	}
+	m->obj.fd = fd; /* map_alloc zeroed the header: no name, no object */
+	m->size = size;
+	m->prot = prot;
+	m->access = prot == SHMAP_PROT_READWRITE
+	                    ? SHMAP_ACCESS_ALL | SHMAP_ACCESS_COPY
+	                    : SHMAP_ACCESS_READ | SHMAP_ACCESS_COPY;
+	m->file_backed = 1;
+	shmap__obj_track(&m->obj);
+	*out = m;
+	return 0;
 }

@@ -1464,10 +1464,14 @@ int shmap__sync_adopt(int fd, uint32_t kind, shmap_sync **out)
 {
 	shmap_sync *s;
 	int rc = out ? sync_alloc(&s) : -EINVAL;
-	if (rc)
+	if (rc) {
+		close(fd);
 		return rc;
+	}
 	rc = shmap__obj_adopt(fd, kind, &s->obj);
-	if (rc == 0)
+	if (rc)
+		close(fd); /* else the hold has it, and closes it on failure */
+	else
 		rc = map_block(s, kind);
 	if (rc) {
 		sync_free(s);

@@ -13,6 +13,7 @@
 #include <tchar.h>
 
 #include "harness.h"
+#include "win32/w32.h"
 #include "win32/wtf8.h"
 
 static char self[4096];
@@ -365,6 +366,209 @@ static void owned_mutex_killed(void)
 	close(p[1]);
 }
 
+/* Runs this program with args (a NULL-ended list) and SHMAP_WIN32_HANDLES
+ * set to env; its exit code. */
+static int run_self_args(const char *env, char *const *args)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		setenv("SHMAP_WIN32_HANDLES", env, 1);
+		execv(self, args);
+		_exit(99);
+	}
+	return t_exit_code(t_wait(pid, 30));
+}
+
+/* Whether h is a handle of this process (a mask of 0 changes nothing). */
+static int valid_handle(uintptr_t h)
+{
+	return SetHandleInformation((HANDLE)h, 0, 0) != 0;
+}
+
+/*
+ * The child of hostile_handles: argv[2] lists the handle values that must
+ * have been adopted ("-": none), each of argv[3..] is "fd:open" or
+ * "fd:closed" for a descriptor as the adoption must have left it.
+ */
+static int hostile_child(int argc, char **argv)
+{
+	static const uintptr_t probe[] = {4, 8, 12, 16, 40};
+	for (size_t i = 0; i < sizeof probe / sizeof probe[0]; i++) {
+		char v[16];
+		snprintf(v, sizeof v, "%lu", (unsigned long)probe[i]);
+		int want = 0;
+		for (char *c = argv[2]; (c = strstr(c, v)); c++)
+			if ((c == argv[2] || c[-1] == ',') &&
+			    (c[strlen(v)] == ',' || !c[strlen(v)]))
+				want = 1;
+		if (valid_handle(probe[i]) != want)
+			return 10 + (int)i;
+	}
+	for (int i = 3; i < argc; i++) {
+		int fd = atoi(argv[i]);
+		int open = fcntl(fd, F_GETFD) >= 0;
+		if (open != (strstr(argv[i], ":open") != NULL))
+			return 20 + i;
+	}
+	/* Each adopted handle owns its descriptor alone: closing them all
+	 * leaves every other descriptor open. */
+	for (int i = 0; i < 5; i++)
+		if (valid_handle(probe[i]) && !CloseHandle((HANDLE)probe[i]))
+			return 30;
+	for (int i = 3; i < argc; i++)
+		if (strstr(argv[i], ":open") && fcntl(atoi(argv[i]), F_GETFD) < 0 &&
+		    !strstr(argv[i], ":open-owned"))
+			return 40 + i;
+	return 0;
+}
+
+/*
+ * A forged SHMAP_WIN32_HANDLES naming real descriptors: two records for one
+ * descriptor or one handle value, a wrong device or inode, a kind the file
+ * is not, a file mapping larger than the file, and malformed records. None
+ * may give two handles one descriptor, close a descriptor that is not the
+ * record's, or grow the file.
+ */
+static void hostile_handles(void)
+{
+	char path[512], path2[512];
+	snprintf(path, sizeof path, "%s/w32r-victim", t_dir);
+	snprintf(path2, sizeof path2, "%s/w32r-victim2", t_dir);
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	int fd2 = open(path2, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	T_ASSERT(fd >= 3 && fd2 >= 3);
+	T_ASSERT(ftruncate(fd, 4096) == 0 && ftruncate(fd2, 4096) == 0);
+	T_ASSERT(pwrite(fd, "victim", 6, 0) == 6);
+	struct stat st, st2;
+	T_ASSERT(fstat(fd, &st) == 0 && fstat(fd2, &st2) == 0);
+	unsigned long long dev = (unsigned long long)st.st_dev;
+	unsigned long long ino = (unsigned long long)st.st_ino;
+	unsigned long long dev2 = (unsigned long long)st2.st_dev;
+	unsigned long long ino2 = (unsigned long long)st2.st_ino;
+	struct {
+		char spec[512];
+		const char *handles, *fd_state, *fd2_state;
+	} c[32];
+	int n = 0;
+#define CASE(h, s1, s2, ...)                                                   \
+	do {                                                                   \
+		snprintf(c[n].spec, sizeof c[n].spec, __VA_ARGS__);            \
+		c[n].handles = h;                                              \
+		c[n].fd_state = s1;                                            \
+		c[n].fd2_state = s2;                                           \
+		n++;                                                           \
+	} while (0)
+	/* One descriptor, two records: the first only. */
+	CASE("4", "open-owned", "open", "4:D:%d:3:%llu:%llu,8:D:%d:3:%llu:%llu",
+	     fd, dev, ino, fd, dev, ino);
+	CASE("4", "open-owned", "open",
+	     "4:F:%d:983071:%llu:%llu:4096:2,8:D:%d:3:%llu:%llu", fd, dev, ino,
+	     fd, dev, ino);
+	CASE("4", "open-owned", "open",
+	     "4:D:%d:3:%llu:%llu,8:F:%d:983071:%llu:%llu:4096:2", fd, dev, ino,
+	     fd, dev, ino);
+	/* One handle value, two records: the second descriptor, checked and
+	 * unused, is closed. */
+	CASE("4", "open-owned", "closed", "4:D:%d:3:%llu:%llu,4:D:%d:3:%llu:%llu",
+	     fd, dev, ino, fd2, dev2, ino2);
+	/* Two good records. */
+	CASE("4,8", "open-owned", "open-owned",
+	     "4:D:%d:3:%llu:%llu,8:D:%d:3:%llu:%llu", fd, dev, ino, fd2, dev2,
+	     ino2);
+	/* Not the file the record names: left alone. */
+	CASE("-", "open", "open", "4:D:%d:3:%llu:%llu", fd, dev, ino + 1);
+	CASE("-", "open", "open", "4:D:%d:3:%llu:%llu", fd, dev + 1, ino);
+	CASE("-", "open", "open", "4:D:%d:3:%llu:%llu", fd, dev2, ino2);
+	/* The file, but not a sync object or mapping object. */
+	CASE("-", "closed", "open", "4:E:%d:3:%llu:%llu", fd, dev, ino);
+	CASE("-", "closed", "open", "4:M:%d:3:%llu:%llu", fd, dev, ino);
+	/* A file mapping larger than the file: never grows it. */
+	CASE("-", "closed", "open", "4:F:%d:983071:%llu:%llu:1048576:2", fd,
+	     dev, ino);
+	CASE("-", "open", "open", "4:F:%d:983071:1048576:2", fd);
+	CASE("-", "open", "open", "4:F:%d:983071:%llu:%llu:0:2", fd, dev, ino);
+	CASE("-", "closed", "open", "4:F:%d:983071:%llu:%llu:4096:9", fd, dev,
+	     ino);
+	/* Malformed: nothing adopted, nothing closed. */
+	CASE("-", "open", "open", "4:D:%d:3:%llu:%llu:7", fd, dev, ino);
+	CASE("-", "open", "open", "04:D:%d:3:%llu:%llu", fd, dev, ino);
+	CASE("-", "open", "open", "4:D:0%d:3:%llu:%llu", fd, dev, ino);
+	CASE("-", "open", "open", "4:D:%d:3:%llu:%llux", fd, dev, ino);
+	CASE("-", "open", "open", "4:D:%d:3:%llu: %llu", fd, dev, ino);
+	CASE("-", "open", "open", "4:D:%d:3:%llu:+%llu", fd, dev, ino);
+	CASE("-", "open", "open", "4:D:%d:3:%llu", fd, dev);
+	CASE("-", "open", "open", "4:D:%d:3::%llu", fd, ino);
+	CASE("-", "open", "open", "4:D:%d:3", fd);
+	CASE("-", "open", "open", "4:DD:%d:3:%llu:%llu", fd, dev, ino);
+	CASE("-", "open", "open", "6:D:%d:3:%llu:%llu", fd, dev, ino);
+	CASE("-", "open", "open", "4:D:%d:99999999999:%llu:%llu", fd, dev, ino);
+	CASE("-", "open", "open", "4:D:%d:3:%llu:%llu0", fd, dev, ino);
+	CASE("4", "open-owned", "open", ",,4:D:%d:3:%llu:%llu,,x,", fd, dev,
+	     ino);
+#undef CASE
+	for (int i = 0; i < n; i++) {
+		char a1[32], a2[32];
+		snprintf(a1, sizeof a1, "%d:%s", fd, c[i].fd_state);
+		snprintf(a2, sizeof a2, "%d:%s", fd2, c[i].fd2_state);
+		char *args[] = {self, "--hostile", (char *)c[i].handles, a1, a2,
+		                NULL};
+		int code = run_self_args(c[i].spec, args);
+		if (code != 0)
+			T_FAIL("SHMAP_WIN32_HANDLES=\"%s\": child check %d",
+			       c[i].spec, code);
+		struct stat now;
+		char buf[6];
+		T_ASSERT(fstat(fd, &now) == 0 && fstat(fd2, &st2) == 0);
+		if (now.st_size != 4096 || st2.st_size != 4096)
+			T_FAIL("SHMAP_WIN32_HANDLES=\"%s\" grew a file to %lld",
+			       c[i].spec, (long long)now.st_size);
+		T_ASSERT(pread(fd, buf, 6, 0) == 6 && !memcmp(buf, "victim", 6));
+	}
+	close(fd);
+	close(fd2);
+	unlink(path);
+	unlink(path2);
+}
+
+/* The parser called directly: descriptors that are close-on-exec are never
+ * a parent's; at most cap handles; a taken handle value is refused without
+ * leaking the descriptor. */
+static void adopt_direct(void)
+{
+	char path[512], spec[256];
+	HANDLE out[4];
+	struct stat st;
+	snprintf(path, sizeof path, "%s/w32r-direct", t_dir);
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	T_ASSERT(fd >= 3 && fstat(fd, &st) == 0);
+	snprintf(spec, sizeof spec, "400:D:%d:3:%llu:%llu", fd,
+	         (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
+	T_EQ(shmap__w32_adopt_handles(spec, out, 4), 0);
+	T_ASSERT(fcntl(fd, F_GETFD) >= 0);
+	T_ASSERT(fcntl(fd, F_SETFD, 0) == 0);
+	int fd2 = dup(fd);
+	T_ASSERT(fd2 >= 3);
+	snprintf(spec, sizeof spec, "400:D:%d:3:%llu:%llu,404:D:%d:3:%llu:%llu",
+	         fd, (unsigned long long)st.st_dev,
+	         (unsigned long long)st.st_ino, fd2,
+	         (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
+	T_EQ(shmap__w32_adopt_handles(spec, out, 1), 1);
+	T_EQ((uintptr_t)out[0], 400);
+	T_ASSERT(fcntl(fd2, F_GETFD) < 0); /* not adopted: closed */
+	/* Adopted now (close-on-exec), so not again. */
+	T_EQ(shmap__w32_adopt_handles(spec, out, 4), 0);
+	int fd3 = open(path, O_RDWR);
+	T_ASSERT(fd3 >= 3);
+	snprintf(spec, sizeof spec, "400:D:%d:3:%llu:%llu", fd3,
+	         (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
+	T_EQ(shmap__w32_adopt_handles(spec, out, 4), 0); /* 400 is taken */
+	T_ASSERT(fcntl(fd3, F_GETFD) < 0);
+	T_ASSERT(fcntl(fd, F_GETFD) >= 0);
+	T_ASSERT(CloseHandle((HANDLE)400));
+	T_ASSERT(fcntl(fd, F_GETFD) < 0);
+	unlink(path);
+}
+
 int main(int argc, char **argv)
 {
 	ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -377,6 +581,8 @@ int main(int argc, char **argv)
 		return fds_child(argc, argv);
 	if (argc > 1 && !strcmp(argv[1], "--exit7"))
 		return 7;
+	if (argc > 2 && !strcmp(argv[1], "--hostile"))
+		return hostile_child(argc, argv);
 	if (argc > 2 && !strcmp(argv[1], "--sleep")) {
 		usleep((useconds_t)atoi(argv[2]) * 1000);
 		return 0;
@@ -391,5 +597,8 @@ int main(int argc, char **argv)
 	t_run("a wait on a process sleeps until it ends", process_wait_sleeps,
 	      60);
 	t_run("a mutex created owned, owner killed", owned_mutex_killed, 30);
+	t_run("hostile SHMAP_WIN32_HANDLES over a real file", hostile_handles,
+	      120);
+	t_run("adopting handles directly", adopt_direct, 20);
 	return t_finish();
 }

@@ -322,62 +322,115 @@ BOOL WINAPI SetHandleInformation(HANDLE h, DWORD dwMask, DWORD dwFlags)
 	return ok;
 }
 
-/* Parses one decimal field up to sep; 0 on success. */
-static int field(char **p, char sep, unsigned long long max,
-                 unsigned long long *out)
+/* ---- handles inherited from a parent (see prepare_one in process.c) ---- */
+
+/* One record of SHMAP_WIN32_HANDLES. */
+struct rec {
+	uint64_t hv, fd, acc, dev, ino, size, prot;
+	char kind;
+	int ok;   /* well formed */
+	int keep; /* adopt it */
+	int ours; /* fd is the descriptor the record names: close it if unused */
+};
+
+/* Parses a decimal field ending at one of ends: digits only, no sign, no
+ * leading zero, at most max. Advances *p past the number. */
+static int num(const char **p, uint64_t max, uint64_t *out)
 {
-	char *end;
-	if (**p < '0' || **p > '9')
+	const char *s = *p;
+	uint64_t v = 0;
+	if (*s < '0' || *s > '9' || (*s == '0' && s[1] >= '0' && s[1] <= '9'))
 		return -1;
-	errno = 0;
-	unsigned long long v = strtoull(*p, &end, 10);
-	if (errno || v > max || (*end != sep && !(sep == ':' && *end == 0)))
-		return -1;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		unsigned d = (unsigned)(*s - '0');
+		if (v > (max - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	*p = s;
 	*out = v;
-	*p = *end ? end + 1 : end;
 	return 0;
 }
 
-/* Whether fd is open and a regular file (a memfd is one too). */
-static int regular_fd(int fd)
+/* Parses the record at *p (up to ',' or the end), advancing *p to the next
+ * one. 0 if it is well formed. */
+static int parse_rec(const char **p, struct rec *r)
 {
-	struct stat st;
-	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+	const char *s = *p, *e = strchrnul(s, ',');
+	*p = *e ? e + 1 : e;
+	memset(r, 0, sizeof *r);
+	/* handle:kind:fd:access:dev:ino[:size:prot] */
+	if (num(&s, (uint64_t)MAX_HANDLES * 4, &r->hv) || r->hv == 0 ||
+	    r->hv % 4 || *s++ != ':')
+		return -1;
+	r->kind = *s;
+	if (!r->kind || !strchr("MFEXSD", r->kind) || s[1] != ':')
+		return -1;
+	s += 2;
+	/* The parent's holds are never 0, 1 or 2. */
+	if (num(&s, INT32_MAX, &r->fd) || r->fd < 3 || *s++ != ':' ||
+	    num(&s, UINT32_MAX, &r->acc) || *s++ != ':' ||
+	    num(&s, UINT64_MAX, &r->dev) || *s++ != ':' ||
+	    num(&s, UINT64_MAX, &r->ino))
+		return -1;
+	if (r->kind == 'F' &&
+	    (*s++ != ':' || num(&s, INT64_MAX, &r->size) || r->size == 0 ||
+	     *s++ != ':' || num(&s, UINT32_MAX, &r->prot)))
+		return -1;
+	return s == e ? 0 : -1;
 }
 
-/* Adopts one "handle:kind:fd:access[:size:prot]" entry. Descriptors are
- * closed only once they are known to be what the parent made. */
-static void adopt_one(char *e)
+/* Whether fd is already a handle's descriptor in this process. */
+static int fd_in_table(int fd)
 {
-	unsigned long long hv, fd, acc = 0, size = 0, prot = 0;
-	if (field(&e, ':', (unsigned long long)MAX_HANDLES * 4, &hv) || hv == 0 ||
-	    hv % 4 || !*e)
-		return;
-	char kind = *e++;
-	/* The parent's holds are never 0, 1 or 2. */
-	if (*e++ != ':' || !strchr("MFEXSD", kind) ||
-	    field(&e, ':', INT32_MAX, &fd) || fd < 3 || !regular_fd((int)fd))
-		return;
-	if (*e && field(&e, ':', UINT32_MAX, &acc))
-		return;
-	if (kind == 'F' && (field(&e, ':', INT64_MAX, &size) ||
-	                    field(&e, ':', UINT32_MAX, &prot)))
-		return;
-	struct w32_obj *o = w32_obj_new(kind == 'M' || kind == 'F' ? W32_MAPPING
-	                                : kind == 'E'              ? W32_EVENT
-	                                : kind == 'X'              ? W32_MUTEX
-	                                : kind == 'S'              ? W32_SEMAPHORE
-	                                                           : W32_FILE);
-	int rc = -1;
-	if (!o)
-		return;
-	switch (kind) {
+	int found = 0;
+	pthread_mutex_lock(&g_lock);
+	for (size_t i = 0; i < g_cap && !found; i++)
+		found = g_tab[i].obj && g_tab[i].obj->fd == fd;
+	pthread_mutex_unlock(&g_lock);
+	return found;
+}
+
+/*
+ * Whether the record's descriptor is the one a parent made for it: open,
+ * not close-on-exec (the parent passes its holds across exec, and every
+ * descriptor this library keeps is close-on-exec, so none is taken for a
+ * hold), no handle's already, a regular file (every hold is one), and the
+ * very file (device and inode) the record names.
+ */
+static int verify(const struct rec *r)
+{
+	struct stat st;
+	int fd = (int)r->fd, fl = fcntl(fd, F_GETFD);
+	return fl >= 0 && !(fl & FD_CLOEXEC) && fstat(fd, &st) == 0 &&
+	       S_ISREG(st.st_mode) && (uint64_t)st.st_dev == r->dev &&
+	       (uint64_t)st.st_ino == r->ino && !fd_in_table(fd);
+}
+
+/* Builds the object of a verified record, taking its descriptor (closed on
+ * failure). NULL on failure. */
+static struct w32_obj *build(const struct rec *r)
+{
+	int fd = (int)r->fd, rc = -1;
+	struct w32_obj *o = w32_obj_new(r->kind == 'M' || r->kind == 'F'
+	                                        ? W32_MAPPING
+	                                : r->kind == 'E' ? W32_EVENT
+	                                : r->kind == 'X' ? W32_MUTEX
+	                                : r->kind == 'S' ? W32_SEMAPHORE
+	                                                 : W32_FILE);
+	if (!o) {
+		close(fd);
+		return NULL;
+	}
+	switch (r->kind) {
 	case 'M': {
 		/* The access follows the object's own protection. */
 		struct shmap__hdr h;
-		if (pread((int)fd, &h, sizeof h, 0) != (ssize_t)sizeof h)
+		if (pread(fd, &h, sizeof h, 0) != (ssize_t)sizeof h) {
+			close(fd);
 			break;
-		rc = shmap__map_adopt((int)fd,
+		}
+		rc = shmap__map_adopt(fd,
 		                      (h.prot == SHMAP_PROT_READWRITE
 		                               ? SHMAP_ACCESS_ALL
 		                               : SHMAP_ACCESS_READ) |
@@ -386,32 +439,89 @@ static void adopt_one(char *e)
 		break;
 	}
 	case 'F':
-		rc = shmap_map_create_file(NULL, (int)fd, size, (unsigned)prot,
-		                           NULL, &o->map);
-		if (rc == 0)
-			close((int)fd); /* the mapping keeps its own copy */
+		rc = shmap__map_adopt_file(fd, r->size, (unsigned)r->prot,
+		                           &o->map);
+		if (rc == 0) {
+			o->size = r->size;
+			o->prot = (unsigned)r->prot;
+		}
 		break;
 	case 'E':
 	case 'X':
 	case 'S':
-		rc = shmap__sync_adopt((int)fd,
-		                       kind == 'E'   ? SHMAP_TYPE_EVENT
-		                       : kind == 'X' ? SHMAP_TYPE_MUTEX
-		                                     : SHMAP_TYPE_SEMAPHORE,
+		rc = shmap__sync_adopt(fd,
+		                       r->kind == 'E'   ? SHMAP_TYPE_EVENT
+		                       : r->kind == 'X' ? SHMAP_TYPE_MUTEX
+		                                        : SHMAP_TYPE_SEMAPHORE,
 		                       &o->sync);
 		break;
-	case 'D':
-		rc = fcntl((int)fd, F_SETFD, FD_CLOEXEC) < 0 ? -1 : 0;
+	default: /* 'D' */
+		rc = fcntl(fd, F_SETFD, FD_CLOEXEC);
 		if (rc == 0)
-			o->fd = (int)fd;
+			o->fd = fd;
+		else
+			close(fd);
 		break;
 	}
-	if (rc == 0 && handle_at((HANDLE)(uintptr_t)hv, o, (DWORD)acc) == 0)
-		return;
-	if (rc == 0)
-		destroy(o);
-	else
+	if (rc) {
 		free(o);
+		return NULL;
+	}
+	return o;
+}
+
+int shmap__w32_adopt_handles(const char *spec, HANDLE *out, size_t cap)
+{
+	size_t n = 1, got = 0;
+	if (!spec || !*spec)
+		return 0;
+	for (const char *c = spec; *c && n < W32_INHERIT_MAX; c++)
+		n += *c == ',';
+	struct rec *r = calloc(n, sizeof *r);
+	if (!r)
+		return 0;
+	const char *p = spec;
+	for (size_t i = 0; i < n; i++) {
+		if (parse_rec(&p, &r[i]))
+			continue; /* malformed: its descriptor is not touched */
+		r[i].ok = 1;
+		r[i].ours = verify(&r[i]);
+		r[i].keep = r[i].ours;
+		/* One handle value, one descriptor: the first record keeps
+		 * them, a later one naming either is dropped. */
+		for (size_t j = 0; j < i; j++) {
+			if (!r[j].ok)
+				continue;
+			if (r[j].fd == r[i].fd)
+				r[i].ours = r[i].keep = 0;
+			if (r[j].keep && r[j].hv == r[i].hv)
+				r[i].keep = 0;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (r[i].keep && out && got == cap)
+			r[i].keep = 0;
+		if (!r[i].keep) {
+			/* Ours and unused: close it, it must not leak. A later
+			 * record naming the same fd was never ours. */
+			if (r[i].ours)
+				close((int)r[i].fd);
+			continue;
+		}
+		struct w32_obj *o = build(&r[i]);
+		HANDLE h = (HANDLE)(uintptr_t)r[i].hv;
+		if (!o)
+			continue;
+		if (handle_at(h, o, (DWORD)r[i].acc)) {
+			destroy(o); /* the value is taken: closes the fd */
+			continue;
+		}
+		if (out)
+			out[got] = h;
+		got++;
+	}
+	free(r);
+	return (int)got; /* at most W32_INHERIT_MAX */
 }
 
 /*
@@ -423,13 +533,9 @@ static void adopt_one(char *e)
 __attribute__((constructor)) static void adopt_inherited(void)
 {
 	const char *env = getenv("SHMAP_WIN32_HANDLES");
-	char *list, *save = NULL;
-	if (!env || getauxval(AT_SECURE) || !(list = strdup(env)))
+	if (!env || getauxval(AT_SECURE))
 		return;
-	for (char *e = strtok_r(list, ",", &save); e;
-	     e = strtok_r(NULL, ",", &save))
-		adopt_one(e);
-	free(list);
+	shmap__w32_adopt_handles(env, NULL, 0);
 	unsetenv("SHMAP_WIN32_HANDLES");
 }
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -118,7 +119,7 @@ static char **split_cmdline(const char *cmd, int *argc)
 struct inherit_ctx {
 	char *env; /* "SHMAP_WIN32_HANDLES=..." */
 	size_t len, cap;
-	int fds[1024];
+	int fds[W32_INHERIT_MAX];
 	int nfds;
 	int failed;
 };
@@ -188,14 +189,22 @@ static void prepare_one(HANDLE h, struct w32_obj *o, DWORD access, void *arg)
 		}
 		fd = hi;
 	}
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		c->failed = 1;
+		return;
+	}
 	c->fds[c->nfds++] = fd;
+	/* The format shmap__w32_adopt_handles reads: the device and inode
+	 * let the child check the descriptor is the one meant. */
+	int n = snprintf(e, sizeof e, "%lu:%c:%d:%lu:%llu:%llu",
+	                 (unsigned long)(uintptr_t)h, kind, fd,
+	                 (unsigned long)access, (unsigned long long)st.st_dev,
+	                 (unsigned long long)st.st_ino);
 	if (kind == 'F')
-		snprintf(e, sizeof e, "%lu:F:%d:%lu:%llu:%u",
-		         (unsigned long)(uintptr_t)h, fd, (unsigned long)access,
+		snprintf(e + n, sizeof e - (size_t)n, ":%llu:%u",
 		         (unsigned long long)o->size, o->prot);
-	else
-		snprintf(e, sizeof e, "%lu:%c:%d:%lu", (unsigned long)(uintptr_t)h,
-		         kind, fd, (unsigned long)access);
 	add_entry(c, e);
 }
 

@@ -42,6 +42,27 @@ struct w32_obj *w32_obj_new(int type);
 void w32_each_inheritable(void (*fn)(HANDLE, struct w32_obj *, DWORD, void *),
                           void *arg);
 
+/* The most handles a process passes to a child it starts. */
+#define W32_INHERIT_MAX 1024
+
+/*
+ * Adopts the handles a parent passed to this process in spec, the value of
+ * SHMAP_WIN32_HANDLES: records separated by ',', each
+ * "handle:kind:fd:access:dev:ino" (kind F, an unnamed file mapping, adds
+ * ":size:prot"), every number decimal with no sign or leading zero. A
+ * record is adopted, its object put at exactly its handle value, only if it
+ * is well formed and its descriptor is the parent's: open, not
+ * close-on-exec, no handle's already, a regular file of exactly that device
+ * and inode, holding an object of that kind (a file mapping no larger than
+ * its file, which is never grown). Of records naming one handle value or
+ * one descriptor, only the first counts. A record whose descriptor checks
+ * out but whose object cannot be adopted has the descriptor closed; any
+ * other descriptor is left alone. With out not NULL, adopts at most cap
+ * handles and stores them in out. Records after the first W32_INHERIT_MAX
+ * are ignored. Returns how many handles were adopted.
+ */
+int shmap__w32_adopt_handles(const char *spec, HANDLE *out, size_t cap);
+
 /* Reaps an ended child process object once; 1 if it has ended. */
 int w32_reap(struct w32_obj *p);
 
