@@ -1,7 +1,14 @@
-/* Guarded access: SIGBUS inside a guard scope ends the scope, not the process. */
+/*
+ * Guarded access: SIGBUS inside a guard scope ends the scope, not the
+ * process; SIGBUS on a registered sync block loses the block, not the
+ * process.
+ */
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <ucontext.h>
 
 #include "internal.h"
@@ -16,8 +23,50 @@ static struct sigaction g_prev;
 static int g_install_rc;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 
+/*
+ * The registry of sync-block mappings: a list of nodes that are never freed
+ * (a signal handler may be walking them at any moment), linked at the head
+ * by CAS, reused once released. A node is claimed through busy, filled,
+ * then published by storing start (struct shmap__region in internal.h).
+ */
+static struct shmap__region *_Atomic g_regions;
+
+/*
+ * A fault inside a registered block: the file under it was cut (or could
+ * not be read). Mark the block lost and put a private zero page in its
+ * place, so the faulting access and every later one complete on memory
+ * that no longer matters; the operation then sees lost and fails. Returns
+ * whether the fault was ours to handle.
+ */
+static int region_fault(const void *addr)
+{
+	uintptr_t a = (uintptr_t)addr;
+	for (struct shmap__region *r = atomic_load(&g_regions); r; r = r->next) {
+		/* acquire: pairs with the release publishing start after len. */
+		uintptr_t s = atomic_load_explicit(&r->start,
+		                                   memory_order_acquire);
+		size_t n = atomic_load_explicit(&r->len, memory_order_relaxed);
+		if (!s || a < s || a - s >= n)
+			continue;
+		int saved = errno;
+		/* relaxed: the mmap below changes the page tables (a TLB
+		 * shootdown on every CPU running us), so whoever reads the
+		 * zero page reads lost after it. */
+		atomic_store_explicit(&r->lost, 1, memory_order_relaxed);
+		void *p = mmap((void *)s, n, PROT_READ | PROT_WRITE,
+		               MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+		errno = saved;
+		return p != MAP_FAILED;
+	}
+	return 0;
+}
+
 static void on_sigbus(int sig, siginfo_t *si, void *uc)
 {
+	/* A fault (si_code > 0) on a sync block comes first: a sync call
+	 * made inside a caller's guard scope must not leave by longjmp. */
+	if (si->si_code > 0 && region_fault(si->si_addr))
+		return;
 	shmap_guard *g = t_top;
 	/* Only a fault (si_code > 0), not a SIGBUS someone sent. */
 	if (g && g->armed == 1 && si->si_code > 0) {
@@ -96,4 +145,45 @@ int shmap__guarded_copy(void *dst, const void *src, size_t n)
 		memcpy(dst, src, n);
 	}
 	return shmap_guard_end(&g);
+}
+
+int shmap__region_add(void *start, size_t len, struct shmap__region **out)
+{
+	struct shmap__region *r;
+	pthread_once(&g_once, install);
+	if (g_install_rc)
+		return g_install_rc;
+	/* Reuse a released node, or link a new one. */
+	for (r = atomic_load(&g_regions); r; r = r->next) {
+		int free_ = 0;
+		if (atomic_compare_exchange_strong(&r->busy, &free_, 1))
+			break;
+	}
+	if (!r) {
+		r = calloc(1, sizeof *r);
+		if (!r)
+			return -ENOMEM;
+		atomic_init(&r->busy, 1);
+		r->next = atomic_load(&g_regions);
+		/* release: next is set before anyone can walk to r. */
+		while (!atomic_compare_exchange_weak_explicit(
+		        &g_regions, &r->next, r, memory_order_release,
+		        memory_order_relaxed))
+			;
+	}
+	atomic_store_explicit(&r->lost, 0, memory_order_relaxed);
+	atomic_store_explicit(&r->len, len, memory_order_relaxed);
+	/* release: len is visible to the handler before start is. */
+	atomic_store_explicit(&r->start, (uintptr_t)start, memory_order_release);
+	*out = r;
+	return 0;
+}
+
+void shmap__region_del(struct shmap__region *r)
+{
+	if (!r)
+		return;
+	atomic_store(&r->start, 0);
+	/* release: the node is out of the handler's sight before reuse. */
+	atomic_store_explicit(&r->busy, 0, memory_order_release);
 }

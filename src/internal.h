@@ -176,6 +176,32 @@ int shmap__sync_adopt(int fd, uint32_t kind, shmap_sync **out);
 /* guard.c: runs fn(a, b, n) under a guard; returns 0 or SHMAP_EINPAGE. */
 int shmap__guarded_copy(void *dst, const void *src, size_t n);
 
+/*
+ * guard.c: sync blocks whose backing file someone may cut. A SIGBUS on an
+ * address in [start, start + len) of a registered region marks it lost and
+ * replaces the page-aligned range with private zero pages, so the access
+ * completes; callers check shmap__region_lost after touching the block.
+ * Faults elsewhere go to guard scopes and then to the handler installed
+ * before shmap's. Returns 0, -ENOMEM, or the error installing the handler.
+ */
+struct shmap__region {
+	_Atomic uintptr_t start; /* 0: not in use */
+	_Atomic size_t len;
+	_Atomic int lost;
+	_Atomic int busy;
+	struct shmap__region *next; /* set once, before the node is linked */
+};
+int shmap__region_add(void *start, size_t len, struct shmap__region **out);
+/* Unregisters r (NULL is ignored); call before unmapping the range. */
+void shmap__region_del(struct shmap__region *r);
+/* Whether a fault on r's range lost it (0 for NULL). */
+static inline int shmap__region_lost(const struct shmap__region *r)
+{
+	/* relaxed: see the handler; a lost block's page was replaced, and
+	 * the replacement's TLB shootdown orders the flag before it. */
+	return r && __atomic_load_n(&r->lost, __ATOMIC_RELAXED);
+}
+
 /* Saves and restores errno around a public entry point. */
 #define SHMAP__ERRNO_SAVE int shmap__saved_errno = errno
 #define SHMAP__ERRNO_RESTORE (errno = shmap__saved_errno)

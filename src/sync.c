@@ -12,6 +12,12 @@
  * (tid, start time, PID namespace); a waiter that has slept a slice while
  * the mutex stays owned checks /proc whether the owner still exists, and
  * takes the mutex as abandoned if not.
+ *
+ * Anyone who may write a named object's file may also cut it short. The
+ * mapping of every block is registered with guard.c, whose SIGBUS handler
+ * then marks the block lost and maps a zero page over it: every operation
+ * checks the flag after touching the block and fails with SHMAP_EINPAGE,
+ * never with a signal.
  */
 #include <fcntl.h>
 #include <limits.h>
@@ -100,6 +106,7 @@ struct shmap_sync {
 	uint64_t lid;  /* its id */
 	int lslot;     /* the slot it holds */
 	uint64_t nsbits; /* our namespace's index in b->nsid, as ID_NS bits */
+	struct shmap__region *region; /* our mapping, as registered; or NULL */
 	struct shmap_sync *next, *prev;
 };
 
@@ -114,7 +121,8 @@ struct shmap_sync {
 #define COUNT32 0x7fffffffu
 #define LOCK64 (1ull << 63)
 
-enum { BUSY = 0, TAKEN = 1, ABANDONED = 2, LOCKED = 3 };
+/* LOST: a block was cut away under us (see the top of the file). */
+enum { BUSY = 0, TAKEN = 1, ABANDONED = 2, LOCKED = 3, LOST = 4 };
 
 /* ---- time and futexes ---- */
 
@@ -174,7 +182,8 @@ static void futex_waitn(struct blk **b, const uint32_t *val, unsigned n,
 	 * built, refused by a filter): poll from now on, never spin. */
 	if (syscall(SYS_futex_waitv, wv, n, 0, until_ns < 0 ? NULL : &ts,
 	            CLOCK_MONOTONIC) < 0 &&
-	    errno != EAGAIN && errno != EINTR && errno != ETIMEDOUT)
+	    errno != EAGAIN && errno != EINTR && errno != ETIMEDOUT &&
+	    errno != EFAULT) /* EFAULT: a file cut short under a block */
 		atomic_store(&g_no_waitv, 1);
 }
 
@@ -781,6 +790,12 @@ static int do_sem_release(struct blk *b, uint32_t n, uint32_t *previous)
 
 /* ---- handles ---- */
 
+/* Whether a fault took the block of s away (see the top of the file). */
+static inline int lost(const shmap_sync *s)
+{
+	return shmap__region_lost(s->region);
+}
+
 static int check_handle(const shmap_sync *s, uint32_t kind)
 {
 	if (!s || (kind && s->kind != kind))
@@ -841,7 +856,9 @@ static int sync_alloc(shmap_sync **out)
 static int map_block(shmap_sync *s, uint32_t kind)
 {
 	const struct shmap__hdr *h = &s->obj.hdr;
-	if (h->size < sizeof(struct blk))
+	struct stat st;
+	/* The block lives in the object's own file, never elsewhere. */
+	if (h->size < sizeof(struct blk) || (h->flags & SHMAP__HF_FILE))
 		return SHMAP_EBADOBJ;
 	s->map_len = (size_t)sysconf(_SC_PAGESIZE);
 	s->map = mmap(NULL, s->map_len, PROT_READ | PROT_WRITE, MAP_SHARED,
@@ -853,11 +870,22 @@ static int map_block(shmap_sync *s, uint32_t kind)
 	s->b = s->map;
 	s->kind = kind;
 	s->has_obj = 1;
-	return blk_check(s->b, kind);
+	/* Registered before the first look, then the size checked again:
+	 * a cut before the check is refused, one after it is caught. */
+	int rc = shmap__region_add(s->map, s->map_len, &s->region);
+	if (rc)
+		return rc;
+	if (fstat(s->obj.fd, &st) < 0)
+		return -errno;
+	if ((uint64_t)st.st_size < h->data_offset + sizeof(struct blk))
+		return SHMAP_EBADOBJ;
+	rc = blk_check(s->b, kind);
+	return rc == 0 && lost(s) ? SHMAP_EBADOBJ : rc;
 }
 
 static void sync_free(shmap_sync *s)
 {
+	shmap__region_del(s->region);
 	if (s->map)
 		munmap(s->map, s->map_len);
 	if (s->obj.fd >= 0 || s->obj.path)
@@ -1006,6 +1034,7 @@ int shmap_sync_close(shmap_sync *s)
 		}
 		/* An owned mutex may go: its owner lives in the block, and
 		 * waiters find it abandoned when the owner thread ends. */
+		shmap__region_del(s->region);
 		if (s->map)
 			munmap(s->map, s->map_len);
 		if (s->has_obj)
@@ -1035,6 +1064,8 @@ int shmap_event_set(shmap_sync *e)
 	int rc = check_handle(e, SHMAP_TYPE_EVENT);
 	if (rc == 0)
 		rc = do_set(e->b);
+	if (rc == 0 && lost(e))
+		rc = SHMAP_EINPAGE;
 	SHMAP__ERRNO_RESTORE;
 	return rc;
 }
@@ -1047,6 +1078,8 @@ int shmap_event_reset(shmap_sync *e)
 		 * wait-all's LOCK bit stays. */
 		atomic_fetch_and_explicit(&e->b->state, ~1u,
 		                          memory_order_release);
+	if (rc == 0 && lost(e))
+		rc = SHMAP_EINPAGE;
 	return rc;
 }
 
@@ -1071,6 +1104,8 @@ int shmap_event_pulse(shmap_sync *e)
 			atomic_fetch_add(&b->pulse_gen, 1);
 			wake(b);
 		}
+		if (lost(e))
+			rc = SHMAP_EINPAGE;
 	}
 	SHMAP__ERRNO_RESTORE;
 	return rc;
@@ -1082,6 +1117,8 @@ int shmap_event_fd(shmap_sync *e, int *out)
 	int rc = check_handle(e, SHMAP_TYPE_EVENT);
 	if (rc == 0 && !out)
 		rc = -EINVAL;
+	if (rc == 0 && lost(e))
+		rc = SHMAP_EINPAGE;
 	if (rc == 0 && e->lfd < 0) {
 		struct sockaddr_un a;
 		uint64_t id = ((uint64_t)getpid() << 24) |
@@ -1132,6 +1169,8 @@ int shmap_event_fd(shmap_sync *e, int *out)
 				notify_listeners(e->b);
 		}
 	}
+	if (rc == 0 && lost(e))
+		rc = SHMAP_EINPAGE; /* the listener stays until close */
 	if (rc == 0)
 		*out = e->lfd;
 	SHMAP__ERRNO_RESTORE;
@@ -1142,8 +1181,11 @@ int shmap_mutex_release(shmap_sync *m)
 {
 	SHMAP__ERRNO_SAVE;
 	int rc = check_handle(m, SHMAP_TYPE_MUTEX);
-	if (rc == 0)
+	if (rc == 0) {
 		rc = do_mutex_release(m);
+		if (lost(m))
+			rc = SHMAP_EINPAGE;
+	}
 	SHMAP__ERRNO_RESTORE;
 	return rc;
 }
@@ -1154,8 +1196,11 @@ int shmap_sem_release(shmap_sync *s, uint32_t n, uint32_t *previous)
 	int rc = check_handle(s, SHMAP_TYPE_SEMAPHORE);
 	if (rc == 0 && n == 0)
 		rc = -EINVAL;
-	if (rc == 0)
+	if (rc == 0) {
 		rc = do_sem_release(s->b, n, previous);
+		if (lost(s))
+			rc = SHMAP_EINPAGE;
+	}
 	SHMAP__ERRNO_RESTORE;
 	return rc;
 }
@@ -1199,14 +1244,16 @@ static int attempt(shmap_sync *const *objs, unsigned n, int all,
 		return r;
 	}
 	/* All locked: a reset may have come between two locks, so every
-	 * event must still be set now, at one moment, or nothing is taken. */
+	 * event must still be set now, at one moment, or nothing is taken;
+	 * nor if a block was lost (its lock was taken on a zero page). */
 	for (k = 0; k < n; k++) {
 		const shmap_sync *o = objs[order[k]];
-		if (o->kind == SHMAP_TYPE_EVENT &&
-		    !(atomic_load(&o->b->state) & 1u)) {
+		int gone = lost(o);
+		if (gone || (o->kind == SHMAP_TYPE_EVENT &&
+		             !(atomic_load(&o->b->state) & 1u))) {
 			for (unsigned j = n; j-- > 0;)
 				unlock_one(objs[order[j]]);
-			return BUSY;
+			return gone ? LOST : BUSY;
 		}
 	}
 	SHMAP__CRASH(SHMAP__CP_WAITALL_LOCKED);
@@ -1217,6 +1264,23 @@ static int attempt(shmap_sync *const *objs, unsigned n, int all,
 			*index = order[k];
 		}
 	return result;
+}
+
+/*
+ * After an attempt: a wait-any that took a live object keeps it; a take
+ * from a lost block, or any lost block otherwise, ends the wait with LOST.
+ * A block cut while a wait-all commits is reported lost though the others
+ * were taken: the cut came after the wait-all's check.
+ */
+static int check_lost(shmap_sync *const *objs, unsigned n, int all, int r,
+                      unsigned index)
+{
+	if ((r == TAKEN || r == ABANDONED) && !all)
+		return lost(objs[index]) ? LOST : r;
+	for (unsigned i = 0; i < n; i++)
+		if (lost(objs[i]))
+			return LOST;
+	return r;
 }
 
 static int wait_objs(shmap_sync *const *objs, unsigned n, int all,
@@ -1239,7 +1303,10 @@ static int wait_objs(shmap_sync *const *objs, unsigned n, int all,
 		/* One object twice, through one handle or two mappings. */
 		for (unsigned j = 0; all && j < i; j++)
 			if (blks[j] == blks[i] || blks[j]->order == blks[i]->order)
-				return -EINVAL;
+				/* Lost blocks all read order 0. */
+				return lost(objs[i]) || lost(objs[j])
+				               ? SHMAP_EINPAGE
+				               : -EINVAL;
 	}
 	if (all) {
 		/* Every process locks shared objects in the same order. */
@@ -1272,7 +1339,9 @@ static int wait_objs(shmap_sync *const *objs, unsigned n, int all,
 			                               memory_order_acquire);
 		r = attempt(objs, n, all, order, ps, check_dead, index,
 		            &locked_at);
-		if (r == TAKEN || r == ABANDONED)
+		/* Every turn, so a waiter on a lost block stops at once. */
+		r = check_lost(objs, n, all, r, *index);
+		if (r == TAKEN || r == ABANDONED || r == LOST)
 			break;
 		int64_t now = timeout_ms > 0 || has_mutex || r == LOCKED
 		                      ? now_ns()
@@ -1347,10 +1416,14 @@ static int wait_objs(shmap_sync *const *objs, unsigned n, int all,
 		atomic_thread_fence(memory_order_seq_cst);
 		r = attempt(objs, n, all, order, ps, check_dead, index,
 		            &locked_at);
-		if (r == TAKEN || r == ABANDONED)
+		r = check_lost(objs, n, all, r, *index);
+		if (r == TAKEN || r == ABANDONED || r == LOST)
 			break;
 		if (r == LOCKED)
 			continue;
+		/* A sleeper on a block cut meanwhile sleeps until its slice
+		 * ends (a second at most; 20 ms with a mutex), then faults on
+		 * its next look and stops: a cut wakes no futex. */
 		futex_waitn(blks, seqs, n, until);
 		/* A whole slice without a signal: are the owners alive? */
 		check_dead = has_mutex && until != deadline && now_ns() >= until;
@@ -1368,6 +1441,8 @@ static int wait_objs(shmap_sync *const *objs, unsigned n, int all,
 			wake(blks[i]);
 	if (r == TAKEN)
 		return 0;
+	if (r == LOST)
+		return SHMAP_EINPAGE;
 	return r == ABANDONED ? SHMAP_EABANDONED : -ETIMEDOUT;
 }
 

@@ -2,8 +2,8 @@
  * The Win32 layer against hostile or careless use: a forged
  * SHMAP_WIN32_HANDLES, descriptors that must not leak into children,
  * TerminateProcess of an ended process, inherited read-only mappings,
- * non-ASCII text through the Microsoft printf family, and a mutex created
- * owned whose owner is killed.
+ * non-ASCII text through the Microsoft printf family, a mutex created
+ * owned whose owner is killed, and sync objects whose file is cut short.
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -569,6 +569,43 @@ static void adopt_direct(void)
 	unlink(path);
 }
 
+/* An event, mutex and semaphore whose backing files another process cut
+ * short fail with ERROR_SWAPERR (an in-page error), never a SIGBUS. */
+static void cut_sync_objects(void)
+{
+	static const char *names[3] = {"Local\\w32-cut-ev", "Local\\w32-cut-mx",
+	                               "Local\\w32-cut-sem"};
+	HANDLE h[3];
+	char path[4096];
+	h[0] = CreateEventA(NULL, FALSE, FALSE, names[0]);
+	h[1] = CreateMutexA(NULL, FALSE, names[1]);
+	h[2] = CreateSemaphoreA(NULL, 0, 5, names[2]);
+	for (int i = 0; i < 3; i++) {
+		T_ASSERT(h[i] != NULL);
+		t_backing_path(names[i], path, sizeof path);
+		T_OK(truncate(path, 0));
+	}
+	SetLastError(0);
+	T_EQ(SetEvent(h[0]), FALSE);
+	T_EQ(GetLastError(), ERROR_SWAPERR);
+	T_EQ(ResetEvent(h[0]), FALSE);
+	T_EQ(GetLastError(), ERROR_SWAPERR);
+	T_EQ(ReleaseSemaphore(h[2], 1, NULL), FALSE);
+	T_EQ(GetLastError(), ERROR_SWAPERR);
+	for (int i = 0; i < 3; i++) {
+		SetLastError(0);
+		T_EQ(WaitForSingleObject(h[i], 100), WAIT_FAILED);
+		T_EQ(GetLastError(), ERROR_SWAPERR);
+	}
+	T_EQ(ReleaseMutex(h[1]), FALSE);
+	T_EQ(GetLastError(), ERROR_SWAPERR);
+	SetLastError(0);
+	T_EQ(WaitForMultipleObjects(3, h, TRUE, 100), WAIT_FAILED);
+	T_EQ(GetLastError(), ERROR_SWAPERR);
+	for (int i = 0; i < 3; i++)
+		T_ASSERT(CloseHandle(h[i]));
+}
+
 int main(int argc, char **argv)
 {
 	ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -600,5 +637,6 @@ int main(int argc, char **argv)
 	t_run("hostile SHMAP_WIN32_HANDLES over a real file", hostile_handles,
 	      120);
 	t_run("adopting handles directly", adopt_direct, 20);
+	t_run("sync objects cut short: ERROR_SWAPERR", cut_sync_objects, 30);
 	return t_finish();
 }

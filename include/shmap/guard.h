@@ -27,7 +27,8 @@ extern "C" {
  * return, goto or longjmp; local variables changed inside the scope and used
  * after a fault must be volatile (as with setjmp). Scopes nest per thread.
  * A SIGBUS outside any scope goes to the handler installed before shmap's
- * (by default, it ends the process). The members are private except
+ * (by default, it ends the process), except one on the memory of an
+ * event, mutex or semaphore, which loses that object (see shmap_sync). The members are private except
  * fault_addr.
  */
 typedef struct shmap_guard {

@@ -15,6 +15,15 @@ extern "C" {
  * one object of one type) or an anonymous one placed in memory the caller
  * owns. All three kinds are waited on with shmap_wait and
  * shmap_wait_multiple, like Windows HANDLEs with WaitForSingleObject.
+ *
+ * A process that may write a named or unnamed object's backing file may
+ * cut it short. The object is then lost to every handle that touches it:
+ * each operation on it returns SHMAP_EINPAGE (an in-page error), never a
+ * SIGBUS, and the handle can only be closed. For this the library installs
+ * a SIGBUS handler when it makes the first handle; it passes every other
+ * SIGBUS on to the handler installed before it (a handler installed after
+ * it must do the same). Objects in caller memory (shmap_sync_attach) are
+ * the caller's to keep mapped.
  */
 typedef struct shmap_sync shmap_sync;
 
@@ -62,11 +71,13 @@ SHMAP_API int shmap_event_open(const char *name, unsigned flags,
  * resets itself (if none waits, the first to come). Setting a set event does
  * nothing. Makes no system call unless someone sleeps on the event or holds
  * a descriptor from shmap_event_fd. Returns 0, or -EINVAL if e is not an
- * event, -EBADF for a handle a fork made unusable.
+ * event, -EBADF for a handle a fork made unusable, SHMAP_EINPAGE if the
+ * object was lost (see shmap_sync).
  */
 SHMAP_API int shmap_event_set(shmap_sync *e);
 
-/* Resets the event to non-signalled. Returns 0, -EINVAL or -EBADF. */
+/* Resets the event to non-signalled. Returns 0, -EINVAL, -EBADF or
+ * SHMAP_EINPAGE. */
 SHMAP_API int shmap_event_reset(shmap_sync *e);
 
 /*
@@ -75,7 +86,7 @@ SHMAP_API int shmap_event_reset(shmap_sync *e);
  * waits. Like PulseEvent it is inherently racy (a waiter about to wait is
  * missed; a pulse left unused by a wait-any that took another object may
  * release one more waiter later; wait-all ignores pulses); prefer set.
- * Returns 0, -EINVAL or -EBADF.
+ * Returns 0, -EINVAL, -EBADF or SHMAP_EINPAGE.
  */
 SHMAP_API int shmap_event_pulse(shmap_sync *e);
 
@@ -90,7 +101,8 @@ SHMAP_API int shmap_event_pulse(shmap_sync *e);
  * asks for its own. Repeated calls return the same descriptor. Returns 0,
  * -EINVAL if e is not an event, -EBADF for a handle a fork made unusable,
  * -ENOSPC if SHMAP_EVENT_LISTENERS_MAX live listeners already listen to the
- * event, or a negative errno from socket or bind.
+ * event, SHMAP_EINPAGE if the object was lost, or a negative errno from
+ * socket or bind.
  */
 SHMAP_API int shmap_event_fd(shmap_sync *e, int *out);
 
@@ -111,7 +123,7 @@ SHMAP_API int shmap_mutex_open(const char *name, unsigned flags,
  * Releases one acquisition of the mutex by the calling thread; the mutex is
  * free once every acquisition is released (it is recursive). Returns 0,
  * -EPERM if the calling thread does not own it (ERROR_NOT_OWNER), -EINVAL if
- * m is not a mutex, or -EBADF.
+ * m is not a mutex, -EBADF, or SHMAP_EINPAGE if the object was lost.
  */
 SHMAP_API int shmap_mutex_release(shmap_sync *m);
 
@@ -133,7 +145,8 @@ SHMAP_API int shmap_sem_open(const char *name, unsigned flags,
  * Adds n (at least 1) to the semaphore's count, releasing up to n waiters,
  * and stores the count before the release in *previous if it is not NULL.
  * Returns 0, -EOVERFLOW if the count would pass the maximum, in which case
- * nothing changes (ERROR_TOO_MANY_POSTS), -EINVAL, or -EBADF.
+ * nothing changes (ERROR_TOO_MANY_POSTS), -EINVAL, -EBADF, or
+ * SHMAP_EINPAGE if the object was lost.
  */
 SHMAP_API int shmap_sem_release(shmap_sync *s, uint32_t n, uint32_t *previous);
 
@@ -164,7 +177,9 @@ SHMAP_API int shmap_sync_set_spin(shmap_sync *s, unsigned spins);
  * SHMAP_INFINITE never times out (a wait may run up to a millisecond past
  * its deadline while another process's wait-all holds the object for an
  * instant). Returns 0, SHMAP_EABANDONED (a mutex was acquired from an owner
- * that died), -ETIMEDOUT, -EINVAL, or -EBADF.
+ * that died), -ETIMEDOUT, -EINVAL, -EBADF, or SHMAP_EINPAGE if the object
+ * was lost, then or while the wait slept (noticed when its sleep ends: at
+ * most a second later, 20 ms for a mutex).
  */
 SHMAP_API int shmap_wait(shmap_sync *s, int timeout_ms);
 
@@ -176,7 +191,11 @@ SHMAP_API int shmap_wait(shmap_sync *s, int timeout_ms);
  * is 0, or the index of an abandoned mutex among them. Returns 0,
  * SHMAP_EABANDONED (the object at *index is a mutex whose owner died),
  * -ETIMEDOUT, -EINVAL (n out of range, a NULL entry, or one object twice
- * with wait_all), or -EBADF.
+ * with wait_all), -EBADF, or SHMAP_EINPAGE if one of the objects was lost
+ * (as for shmap_wait). A wait-any may still take a signalled object before
+ * a lost one in index order; a wait-all takes nothing once it sees one lost
+ * (only a cut landing in the instant of its commit is reported after the
+ * others were taken).
  */
 SHMAP_API int shmap_wait_multiple(shmap_sync *const *objs, unsigned n,
                                   int wait_all, int timeout_ms,

@@ -71,6 +71,11 @@ DWORD w32_error(int rc)
 	case SHMAP_EBADOBJ:
 		e = ERROR_FILE_CORRUPT;
 		break;
+	case SHMAP_EINPAGE:
+		/* What Windows reports for STATUS_IN_PAGE_ERROR (the page
+		 * behind an event, mutex or semaphore was cut away). */
+		e = ERROR_SWAPERR;
+		break;
 	case -EOVERFLOW:
 		e = ERROR_TOO_MANY_POSTS;
 		break;
