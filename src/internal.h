@@ -128,6 +128,15 @@ int shmap__hdr_check(const struct shmap__hdr *h, uint64_t st_size);
 /* Runs once per process before the first object operation. */
 void shmap__init(void);
 
+/*
+ * The longest an open or create waits for a lock byte someone else holds
+ * (milliseconds) before failing with -EBUSY. Tests may lower it.
+ */
+#ifndef SHMAP_LOCK_TIMEOUT_MS
+#define SHMAP_LOCK_TIMEOUT_MS 30000
+#endif
+extern int shmap__lock_timeout_ms;
+
 /* Crash points for the lifetime crash tests: SIGKILL self at step n. */
 enum {
 	SHMAP__CP_NONE = 0,

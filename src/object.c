@@ -53,9 +53,59 @@ static int lk(int fd, int cmd, short type, off_t start, off_t len)
 	return 0;
 }
 
+int shmap__lock_timeout_ms = SHMAP_LOCK_TIMEOUT_MS;
+
+/* How long a close waits for a busy gate before leaving the cleanup. */
+#define CLOSE_GATE_MS 100
+
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long)(t.tv_sec - t0->tv_sec) * 1000 +
+	       (long)(t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/*
+ * Takes a lock of type on byte without ever blocking in the kernel: anyone
+ * who may open the file could hold a byte forever, so a busy byte is polled,
+ * backing off from 20 us to 10 ms, for at most ms milliseconds; then -EBUSY.
+ * A read lock on the gate fails at once: shmap never takes one, so it is
+ * held by someone not following the protocol.
+ */
+static int lk_bounded(int fd, short type, off_t byte, long ms)
+{
+	struct timespec t0, nap = {0, 20000};
+	int rc = lk(fd, F_OFD_SETLK, type, byte, 1);
+	if (rc != -EAGAIN)
+		return rc;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		if (byte == GATE_BYTE) {
+			struct flock fl;
+			memset(&fl, 0, sizeof fl);
+			fl.l_type = F_WRLCK;
+			fl.l_whence = SEEK_SET;
+			fl.l_start = byte;
+			fl.l_len = 1;
+			if (fcntl(fd, F_OFD_GETLK, &fl) == 0 &&
+			    fl.l_type == F_RDLCK)
+				return -EBUSY;
+		}
+		if (ms_since(&t0) >= ms)
+			return -EBUSY;
+		nanosleep(&nap, NULL);
+		if (nap.tv_nsec < 10000000)
+			nap.tv_nsec *= 2;
+		rc = lk(fd, F_OFD_SETLK, type, byte, 1);
+		if (rc != -EAGAIN)
+			return rc;
+	}
+}
+
 static int gate_take(int fd)
 {
-	return lk(fd, F_OFD_SETLKW, F_WRLCK, GATE_BYTE, 1);
+	return lk_bounded(fd, F_WRLCK, GATE_BYTE, shmap__lock_timeout_ms);
 }
 
 static int gate_release(int fd)
@@ -71,7 +121,7 @@ static int hold_try_excl(int fd)
 
 static int hold_shared(int fd)
 {
-	return lk(fd, F_OFD_SETLKW, F_RDLCK, HOLD_BYTE, 1);
+	return lk_bounded(fd, F_RDLCK, HOLD_BYTE, shmap__lock_timeout_ms);
 }
 
 /* Releases both bytes in one unlock, then closes. */
@@ -110,8 +160,42 @@ static int still_linked(int fd, const char *path, struct stat *st)
 	return ps.st_dev == st->st_dev && ps.st_ino == st->st_ino;
 }
 
-/* Refuses files the namespace does not allow us to trust. */
-static int check_owner(int ns, const struct stat *st)
+/*
+ * Whether m is a Global mode shmap makes: the owner reads and writes, group
+ * and other each read and write or have nothing. A class that could read
+ * without writing could open the file only to lock bytes of it.
+ */
+static int global_mode_ok(mode_t m)
+{
+	unsigned g = (m >> 3) & 7, o = m & 7;
+	return (m & 07700) == 0600 && (g == 0 || g == 6) && (o == 0 || o == 6);
+}
+
+/*
+ * The mode of a new Global object asked for as a: per class, read-write
+ * stays, read-only (or execute) becomes nothing, so 0644 is 0600; a class
+ * that may write without reading is refused. Returns 0 or -EACCES.
+ */
+static int global_mode(unsigned a, mode_t *out)
+{
+	mode_t m = 0600;
+	for (int shift = 0; shift <= 3; shift += 3) {
+		unsigned c = (a >> shift) & 7;
+		if ((c & 6) == 6)
+			m |= (mode_t)6 << shift;
+		else if (c & 2)
+			return -EACCES;
+	}
+	*out = m;
+	return 0;
+}
+
+/*
+ * Refuses files the namespace does not allow us to trust, whatever their
+ * mode in the Global namespace (gc removes a privileged owner's leftover of
+ * any mode); check_owner also checks the mode.
+ */
+static int check_owner_only(int ns, const struct stat *st)
 {
 	if (!S_ISREG(st->st_mode) || st->st_nlink != 1)
 		return -EACCES;
@@ -120,6 +204,14 @@ static int check_owner(int ns, const struct stat *st)
 		               ? 0
 		               : -EACCES;
 	return shmap__uid_privileged(st->st_uid) ? 0 : -EACCES;
+}
+
+/* Refuses files the namespace does not allow us to trust. */
+static int check_owner(int ns, const struct stat *st)
+{
+	if (ns == SHMAP__NS_GLOBAL && !global_mode_ok(st->st_mode & 07777))
+		return -EACCES;
+	return check_owner_only(ns, st);
 }
 
 /*
@@ -413,8 +505,25 @@ static int do_open(const struct shmap__name *n, const char *path,
 			return open_error(errno);
 		}
 		SHMAP__CRASH(SHMAP__CP_OPEN_FD);
-		int rc = gate_take(fd);
+		/* Whose file it is decides before any lock: a stranger's file
+		 * must not make us wait on a lock it holds. */
+		if (fstat(fd, &st) < 0) {
+			int e = -errno;
+			close(fd);
+			return e;
+		}
+		if (st.st_nlink == 0) {
+			close(fd);
+			continue;
+		}
+		int rc = check_owner(n->ns, &st);
 		if (rc) {
+			close(fd);
+			if (repair_narrowed(path, 0600))
+				continue;
+			return rc;
+		}
+		if ((rc = gate_take(fd))) {
 			close(fd);
 			return rc;
 		}
@@ -423,11 +532,11 @@ static int do_open(const struct shmap__name *n, const char *path,
 			drop(fd);
 			continue;
 		}
-		if ((rc = check_owner(n->ns, &st))) {
+		/* Owner and mode were checked before the gate; only the
+		 * link count can have changed since. */
+		if (st.st_nlink != 1) {
 			drop(fd);
-			if (repair_narrowed(path, 0600))
-				continue;
-			return rc;
+			return -EACCES;
 		}
 		rc = hold_try_excl(fd);
 		if (rc == 0) {
@@ -490,8 +599,8 @@ int shmap__obj_create_cb(const char *name, const struct shmap__hdr *tmpl,
 		return rc;
 	mode_t mode = 0600;
 	if (n.ns == SHMAP__NS_GLOBAL) {
-		if (attr && attr->mode)
-			mode = attr->mode & 0777;
+		if (attr && attr->mode && (rc = global_mode(attr->mode, &mode)))
+			return rc;
 		if (!shmap__caller_privileged()) {
 			/* Opening an existing Global object needs no privilege. */
 			/* EXISTED goes in before the fork registry sees o. */
@@ -523,6 +632,30 @@ int shmap__obj_create_cb(const char *name, const struct shmap__hdr *tmpl,
 		} else {
 			SHMAP__CRASH(SHMAP__CP_CREATE_FILE);
 		}
+		if (fstat(fd, &st) < 0) {
+			rc = -errno;
+			close(fd);
+			return rc;
+		}
+		/* umask may have narrowed the mode of a file we made. Should
+		 * this fail, the file is a narrowed leftover: repaired later. */
+		if (made && (st.st_mode & 07777) != mode &&
+		    (fchmod(fd, mode) < 0 || fstat(fd, &st) < 0)) {
+			rc = -errno;
+			close(fd);
+			return rc;
+		}
+		if (st.st_nlink == 0) {
+			close(fd);
+			continue;
+		}
+		/* Whose file it is decides before any lock (see do_open). */
+		if ((rc = check_owner(n.ns, &st))) {
+			close(fd);
+			if (repair_narrowed(path, mode))
+				continue;
+			return rc;
+		}
 		if ((rc = gate_take(fd))) {
 			close(fd);
 			return rc;
@@ -532,20 +665,9 @@ int shmap__obj_create_cb(const char *name, const struct shmap__hdr *tmpl,
 			drop(fd);
 			continue;
 		}
-		/* umask may have narrowed the mode of a file we made. */
-		if (made && (st.st_mode & 0777) != mode) {
-			if (fchmod(fd, mode) < 0 || fstat(fd, &st) < 0) {
-				rc = -errno;
-				unlink(path);
-				drop(fd);
-				return rc;
-			}
-		}
-		if ((rc = check_owner(n.ns, &st))) {
+		if (st.st_nlink != 1) { /* see do_open */
 			drop(fd);
-			if (repair_narrowed(path, mode))
-				continue;
-			return rc;
+			return -EACCES;
 		}
 		rc = hold_try_excl(fd);
 		if (rc == 0) {
@@ -739,10 +861,19 @@ int shmap__obj_close(struct shmap__obj *o)
 	int rc = 0;
 	reg_del(o);
 	if (o->fd >= 0 && (o->oflags & SHMAP__OF_NAMED)) {
-		rc = gate_take(o->fd);
+		rc = lk(o->fd, F_OFD_SETLK, F_WRLCK, GATE_BYTE, 1);
+		if (rc == -EAGAIN) {
+			/* Busy: let go of the hold first, so that should the
+			 * gate stay busy, the name is merely unheld, which
+			 * the next open, create or gc of it cleans up. */
+			(void)lk(o->fd, F_OFD_SETLK, F_UNLCK, HOLD_BYTE, 1);
+			rc = lk_bounded(o->fd, F_WRLCK, GATE_BYTE,
+			                CLOSE_GATE_MS);
+		}
 		if (rc == 0) {
 			struct stat st;
 			SHMAP__CRASH(SHMAP__CP_CLOSE_GATE);
+			/* Converts our hold, or takes one if we let it go. */
 			if (hold_try_excl(o->fd) == 0) {
 				SHMAP__CRASH(SHMAP__CP_CLOSE_EXCL);
 				/* The last holder anywhere: the name goes. A
@@ -755,6 +886,8 @@ int shmap__obj_close(struct shmap__obj *o)
 					rc = -errno;
 				SHMAP__CRASH(SHMAP__CP_CLOSE_UNLINKED);
 			}
+		} else if (rc == -EBUSY) {
+			rc = 0; /* the handle is closed all the same */
 		}
 		drop(o->fd);
 	} else if (o->fd >= 0) {
@@ -769,27 +902,31 @@ int shmap__obj_close(struct shmap__obj *o)
 static int sweep_one(const char *path, int global)
 {
 	struct stat st;
-	int removed = 0;
-	int fd = open(path, open_flags(0));
-	if (fd < 0 && errno == EACCES && repair_narrowed(path, 0600))
-		fd = open(path, open_flags(0));
-	if (fd < 0)
-		return 0;
-	if (fstat(fd, &st) == 0 &&
-	    check_owner(global ? SHMAP__NS_GLOBAL : SHMAP__NS_LOCAL, &st) &&
-	    repair_narrowed(path, 0600)) {
-		close(fd);
-		if ((fd = open(path, open_flags(0))) < 0)
+	int removed = 0, ns = global ? SHMAP__NS_GLOBAL : SHMAP__NS_LOCAL;
+	for (int tries = 0; tries < 2; tries++) {
+		int fd = open(path, open_flags(0));
+		if (fd < 0 && (errno != EACCES || tries ||
+		               !repair_narrowed(path, 0600)))
 			return 0;
+		if (fd < 0)
+			continue;
+		/* Files the namespace would refuse to open (squatted) are
+		 * never touched, nor locked; an empty one of ours umask
+		 * narrowed is repaired, then swept. */
+		if (fstat(fd, &st) < 0 || check_owner_only(ns, &st)) {
+			close(fd);
+			if (tries || !repair_narrowed(path, 0600))
+				return 0;
+			continue;
+		}
+		/* Never wait: a busy gate means someone is using the name. */
+		if (lk(fd, F_OFD_SETLK, F_WRLCK, GATE_BYTE, 1) == 0 &&
+		    still_linked(fd, path, &st) && check_owner_only(ns, &st) == 0 &&
+		    hold_try_excl(fd) == 0 && unlink(path) == 0)
+			removed = 1;
+		drop(fd);
+		break;
 	}
-	/* Never wait: a busy gate means someone is using the name. Files the
-	 * namespace would refuse to open (squatted) are never touched. */
-	if (lk(fd, F_OFD_SETLK, F_WRLCK, GATE_BYTE, 1) == 0 &&
-	    still_linked(fd, path, &st) &&
-	    check_owner(global ? SHMAP__NS_GLOBAL : SHMAP__NS_LOCAL, &st) == 0 &&
-	    hold_try_excl(fd) == 0 && unlink(path) == 0)
-		removed = 1;
-	drop(fd);
 	return removed;
 }
 

@@ -653,7 +653,10 @@ static const struct {
 	mode_t want;   /* the file's */
 } g_modes[] = {
     {"Global\\m", 0666, 0666},  {"Global\\m", 0, 0600},
-    {"Global\\m", 0640, 0640},  {"Global\\m", 0604, 0604},
+    {"Global\\m", 0640, 0600},  {"Global\\m", 0604, 0600},
+    {"Global\\m", 0644, 0600},  {"Global\\m", 0660, 0660},
+    {"Global\\m", 0606, 0606},  {"Global\\m", 0664, 0660},
+    {"Global\\m", 0777, 0666},
     {"Global\\m", 06666, 0666}, {"Local\\m", 0666, 0600},
     {"Local\\m", 0644, 0600},   {"Local\\m", 0, 0600},
     {"Local\\m", 0400, 0600},   {"m", 0777, 0600},
@@ -693,6 +696,195 @@ static void modes_and_umask(void)
 	}
 }
 
+/* A Global mode whose class may write without reading is refused. */
+static void global_write_only_refused(void)
+{
+	static const unsigned bad[] = {0622, 0620, 0602, 0632};
+	shmap_map *m = NULL;
+	need_root();
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		shmap_attr attr = {bad[i], 0};
+		T_EQ(shmap_map_create("Global\\w", 4096, RW, &attr, &m),
+		     -EACCES);
+		T_EQ(t_count_files(t_dir), 0);
+	}
+}
+
+static double elapsed(double t0)
+{
+	return t_now() - t0;
+}
+
+/* Takes an OFD lock of type on byte 1 (the gate) of fd; 0 or -1. */
+static int lock_gate(int fd, short type)
+{
+	struct flock fl;
+	memset(&fl, 0, sizeof fl);
+	fl.l_type = type;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = 1;
+	fl.l_len = 1;
+	return fcntl(fd, F_OFD_SETLK, &fl);
+}
+
+/*
+ * nobody makes the backing file of root's name (Local: root's own path;
+ * Global) and holds its gate: root's create and open fail at once with
+ * -EACCES, without waiting on the lock, and leave the file as it is.
+ */
+static void squat_with_gate_held(void)
+{
+	static const char *names[] = {"Local\\gsq", "Global\\gsq"};
+	static const short types[] = {F_WRLCK, F_RDLCK};
+	shmap_map *m = NULL;
+	shmap_attr open_mode = {0666, 0};
+	need_root();
+	for (int i = 0; i < 4; i++) {
+		const char *name = names[i % 2];
+		int to_parent[2], to_child[2];
+		char path[4096];
+		T_OK(pipe(to_parent));
+		T_OK(pipe(to_child));
+		t_backing_path(name, path, sizeof path);
+		pid_t pid = fork_nobody();
+		if (pid == 0) {
+			close(to_parent[0]), close(to_child[1]);
+			int fd = open(path, O_CREAT | O_EXCL | O_RDWR, 0666);
+			T_ASSERT(fd >= 0);
+			T_OK(fchmod(fd, 0666));
+			T_OK(lock_gate(fd, types[i / 2]));
+			send_byte(to_parent[1], 'l');
+			recv_byte(to_child[0], 'd');
+			close(fd);
+			exit(0);
+		}
+		recv_byte(to_parent[0], 'l');
+		double t0 = t_now();
+		T_EQ(shmap_map_create(name, 4096, RW, NULL, &m), -EACCES);
+		T_EQ(shmap_map_create(name, 4096, RW, &open_mode, &m), -EACCES);
+		T_EQ(shmap_map_open(name, SHMAP_ACCESS_ALL, &m), -EACCES);
+		T_ASSERT(elapsed(t0) < 1.0);
+		send_byte(to_child[1], 'd');
+		wait_ok(pid);
+		T_OK(unlink(path));
+		close(to_parent[0]), close(to_parent[1]);
+		close(to_child[0]), close(to_child[1]);
+	}
+}
+
+/*
+ * A Global object created 0644 is 0600: a user with read permission only
+ * cannot even open the file, so it cannot lock a byte of it. A file of the
+ * old read-only-others kind (0644) is refused before any lock, so a reader
+ * holding its gate stalls neither root's open nor its last close.
+ */
+static void global_reader_cannot_stall(void)
+{
+	shmap_map *g = NULL, *m = NULL;
+	shmap_attr ro = {0644, 0};
+	char path[4096];
+	struct stat st;
+	int to_parent[2], to_child[2];
+	need_root();
+	T_OK(shmap_map_create("Global\\ro", 4096, RW, &ro, &g));
+	t_backing_path("Global\\ro", path, sizeof path);
+	T_OK(stat(path, &st));
+	T_EQ(st.st_mode & 07777, 0600);
+	pid_t pid = fork_nobody();
+	if (pid == 0) {
+		T_EQ(open(path, O_RDONLY), -1);
+		T_EQ(errno, EACCES);
+		exit(0);
+	}
+	wait_ok(pid);
+	/* The old kind: root's live object, readable by others. */
+	T_OK(chmod(path, 0644));
+	T_OK(pipe(to_parent));
+	T_OK(pipe(to_child));
+	pid = fork_nobody();
+	if (pid == 0) {
+		close(to_parent[0]), close(to_child[1]);
+		int fd = open(path, O_RDONLY);
+		T_ASSERT(fd >= 0);
+		T_OK(lock_gate(fd, F_RDLCK));
+		send_byte(to_parent[1], 'l');
+		recv_byte(to_child[0], 'd');
+		close(fd);
+		exit(0);
+	}
+	recv_byte(to_parent[0], 'l');
+	double t0 = t_now();
+	T_EQ(shmap_map_open("Global\\ro", SHMAP_ACCESS_ALL, &m), -EACCES);
+	T_OK(shmap_map_close(g));
+	T_ASSERT(elapsed(t0) < 1.0);
+	send_byte(to_child[1], 'd');
+	wait_ok(pid);
+	/* Root's close could not take the gate; the file is unheld and the
+	 * next gc removes it. */
+	T_EQ(shmap_gc(), 1);
+	T_ASSERT(!exists(path));
+	close(to_parent[0]), close(to_parent[1]);
+	close(to_child[0]), close(to_child[1]);
+}
+
+/*
+ * A user granted read-write on a 0666 Global object may make operations on
+ * it fail, never hang: a read lock on the gate fails root's open at once
+ * with -EBUSY, a write lock after the lock timeout; root's last close
+ * returns within a fraction of a second either way, and once the peer lets
+ * go the name is gone and its file cleaned up by the next user.
+ */
+static void global_writer_gate_bounded(void)
+{
+	static const short types[] = {F_RDLCK, F_WRLCK};
+	shmap_attr open_mode = {0666, 0};
+	need_root();
+	shmap__lock_timeout_ms = 300;
+	for (int i = 0; i < 2; i++) {
+		shmap_map *g = NULL, *m = NULL;
+		int to_parent[2], to_child[2];
+		char path[4096];
+		T_OK(shmap_map_create("Global\\wr", 4096, RW, &open_mode, &g));
+		t_backing_path("Global\\wr", path, sizeof path);
+		T_OK(pipe(to_parent));
+		T_OK(pipe(to_child));
+		pid_t pid = fork_nobody();
+		if (pid == 0) {
+			close(to_parent[0]), close(to_child[1]);
+			int fd = open(path, O_RDWR);
+			T_ASSERT(fd >= 0);
+			T_OK(lock_gate(fd, types[i]));
+			send_byte(to_parent[1], 'l');
+			recv_byte(to_child[0], 'd');
+			close(fd);
+			exit(0);
+		}
+		recv_byte(to_parent[0], 'l');
+		double t0 = t_now();
+		T_EQ(shmap_map_open("Global\\wr", SHMAP_ACCESS_ALL, &m), -EBUSY);
+		T_EQ(shmap_map_create("Global\\wr", 4096, RW, &open_mode, &m),
+		     -EBUSY);
+		double t = elapsed(t0);
+		if (types[i] == F_RDLCK)
+			T_ASSERT(t < 0.2);
+		else
+			T_ASSERT(t >= 0.55 && t < 2.0);
+		t0 = t_now();
+		T_OK(shmap_map_close(g));
+		t = elapsed(t0);
+		if (types[i] == F_RDLCK)
+			T_ASSERT(t < 0.2);
+		else
+			T_ASSERT(t >= 0.09 && t < 0.5);
+		send_byte(to_child[1], 'd');
+		wait_ok(pid);
+		T_EQ(shmap_map_open("Global\\wr", SHMAP_ACCESS_ALL, &m), -ENOENT);
+		T_ASSERT(!exists(path));
+		close(to_parent[0]), close(to_parent[1]);
+		close(to_child[0]), close(to_child[1]);
+	}
+}
+
 /* Whether a forked child can switch to nobody here (not in every sandbox). */
 static int probe_nobody(void)
 {
@@ -728,5 +920,10 @@ int main(void)
 	t_run("Global last close by another user",
 	      global_last_close_by_other_user, 20);
 	t_run("modes and umask", modes_and_umask, 20);
+	t_run("Global write-only class refused", global_write_only_refused, 20);
+	t_run("name squatted with its gate held", squat_with_gate_held, 20);
+	t_run("Global reader cannot stall root", global_reader_cannot_stall, 20);
+	t_run("Global writer's gate lock is bounded",
+	      global_writer_gate_bounded, 20);
 	return t_finish();
 }

@@ -48,7 +48,9 @@ typedef struct shmap_map_info {
  * makes this -EEXIST). Returns 0, -EINVAL for size 0 or a bad prot,
  * -ENAMETOOLONG, SHMAP_EBADPATH for a bad prefix, SHMAP_ETYPE if the name holds
  * another object type, SHMAP_EBADOBJ for a corrupt object, -EACCES if the
- * caller may not create or use the name, or another negative errno.
+ * caller may not create or use the name, -EBUSY if another process holds the
+ * name's lock longer than the lock timeout (30 s; at once for a lock shmap
+ * never takes), or another negative errno.
  */
 SHMAP_API int shmap_map_create(const char *name, uint64_t size, unsigned prot,
                                const shmap_attr *attr, shmap_map **out);
@@ -87,8 +89,8 @@ SHMAP_API int shmap_map_create_path(const char *name, const char *path,
  * live object has that name, SHMAP_ETYPE if it holds another type, -EACCES
  * if the object's mode, owner or protection refuses the access (or, for a
  * file mapping, the file's permissions do), SHMAP_EBADOBJ for a corrupt
- * object, -ESTALE if a file mapping's file can no longer be found, or
- * another negative errno.
+ * object, -ESTALE if a file mapping's file can no longer be found, -EBUSY as
+ * for shmap_map_create, or another negative errno.
  */
 SHMAP_API int shmap_map_open(const char *name, unsigned access,
                              shmap_map **out);

@@ -32,7 +32,10 @@ enum shmap_type {
 /*
  * Creation attributes, the counterpart of SECURITY_ATTRIBUTES. A NULL
  * attribute pointer means all defaults. mode is the permission of a Global
- * object (0 means 0600); Local objects are always 0600. flags is a mask of
+ * object (0 means 0600); Local objects are always 0600. The owner always
+ * reads and writes; group and other each get read and write (6) or nothing:
+ * read-only bits are dropped (0644 gives 0600), and a class with write but
+ * not read makes the create fail with -EACCES. flags is a mask of
  * SHMAP_ATTR_* values.
  */
 typedef struct shmap_attr {

@@ -92,6 +92,9 @@ DWORD w32_error(int rc)
 	case -ENOEXEC:
 		e = ERROR_BAD_FORMAT;
 		break;
+	case -EBUSY:
+		e = ERROR_BUSY; /* a lock byte held past the lock timeout */
+		break;
 	default:
 		e = ERROR_INVALID_PARAMETER;
 		break;
