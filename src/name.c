@@ -94,14 +94,16 @@ int shmap__name_parse(const char *name, struct shmap__name *out)
 
 	if (!name || !*name)
 		return -EINVAL;
-	if (count_chars(name) > SHMAP_NAME_MAX)
-		return -ENAMETOOLONG;
 	if (!strncmp(name, local, sizeof local - 1)) {
 		body = name + sizeof local - 1;
 	} else if (!strncmp(name, global, sizeof global - 1)) {
 		body = name + sizeof global - 1;
 		ns = SHMAP__NS_GLOBAL;
 	}
+	/* The limit is on the name after its prefix: "x" and "Local\x" are
+	 * one name and must have one limit. */
+	if (count_chars(body) > SHMAP_NAME_MAX)
+		return -ENAMETOOLONG;
 	/* Any other "X\" is a directory Windows would not find either. */
 	if (strchr(body, '\\'))
 		return SHMAP_EBADPATH;

@@ -34,13 +34,51 @@ static void length_limit(void)
 	name[260] = 'x';
 	name[261] = 0;
 	T_EQ(shmap__name_parse(name, &n), -ENAMETOOLONG);
-	/* 260 characters of UTF-8 count as 260, not as their bytes. */
+	/* 260 characters of UTF-8 count as 260, not as their bytes, and the
+	 * prefix does not count: a 4-byte character 260 times still fits. */
 	strcpy(name, "Global\\");
-	for (int i = 0; i < 253; i++)
+	for (int i = 0; i < 260; i++)
 		strcat(name, "\xe6\x97\xa5"); /* U+65E5 */
 	T_OK(shmap__name_parse(name, &n));
 	strcat(name, "\xe6\x97\xa5");
 	T_EQ(shmap__name_parse(name, &n), -ENAMETOOLONG);
+	strcpy(name, "Global\\");
+	for (int i = 0; i < 260; i++)
+		strcat(name, "\xf0\x9f\x98\x80"); /* U+1F600 */
+	T_OK(shmap__name_parse(name, &n));
+}
+
+/*
+ * A bare name and the same name with "Local\" are one name, with one limit:
+ * 260 characters after the prefix, in either spelling, reach one object.
+ */
+static void prefix_not_counted(void)
+{
+	char bare[261], local[300], global[300];
+	shmap_map *a, *b;
+	memset(bare, 'x', 260);
+	bare[260] = 0;
+	snprintf(local, sizeof local, "Local\\%s", bare);
+	snprintf(global, sizeof global, "Global\\%s", bare);
+	T_OK(shmap_map_create(bare, 4096, SHMAP_PROT_READWRITE, NULL, &a));
+	T_OK(shmap_map_create(local, 4096, SHMAP_PROT_READWRITE, NULL, &b));
+	T_EQ(shmap_map_existed(b), 1);
+	T_OK(shmap_map_close(b));
+	T_OK(shmap_map_open(local, SHMAP_ACCESS_READ, &b));
+	T_OK(shmap_map_close(b));
+	T_OK(shmap_map_close(a));
+	if (geteuid() == 0) {
+		T_OK(shmap_map_create(global, 4096, SHMAP_PROT_READWRITE, NULL,
+		                      &a));
+		T_OK(shmap_map_close(a));
+	}
+	strcat(local, "x");
+	strcat(global, "x");
+	T_EQ(shmap_map_create(local, 4096, SHMAP_PROT_READWRITE, NULL, &a),
+	     -ENAMETOOLONG);
+	T_EQ(shmap_map_create(global, 4096, SHMAP_PROT_READWRITE, NULL, &a),
+	     -ENAMETOOLONG);
+	T_EQ(shmap_map_open(local, SHMAP_ACCESS_READ, &a), -ENAMETOOLONG);
 }
 
 /* The encoded component: one path component, no surprises, in the dir. */
@@ -152,6 +190,7 @@ int main(void)
 	t_setup();
 	t_run("prefixes", parse_prefixes, 10);
 	t_run("260-character limit", length_limit, 10);
+	t_run("the prefix does not count in the limit", prefix_not_counted, 10);
 	t_run("encoding is safe", encoding_is_safe, 10);
 	t_run("long names are hashed", long_names_hash, 10);
 	t_run("awkward names work", awkward_names_work, 10);

@@ -12,7 +12,8 @@ extern "C" {
  * Names. A name is "Local\xxx" (private to the calling user; the default when
  * no prefix is given) or "Global\xxx" (machine-wide). Names are case
  * sensitive, may hold any byte but '\' after the prefix, and are at most
- * SHMAP_NAME_MAX characters (UTF-8 sequences count as one character).
+ * SHMAP_NAME_MAX characters after the prefix (UTF-8 sequences count as one
+ * character), so "x" and "Local\x" are one name with one limit.
  */
 #define SHMAP_NAME_MAX 260
 
