@@ -79,9 +79,10 @@ struct stats {
 	_Atomic int stop;
 	_Atomic int messages;
 	struct ctr_watch ctr[N_CTR];
+	_Atomic int turn; /* the stopped worker that may close and exit */
 	struct {
 		_Atomic int64_t heartbeat; /* last progress, monotonic ns */
-		_Atomic int in_call;       /* 1 while inside a library call */
+		_Atomic int paused;        /* stopped, waiting for its turn */
 	} slot[MAX_PROCS];
 };
 static struct stats *S;
@@ -877,7 +878,15 @@ static void worker(unsigned slot, unsigned gen)
 			atomic_fetch_add(&S->gcs, 1);
 		}
 	}
-	/* Asked to stop: close everything in a random order. */
+	/* Asked to stop: pause, then, when our turn comes, close everything
+	 * in a random order and exit. One worker closes at a time, so no
+	 * close finds a gate busy (which would leave the name's cleanup to a
+	 * later user). */
+	atomic_store(&S->slot[slot].paused, 1);
+	while (atomic_load(&S->turn) != (int)slot) {
+		beat();
+		usleep(1000);
+	}
 	while (g_nmaps || g_nsyncs) {
 		beat();
 		if (g_nmaps && (!g_nsyncs || rnd(2)))
@@ -1019,10 +1028,10 @@ static void rm_dir(const char *dir)
 }
 
 /*
- * After the run. Leftovers of killed holders were swept before the workers
- * stopped, and no kill came since: every name must be gone with its last
- * close, so the directory must be empty even before another open runs; and
- * every open must then fail.
+ * After the run. Leftovers were swept while the workers were paused, no
+ * kill came since, and the workers closed one at a time: every name must be
+ * gone with its last close, so the directory must be empty even before
+ * another open runs; and every open must then fail.
  */
 static void final_checks(shmap_map **keep, struct counter **kc)
 {
@@ -1191,19 +1200,33 @@ int main(void)
 		}
 	}
 
-	/* Calm: no more kills; sweep what killed holders left, let the
-	 * workers go on a little, then stop them: each closes what it holds
-	 * and exits. */
-	int swept = shmap_gc();
-	check(swept >= 0, "gc", swept);
-	printf("torture: %d leftover(s) of killed holders swept\n", swept);
-	for (int64_t calm = now_ns() + 300000000; now_ns() < calm;) {
-		reap();
-		usleep(5000);
-	}
+	/* No more kills. Pause every worker, sweep what killed holders (and
+	 * closes that found a gate busy) left, then let the workers close
+	 * and exit one by one. */
+	atomic_store(&S->turn, -1);
 	atomic_store(&S->stop, 1);
 	int64_t deadline = now_ns() + 10 * 1000000000ll + g_wedge_ns;
 	for (unsigned s = 0; s < g_procs; s++) {
+		while (g_proc[s].pid && !atomic_load(&S->slot[s].paused)) {
+			int st;
+			if (waitpid(g_proc[s].pid, &st, WNOHANG) == g_proc[s].pid) {
+				ended(s, st);
+				g_proc[s].pid = 0;
+			} else if (now_ns() > deadline) {
+				violation("worker %u (pid %d) did not stop", s,
+				          (int)g_proc[s].pid);
+				kill_reap(s);
+			} else {
+				usleep(2000);
+			}
+		}
+	}
+	int swept = shmap_gc();
+	check(swept >= 0, "gc", swept);
+	printf("torture: %d leftover(s) swept after the last kill\n", swept);
+	for (unsigned s = 0; s < g_procs; s++) {
+		atomic_store(&S->turn, (int)s);
+		deadline = now_ns() + 10 * 1000000000ll + g_wedge_ns;
 		while (g_proc[s].pid) {
 			int st;
 			pid_t r = waitpid(g_proc[s].pid, &st, WNOHANG);
