@@ -3,6 +3,7 @@
 #define SHMAP_INTERNAL_H
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -208,7 +209,7 @@ static inline int shmap__region_lost(const struct shmap__region *r)
 {
 	/* relaxed: see the handler; a lost block's page was replaced, and
 	 * the replacement's TLB shootdown orders the flag before it. */
-	return r && __atomic_load_n(&r->lost, __ATOMIC_RELAXED);
+	return r && atomic_load_explicit(&r->lost, memory_order_relaxed);
 }
 
 /* Saves and restores errno around a public entry point. */
