@@ -6,7 +6,7 @@ PREFIX     ?= /usr/local
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
-.PHONY: all configure test test-fast test-asan tsan demo bench torture install clean
+.PHONY: all configure test test-fast test-asan tsan demo bench torture fuzz fuzz-build fuzz-seeds install clean
 
 all: configure
 	cmake --build $(BUILD) -j$(JOBS)
@@ -61,10 +61,35 @@ endif
 	  ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  $(TORTURE_BUILD)/tests/torture/torture
 
+# libFuzzer targets (fuzz/), built with clang in their own directory. Each
+# of FUZZ_TARGETS runs FUZZ_SECONDS after replaying its seed corpus; new
+# inputs are kept in $(FUZZ_BUILD)/corpus, crashes in $(FUZZ_BUILD)/crashes.
+FUZZ_BUILD      ?= build-fuzz
+FUZZ_SECONDS    ?= 300
+FUZZ_TARGETS    ?= fuzz_hdr fuzz_sync fuzz_name fuzz_handles
+FUZZ_KNOWN_BUGS ?= $(CURDIR)/fuzz/known-bugs
+
+fuzz-build:
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -DSHMAP_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS) >/dev/null
+	cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzz_targets
+
+fuzz: fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+	  if [ ! -x $(FUZZ_BUILD)/fuzz/$$t ]; then echo "$$t: not built in this tree, skipped"; continue; fi; \
+	  echo "== $$t, $(FUZZ_SECONDS) s"; \
+	  sh fuzz/run.sh $(FUZZ_BUILD)/fuzz/$$t fuzz/corpus/$$t '$(FUZZ_KNOWN_BUGS)' \
+	    $(FUZZ_SECONDS) $(FUZZ_BUILD)/corpus/$$t || exit 1; \
+	done
+
+# Writes the seed corpus anew from the library's own objects (fuzz/seedgen.c).
+fuzz-seeds: all
+	rm -rf fuzz/corpus
+	$(BUILD)/fuzz/seedgen fuzz/corpus
+
 install:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_ARGS) >/dev/null
 	cmake --build $(BUILD) -j$(JOBS)
 	DESTDIR=$(DESTDIR) cmake --install $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD)
