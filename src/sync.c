@@ -1339,6 +1339,9 @@ static int wait_objs(shmap_sync *const *objs, unsigned n, int all,
 			                               memory_order_acquire);
 		r = attempt(objs, n, all, order, ps, check_dead, index,
 		            &locked_at);
+		/* The fast path: a wait-any took a live object. */
+		if (r == TAKEN && !all && !lost(objs[*index]))
+			break;
 		/* Every turn, so a waiter on a lost block stops at once. */
 		r = check_lost(objs, n, all, r, *index);
 		if (r == TAKEN || r == ABANDONED || r == LOST)
