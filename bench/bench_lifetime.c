@@ -5,6 +5,9 @@
  *
  *   create+map+unmap+close of a fresh 1 MiB object (the last close removes it)
  *   open+close of an object another handle keeps alive
+ *   create+close of a fresh object of 4 KiB to 1 GiB, reserved (the default:
+ *   fallocate) against SHMAP_ATTR_NORESERVE (ftruncate only); sizes above
+ *   16 MiB only when iters >= 100, so a short smoke run stays small
  */
 #include <fcntl.h>
 #include <shmap.h>
@@ -97,6 +100,61 @@ static void raw_cycle_reserved(void)
 	raw_cycle(1);
 }
 
+static uint64_t sz_size;
+static unsigned sz_flags;
+
+static void size_cycle(void)
+{
+	shmap_map *m;
+	shmap_attr attr = {0, sz_flags};
+	int rc = shmap_map_create("Local\\bench-size", sz_size,
+	                          SHMAP_PROT_READWRITE, &attr, &m);
+	if (rc)
+		die("create by size", rc);
+	shmap_map_close(m);
+}
+
+static double median_n(void (*fn)(void), int n, int nruns)
+{
+	double t[64];
+	for (int r = 0; r < nruns; r++) {
+		double t0 = now_us();
+		for (int i = 0; i < n; i++)
+			fn();
+		t[r] = (now_us() - t0) / n;
+	}
+	qsort(t, (size_t)nruns, sizeof t[0], cmp);
+	return t[nruns / 2];
+}
+
+/* create+close by size, reserved and not; the work shrinks with size. */
+static void by_size(void)
+{
+	static const struct {
+		const char *label;
+		uint64_t size;
+	} sizes[] = {{"4 KiB", 4096},          {"1 MiB", 1ull << 20},
+	             {"16 MiB", 16ull << 20},  {"256 MiB", 256ull << 20},
+	             {"1 GiB", 1ull << 30}};
+	printf("\n%-30s %14s %14s %8s\n", "create+close of a fresh object",
+	       "reserved us", "noreserve us", "ratio");
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		uint64_t size = sizes[i].size;
+		if (size > (16ull << 20) && iters < 100)
+			break;
+		uint64_t want = (uint64_t)iters * (1ull << 20) / size;
+		int n = want < 3 ? 3 : want > (uint64_t)iters ? iters : (int)want;
+		int nruns = size >= (256ull << 20) && runs > 5 ? 5 : runs;
+		sz_size = size;
+		sz_flags = 0;
+		double res = median_n(size_cycle, n, nruns);
+		sz_flags = SHMAP_ATTR_NORESERVE;
+		double nores = median_n(size_cycle, n, nruns);
+		printf("%-30s %14.1f %14.1f %8.1f\n", sizes[i].label, res,
+		       nores, res / nores);
+	}
+}
+
 static double median_us(void (*fn)(void))
 {
 	double t[64];
@@ -150,6 +208,8 @@ int main(int argc, char **argv)
 	       "1.00");
 	printf("%-54s %9.2f %8.2f\n", "shmap open+close of an existing object", oc,
 	       oc / roc);
+
+	by_size();
 
 	shmap_map_close(keep);
 	close(kfd);

@@ -80,7 +80,8 @@ struct shmap__obj {
 /*
  * Creates or opens the named object name of type hdr->type. *hdr carries the
  * type-specific fields (size, prot, flags, file fields); data bytes
- * [data_offset, data_offset + reserve) are reserved in the backing file.
+ * [data_offset, data_offset + reserve) are reserved in the backing file
+ * (only sized, if attr has SHMAP_ATTR_NORESERVE).
  * Returns 0 with SHMAP__OF_EXISTED set in o->oflags if the name existed.
  */
 int shmap__obj_create(const char *name, const struct shmap__hdr *hdr,
@@ -99,9 +100,12 @@ int shmap__obj_create_cb(const char *name, const struct shmap__hdr *hdr,
 /* Opens the live object name, which must be of type. */
 int shmap__obj_open(const char *name, uint32_t type, unsigned inherit,
                     struct shmap__obj *o);
-/* Creates an anonymous object (memfd) with hdr and reserve data bytes. */
+/*
+ * Creates an anonymous object (memfd) with hdr and reserve data bytes;
+ * aflags is a mask of SHMAP_ATTR_INHERIT and SHMAP_ATTR_NORESERVE.
+ */
 int shmap__obj_anon(const struct shmap__hdr *hdr, uint64_t reserve,
-                    unsigned inherit, struct shmap__obj *o);
+                    unsigned aflags, struct shmap__obj *o);
 /* Adopts a descriptor from shmap_map_fd; fd is duplicated. */
 int shmap__obj_from_fd(int fd, uint32_t type, unsigned inherit,
                        struct shmap__obj *o);
@@ -137,6 +141,16 @@ void shmap__init(void);
 #define SHMAP_LOCK_TIMEOUT_MS 30000
 #endif
 extern int shmap__lock_timeout_ms;
+
+/*
+ * reserve.c: whether bytes more can be reserved in fd's file: 0, -ENOSPC if
+ * its filesystem has less space free, -ENOMEM if the file lives in memory
+ * (tmpfs, memfd) and available memory plus free swap, system-wide or in the
+ * caller's memory cgroup, is less. Sizes below SHMAP__RESERVE_CHECK_MIN are not
+ * checked (their reservation fails cleanly on its own).
+ */
+#define SHMAP__RESERVE_CHECK_MIN (1u << 20)
+int shmap__reserve_check(int fd, uint64_t bytes);
 
 /* Crash points for the lifetime crash tests: SIGKILL self at step n. */
 enum {

@@ -181,8 +181,10 @@ int shmap_map_create(const char *name, uint64_t size, unsigned prot,
 		if (!name || !*name) {
 			tmpl.flags = SHMAP__HF_ANON;
 			rc = shmap__obj_anon(&tmpl, size,
-			                     attr && (attr->flags &
-			                              SHMAP_ATTR_INHERIT),
+			                     attr ? attr->flags &
+			                                    (SHMAP_ATTR_INHERIT |
+			                                     SHMAP_ATTR_NORESERVE)
+			                          : 0,
 			                     &m->obj);
 		} else {
 			rc = shmap__obj_create(name, &tmpl, size, attr, &m->obj);
@@ -218,7 +220,9 @@ static void fd_path(int fd, char *buf, size_t len)
  */
 static int grow_file(int fd, uint64_t old, uint64_t size)
 {
-	int rc = 0;
+	int rc = shmap__reserve_check(fd, size - old);
+	if (rc)
+		return rc;
 	while (fallocate(fd, 0, (off_t)old, (off_t)(size - old)) < 0) {
 		if (errno == EINTR)
 			continue;
@@ -480,6 +484,7 @@ struct view {
 	size_t len;     /* what the caller asked for */
 	void *map_base; /* page-aligned start of the kernel mapping */
 	size_t map_len;
+	int writable;   /* mapped with PROT_WRITE (shared or copy) */
 	struct view *next;
 };
 
@@ -613,6 +618,7 @@ static int view_map(shmap_map *m, uint64_t offset, size_t length,
 		if (rc == 0) {
 			v->base = (char *)v->map_base + delta;
 			v->len = length;
+			v->writable = (prot & PROT_WRITE) != 0;
 			views_lock();
 			v->next = g_view_head;
 			g_view_head = v;
@@ -688,10 +694,33 @@ int shmap_view_flush(const void *addr, size_t length)
 	return rc;
 }
 
+/*
+ * Checks that [p, p + n) lies inside one view of this process, writable if
+ * write: 0, -EINVAL (outside any view, or past its end) or -EACCES (a
+ * write to a read-only view, which would fault with SIGSEGV, not SIGBUS).
+ */
+static int view_range(const void *p, size_t n, int write)
+{
+	int rc = -EINVAL;
+	views_lock();
+	struct view **vp = view_find(p);
+	if (vp) {
+		const struct view *v = *vp;
+		if (n > (size_t)(v->base + v->len - (const char *)p))
+			rc = -EINVAL;
+		else
+			rc = write && !v->writable ? -EACCES : 0;
+	}
+	pthread_mutex_unlock(&g_views);
+	return rc;
+}
+
 int shmap_view_read(const void *src, void *dst, size_t n)
 {
 	SHMAP__ERRNO_SAVE;
-	int rc = shmap__guarded_copy(dst, src, n);
+	int rc = view_range(src, n, 0);
+	if (rc == 0)
+		rc = shmap__guarded_copy(dst, src, n);
 	SHMAP__ERRNO_RESTORE;
 	return rc;
 }
@@ -699,7 +728,9 @@ int shmap_view_read(const void *src, void *dst, size_t n)
 int shmap_view_write(void *dst, const void *src, size_t n)
 {
 	SHMAP__ERRNO_SAVE;
-	int rc = shmap__guarded_copy(dst, src, n);
+	int rc = view_range(dst, n, 1);
+	if (rc == 0)
+		rc = shmap__guarded_copy(dst, src, n);
 	SHMAP__ERRNO_RESTORE;
 	return rc;
 }

@@ -300,8 +300,20 @@ static int read_hdr(int fd, uint64_t st_size, uint32_t type, const char *canon,
 	return 0;
 }
 
-static int reserve_space(int fd, uint64_t total)
+/*
+ * Sizes the file to total bytes. Committed (the default), the data is
+ * reserved now with fallocate, after checking memory and space can hold
+ * it, so a full tmpfs fails here and never as SIGBUS in a view; that costs
+ * time and memory in proportion to the size. With noreserve the file is only
+ * sized (ftruncate, O(1)); pages are allocated as they are first touched.
+ */
+static int reserve_space(int fd, uint64_t total, int noreserve)
 {
+	if (noreserve)
+		return ftruncate(fd, (off_t)total) < 0 ? -errno : 0;
+	int rc = shmap__reserve_check(fd, total);
+	if (rc)
+		return rc;
 	for (;;) {
 		if (fallocate(fd, 0, 0, (off_t)total) == 0)
 			return 0;
@@ -316,12 +328,12 @@ static int reserve_space(int fd, uint64_t total)
 
 /* Sizes the file, then writes a READY header: the object is built. */
 static int build(int fd, const char *canon, const struct shmap__hdr *tmpl,
-                 uint64_t reserve, int (*on_build)(int, void *), void *arg,
-                 struct shmap__hdr *h)
+                 uint64_t reserve, int noreserve, int (*on_build)(int, void *),
+                 void *arg, struct shmap__hdr *h)
 {
 	if (reserve > (uint64_t)INT64_MAX - shmap__data_offset())
 		return -EFBIG;
-	int rc = reserve_space(fd, shmap__data_offset() + reserve);
+	int rc = reserve_space(fd, shmap__data_offset() + reserve, noreserve);
 	if (rc == 0 && on_build)
 		rc = on_build(fd, arg);
 	if (rc)
@@ -683,7 +695,9 @@ int shmap__obj_create_cb(const char *name, const struct shmap__hdr *tmpl,
 					return -EACCES;
 				continue;
 			}
-			rc = build(fd, n.canon, tmpl, reserve, on_build, arg, &h);
+			rc = build(fd, n.canon, tmpl, reserve,
+			           (aflags & SHMAP_ATTR_NORESERVE) != 0, on_build,
+			           arg, &h);
 			if (rc) {
 				unlink(path);
 				drop(fd);
@@ -735,15 +749,17 @@ int shmap__obj_create_cb(const char *name, const struct shmap__hdr *tmpl,
 }
 
 int shmap__obj_anon(const struct shmap__hdr *tmpl, uint64_t reserve,
-                    unsigned inherit, struct shmap__obj *o)
+                    unsigned aflags, struct shmap__obj *o)
 {
+	unsigned inherit = aflags & SHMAP_ATTR_INHERIT;
 	struct shmap__hdr h;
 	struct stat st;
 	int fd = memfd_create("shmap", MFD_ALLOW_SEALING |
 	                                       (inherit ? 0 : MFD_CLOEXEC));
 	if (fd < 0)
 		return -errno;
-	int rc = build(fd, NULL, tmpl, reserve, NULL, NULL, &h);
+	int rc = build(fd, NULL, tmpl, reserve,
+	               (aflags & SHMAP_ATTR_NORESERVE) != 0, NULL, NULL, &h);
 	/* Sealed against resizing, so no view can ever SIGBUS. */
 	if (rc == 0 && fcntl(fd, F_ADD_SEALS,
 	                     F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)

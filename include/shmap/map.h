@@ -38,8 +38,12 @@ typedef struct shmap_map_info {
 
 /*
  * Creates a page-file-backed mapping of size bytes, zero filled, and stores a
- * handle with full access in *out. The memory is reserved now, so a full
- * backing filesystem fails here with -ENOSPC rather than later in a view.
+ * handle with full access in *out. The memory is reserved now (in time and
+ * memory proportional to size), so a full backing filesystem fails here with
+ * -ENOSPC, and a size that memory and swap (or the caller's memory cgroup)
+ * cannot hold with -ENOMEM, rather than later in a view or by the OOM killer;
+ * with SHMAP_ATTR_NORESERVE in attr the mapping is only sized, in constant
+ * time, and pages are allocated as first written (see SHMAP_ATTR_NORESERVE).
  * With a NULL or empty name the mapping is anonymous: a sealed memfd that,
  * when attr has SHMAP_ATTR_INHERIT, a forked child keeps using and an exec'd
  * child adopts with shmap_map_open_fd.
@@ -185,14 +189,19 @@ SHMAP_API int shmap_view_query(const void *addr, void **base, size_t *length);
 /*
  * Copies n bytes from view memory at src to dst, returning SHMAP_EINPAGE
  * instead of dying when a page cannot be brought in (the file was truncated
- * by another process, an I/O error). Returns 0 or SHMAP_EINPAGE, after which
- * dst holds an unspecified prefix of the bytes; or, if shmap's SIGBUS handler
- * could not be installed, the negative errno of sigaction, with nothing
- * copied.
+ * by another process, an I/O error, a full /dev/shm under a mapping made with
+ * SHMAP_ATTR_NORESERVE). [src, src + n) must lie inside one view of this
+ * process, else -EINVAL and nothing is copied. Returns 0 or SHMAP_EINPAGE,
+ * after which dst holds an unspecified prefix of the bytes; or, if shmap's
+ * SIGBUS handler could not be installed, the negative errno of sigaction,
+ * with nothing copied.
  */
 SHMAP_API int shmap_view_read(const void *src, void *dst, size_t n);
 
-/* As shmap_view_read, in the other direction: copies into view memory. */
+/*
+ * As shmap_view_read, in the other direction: copies into view memory, which
+ * must lie inside one writable view (-EACCES for a read-only view).
+ */
 SHMAP_API int shmap_view_write(void *dst, const void *src, size_t n);
 
 #ifdef __cplusplus

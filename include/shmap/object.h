@@ -29,6 +29,15 @@ enum shmap_type {
 /* Attribute flags. */
 #define SHMAP_ATTR_INHERIT 0x1u /* a forked child gets its own hold */
 #define SHMAP_ATTR_EXCL 0x2u    /* fail with -EEXIST instead of opening */
+/*
+ * A page-file-backed mapping created with SHMAP_ATTR_NORESERVE is only sized,
+ * not reserved (Windows' SEC_RESERVE): the create is O(1) whatever the size,
+ * and memory is taken as pages are first written. If /dev/shm (or memory)
+ * runs out then, the access raises SIGBUS: use shmap_view_write or a guard
+ * scope (shmap/guard.h) to get SHMAP_EINPAGE instead. Ignored for file
+ * mappings and for a name that exists already.
+ */
+#define SHMAP_ATTR_NORESERVE 0x4u
 
 /*
  * Creation attributes, the counterpart of SECURITY_ATTRIBUTES. A NULL

@@ -90,8 +90,19 @@ static HANDLE create_mapping(HANDLE hFile, LPSECURITY_ATTRIBUTES sa,
 	/* NULL, like INVALID_HANDLE_VALUE, means no file: Windows passes it
 	 * to the kernel as such, and programs rely on it. */
 	if (hFile == INVALID_HANDLE_VALUE || hFile == NULL) {
+		/* SEC_RESERVE commits nothing: the native reserve-less
+		 * create. SEC_COMMIT (the default) reserves it all. */
+		if (flProtect & SEC_RESERVE)
+			attr.flags |= SHMAP_ATTR_NORESERVE;
 		rc = size ? shmap_map_create(name, size, prot, &attr, &o->map)
 		          : -EINVAL;
+		/* Memory (with swap) too small to commit the section is
+		 * Windows' commit limit; a full tmpfs stays ERROR_DISK_FULL. */
+		if (rc == -ENOMEM) {
+			free(o);
+			w32_set_error(ERROR_COMMITMENT_LIMIT);
+			return NULL;
+		}
 	} else {
 		struct w32_obj *f = w32_get(hFile, W32_FILE, NULL);
 		if (!f) {

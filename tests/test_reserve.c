@@ -1,0 +1,191 @@
+/*
+ * Large mappings: a reserve-less create (SHMAP_ATTR_NORESERVE) is O(1) at
+ * any size; a committed one is bounded by memory and space, so a size that
+ * cannot be held fails with an error instead of calling the OOM killer; and
+ * guarded copies turn the SIGBUS of a full tmpfs into an error code, never
+ * reaching outside a view.
+ */
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+
+#include "harness.h"
+
+#define RW SHMAP_PROT_READWRITE
+#define MiB (1ull << 20)
+#define TiB (1ull << 40)
+
+static const shmap_attr noreserve = {0, SHMAP_ATTR_NORESERVE};
+
+/* Writes a mark at both ends of m (size bytes) and reads it back. */
+static void touch_ends(shmap_map *m, uint64_t size)
+{
+	char *v, *w;
+	T_OK(shmap_view_map(m, 0, MiB, SHMAP_ACCESS_WRITE, (void **)&v));
+	T_OK(shmap_view_map(m, size - MiB, MiB, SHMAP_ACCESS_WRITE,
+	                    (void **)&w));
+	strcpy(v, "first");
+	strcpy(w + MiB - 8, "last");
+	T_ASSERT(!strcmp(v, "first") && !strcmp(w + MiB - 8, "last"));
+	T_OK(shmap_view_unmap(v));
+	T_OK(shmap_view_unmap(w));
+}
+
+/* 1 TiB without reservation: created at once, usable at both ends. */
+static void noreserve_tib(void)
+{
+	static const char *names[] = {"Local\\big", NULL};
+	for (int i = 0; i < 2; i++) {
+		shmap_map *m, *o;
+		shmap_map_info info;
+		double t0 = t_now();
+		T_OK(shmap_map_create(names[i], TiB, RW, &noreserve, &m));
+		T_ASSERT(t_now() - t0 < 0.5);
+		T_OK(shmap_map_query(m, &info));
+		T_EQ(info.size, TiB);
+		touch_ends(m, TiB);
+		if (names[i]) {
+			/* Sized, not reserved: a few pages are in use. */
+			char path[4096];
+			struct stat st;
+			t_backing_path(names[i], path, sizeof path);
+			T_OK(stat(path, &st));
+			T_EQ((uint64_t)st.st_size, TiB + shmap__data_offset());
+			T_ASSERT((uint64_t)st.st_blocks * 512 < 16 * MiB);
+			T_OK(shmap_map_open(names[i], SHMAP_ACCESS_READ, &o));
+			T_OK(shmap_map_query(o, &info));
+			T_EQ(info.size, TiB);
+			T_OK(shmap_map_close(o));
+		}
+		T_OK(shmap_map_close(m));
+	}
+}
+
+/*
+ * 1 TiB committed: refused by the bound (-ENOMEM: more than memory and swap;
+ * -ENOSPC: more than the backing tmpfs), quickly, leaving nothing. The bound
+ * is checked on its own first, so a broken one fails here, not by OOM.
+ */
+static void committed_tib_refused(void)
+{
+	static const char *names[] = {"Local\\big", NULL};
+	int mfd = memfd_create("probe", MFD_CLOEXEC);
+	T_ASSERT(mfd >= 0);
+	T_EQ(shmap__reserve_check(mfd, TiB), -ENOMEM);
+	close(mfd);
+	int dfd = open(t_dir, O_RDONLY | O_DIRECTORY);
+	T_ASSERT(dfd >= 0);
+	int dir_rc = shmap__reserve_check(dfd, TiB);
+	close(dfd);
+	T_ASSERT(dir_rc == -ENOMEM || dir_rc == -ENOSPC);
+	for (int i = 0; i < 2; i++) {
+		shmap_map *m = NULL;
+		double t0 = t_now();
+		int rc = shmap_map_create(names[i], TiB, RW, NULL, &m);
+		if (rc != -ENOMEM && rc != -ENOSPC)
+			T_FAIL("committed 1 TiB %s: %d (%s)",
+			       names[i] ? names[i] : "(anonymous)", rc,
+			       shmap_strerror(rc));
+		T_ASSERT(t_now() - t0 < 0.5);
+		T_EQ(t_count_files(t_dir), 0);
+	}
+	/* Sizes that fit are still reserved. */
+	shmap_map *m;
+	char path[4096];
+	struct stat st;
+	T_OK(shmap_map_create("Local\\fits", 8 * MiB, RW, NULL, &m));
+	t_backing_path("Local\\fits", path, sizeof path);
+	T_OK(stat(path, &st));
+	T_ASSERT((uint64_t)st.st_blocks * 512 >= 8 * MiB);
+	T_OK(shmap_map_close(m));
+}
+
+static char g_mnt[64];
+
+static int mnt_files(void)
+{
+	return t_count_files(g_mnt);
+}
+
+/* Runs fn in a child whose backing directory is a fresh tmpfs of opts. */
+static void with_tmpfs(const char *opts, void (*fn)(void))
+{
+	if (geteuid() != 0)
+		exit(T_SKIP);
+	snprintf(g_mnt, sizeof g_mnt, "/tmp/shmap-reserve.XXXXXX");
+	if (!mkdtemp(g_mnt))
+		T_FAIL("mkdtemp: %s", strerror(errno));
+	if (mount("shmap-test", g_mnt, "tmpfs", MS_NOSUID | MS_NODEV, opts)) {
+		fprintf(stderr, "  mount tmpfs: %s\n", strerror(errno));
+		rmdir(g_mnt);
+		exit(T_SKIP);
+	}
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		setenv("SHMAP_DIR", g_mnt, 1);
+		shmap__set_dir(g_mnt);
+		fn();
+		exit(0);
+	}
+	int code = t_exit_code(t_wait(pid, 30));
+	int left = mnt_files();
+	if (umount(g_mnt) < 0 && umount2(g_mnt, MNT_DETACH) < 0)
+		fprintf(stderr, "  umount %s: %s\n", g_mnt, strerror(errno));
+	rmdir(g_mnt);
+	if (code != 0)
+		T_FAIL("the case failed in the mounted filesystem (exit %d)",
+		       code);
+	T_EQ(left, 0);
+}
+
+/*
+ * A 64 MiB reserve-less mapping on a 4 MiB tmpfs: guarded writes succeed
+ * until the filesystem is full, then return SHMAP_EINPAGE, never SIGBUS;
+ * ranges outside a view, or a read-only view, are refused before copying.
+ */
+static void guarded_full_run(void)
+{
+	shmap_map *m;
+	char *v, *r, buf[65536], small[16];
+	uint64_t size = 64 * MiB;
+	memset(buf, 0x5a, sizeof buf);
+	T_EQ(shmap_map_create("Local\\sparse", size, RW, NULL, &m), -ENOSPC);
+	T_OK(shmap_map_create("Local\\sparse", size, RW, &noreserve, &m));
+	T_OK(shmap_view_map(m, 0, 0, SHMAP_ACCESS_WRITE, (void **)&v));
+	T_OK(shmap_view_map(m, 0, 65536, SHMAP_ACCESS_READ, (void **)&r));
+	/* Out of the view, or into a read-only one: refused. */
+	T_EQ(shmap_view_write(v + size - 1, "ab", 2), -EINVAL);
+	T_EQ(shmap_view_read(v + size - 1, small, 2), -EINVAL);
+	T_EQ(shmap_view_write(buf, "ab", 2), -EINVAL);
+	T_EQ(shmap_view_read(buf + 8, small, 2), -EINVAL);
+	T_EQ(shmap_view_write(r, "ab", 2), -EACCES);
+	T_OK(shmap_view_read(r, small, 2));
+	int rc = 0;
+	uint64_t off;
+	for (off = 0; off < size && rc == 0; off += sizeof buf)
+		rc = shmap_view_write(v + off, buf, sizeof buf);
+	T_EQ(rc, SHMAP_EINPAGE);
+	T_ASSERT(off > 1 * MiB && off <= 8 * MiB);
+	/* What was written is still there. */
+	T_OK(shmap_view_read(v, small, 16));
+	T_EQ(small[0], 0x5a);
+	T_OK(shmap_view_unmap(r));
+	T_OK(shmap_view_unmap(v));
+	T_OK(shmap_map_close(m));
+}
+
+static void guarded_full(void)
+{
+	with_tmpfs("size=4m,mode=1777", guarded_full_run);
+}
+
+int main(void)
+{
+	t_setup();
+	t_run("1 TiB without reservation is fast", noreserve_tib, 30);
+	t_run("1 TiB committed is refused, never OOM", committed_tib_refused,
+	      30);
+	t_run("guarded copy past a full tmpfs is an error", guarded_full, 60);
+	return t_finish();
+}
