@@ -180,6 +180,83 @@ static void guarded_full(void)
 	with_tmpfs("size=4m,mode=1777", guarded_full_run);
 }
 
+/* Writes s to path; 0 or -1. */
+static int write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = write(fd, s, strlen(s));
+	close(fd);
+	return n == (ssize_t)strlen(s) ? 0 : -1;
+}
+
+/*
+ * In a memory cgroup limited to 64 MiB (v1 or v2, whichever this machine
+ * lets root make), a committed 128 MiB mapping is -ENOMEM at create, not a
+ * kill by the cgroup's OOM killer; 8 MiB fits, and 128 MiB without
+ * reservation is created.
+ */
+static void cgroup_bound(void)
+{
+	static const char *const parents[] = {"/sys/fs/cgroup/memory",
+	                                      "/sys/fs/cgroup"};
+	static const char *const limits[] = {"memory.limit_in_bytes",
+	                                     "memory.max"};
+	char dir[128], file[192];
+	int k;
+	if (geteuid() != 0)
+		exit(T_SKIP);
+	for (k = 0; k < 2; k++) {
+		snprintf(dir, sizeof dir, "%s/shmap-test-%d", parents[k],
+		         (int)getpid());
+		if (mkdir(dir, 0755) < 0)
+			continue;
+		snprintf(file, sizeof file, "%s/%s", dir, limits[k]);
+		if (write_file(file, "67108864") == 0)
+			break;
+		rmdir(dir);
+	}
+	if (k == 2) {
+		fprintf(stderr, "  no memory cgroup can be made here\n");
+		exit(T_SKIP);
+	}
+	int to_parent[2];
+	T_OK(pipe(to_parent));
+	fflush(NULL);
+	pid_t pid = fork();
+	T_ASSERT(pid >= 0);
+	if (pid == 0) {
+		char pidbuf[32];
+		shmap_map *m;
+		snprintf(file, sizeof file, "%s/cgroup.procs", dir);
+		snprintf(pidbuf, sizeof pidbuf, "%d", (int)getpid());
+		if (write_file(file, pidbuf))
+			_exit(T_SKIP);
+		T_EQ(shmap_map_create(NULL, 128 * MiB, RW, NULL, &m), -ENOMEM);
+		T_EQ(shmap_map_create("Local\\cg", 128 * MiB, RW, NULL, &m),
+		     -ENOMEM);
+		T_EQ(t_count_files(t_dir), 0);
+		T_OK(shmap_map_create(NULL, 8 * MiB, RW, NULL, &m));
+		T_OK(shmap_map_close(m));
+		T_OK(shmap_map_create("Local\\cg", 128 * MiB, RW, &noreserve,
+		                      &m));
+		T_OK(shmap_map_close(m));
+		_exit(0);
+	}
+	close(to_parent[1]);
+	int st = t_wait(pid, 30);
+	close(to_parent[0]);
+	rmdir(dir);
+	if (st != -1 && WIFSIGNALED(st))
+		T_FAIL("the child in a 64 MiB cgroup was killed by signal %d",
+		       WTERMSIG(st));
+	int code = t_exit_code(st);
+	if (code == T_SKIP)
+		exit(T_SKIP);
+	T_EQ(code, 0);
+}
+
 int main(void)
 {
 	t_setup();
@@ -187,5 +264,6 @@ int main(void)
 	t_run("1 TiB committed is refused, never OOM", committed_tib_refused,
 	      30);
 	t_run("guarded copy past a full tmpfs is an error", guarded_full, 60);
+	t_run("a memory cgroup bounds committed mappings", cgroup_bound, 60);
 	return t_finish();
 }
