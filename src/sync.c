@@ -9,9 +9,10 @@
  * asleep costs no system call.
  *
  * Mutex owners are threads named by one 64-bit word, written in one store:
- * (tid, start time, PID namespace); a waiter that has slept a slice while
- * the mutex stays owned checks /proc whether the owner still exists, and
- * takes the mutex as abandoned if not.
+ * (tid, start time, namespaces); a waiter that has slept a slice while the
+ * mutex stays owned checks /proc whether the owner still exists, and takes
+ * the mutex as abandoned if not. Only a waiter in the owner's PID and time
+ * namespaces, whose /proc is its own, judges; any other waits on.
  *
  * Anyone who may write a named object's file may also cut it short. The
  * mapping of every block is registered with guard.c, whose SIGBUS handler
@@ -23,6 +24,7 @@
 #include <limits.h>
 #include <linux/futex.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,9 +69,9 @@ struct blk {
 	 * CAS before the bit is set, given back after it is cleared, so
 	 * lockers and recoverers are serialised. */
 	_Atomic uint64_t lk_owner;
-	/* The PID namespaces (inode numbers of /proc/self/ns/pid) of the
-	 * processes using the block; an identity names one by index. Filled
-	 * in order, never cleared, so one namespace has one index. */
+	/* The namespaces (see ns_key) of the processes that took the
+	 * object; an identity names one by index. Claimed in order by a
+	 * first take or lock, so one namespace has one index. */
 	_Atomic uint32_t nsid[10];
 
 	/* event: listener ids, 0 free; always scanned (a count could drift
@@ -85,7 +87,7 @@ _Static_assert(offsetof(struct blk, slot) == 128, "two lines before slots");
  * thread killed right after writing it has written all of it: bits 0-21
  * the tid (pid_max is at most 2^22), bits 22-58 the thread's start time in
  * clock ticks since boot (or an upper bound of it), bits 59-62 one plus the
- * index of its PID namespace in nsid[] (0: unknown, never found dead). Bit
+ * index of its namespaces in nsid[] (0: unknown, never found dead). Bit
  * 63 is the owner word's LOCK bit. Never 0: no thread has tid 0.
  */
 #define ID_TID_MASK 0x3fffffull
@@ -105,7 +107,9 @@ struct shmap_sync {
 	int lfd;       /* event listener socket, -1 */
 	uint64_t lid;  /* its id */
 	int lslot;     /* the slot it holds */
-	uint64_t nsbits; /* our namespace's index in b->nsid, as ID_NS bits */
+	/* Our namespace's index in b->nsid as ID_NS bits, NS_UNSET until
+	 * the first take or lock through this handle registers it. */
+	_Atomic uint64_t nsbits;
 	struct shmap__region *region; /* our mapping, as registered; or NULL */
 	struct shmap_sync *next, *prev;
 };
@@ -273,39 +277,139 @@ static uint64_t my_ident(void)
 	return t_ident;
 }
 
-/* This process's PID namespace, or 0 if /proc does not say. A process
- * never changes its own; a forked child may be in another (fork_child). */
+/*
+ * This process's namespace key: a hash of the inode numbers of its PID and
+ * time namespaces, never 0; 0 if /proc does not say. Both matter to a
+ * look-up: /proc/<tid> names a thread of one PID namespace, and the start
+ * time in its stat file is shifted by the reader's time namespace (its
+ * boottime offset), so only a reader in both of the owner's namespaces can
+ * compare it. A process never changes its own; a forked child may be in
+ * others (fork_child).
+ */
 static _Atomic uint32_t g_my_ns;
+/* Whether this process's /proc is its own PID namespace's (1 yes, 0 no, -1
+ * not known yet): only then may it look owners up (a /proc mounted by an
+ * ancestor namespace shows other processes under the same numbers). */
+static atomic_int g_proc_own = -1;
 static atomic_int g_ns_known;
 
-static uint32_t ns_lookup(void)
+static uint32_t ns_key(void)
 {
-	struct stat st;
+	struct stat p, t;
 	/* stat, not open: works at EMFILE, and in the fork handler. */
-	return stat("/proc/self/ns/pid", &st) == 0 ? (uint32_t)st.st_ino : 0;
+	if (stat("/proc/self/ns/pid", &p))
+		return 0;
+	/* No time namespaces (before Linux 5.6): one time for everybody. */
+	uint64_t ti = stat("/proc/self/ns/time", &t) == 0 ? t.st_ino : 0;
+	uint64_t h = ((uint64_t)p.st_ino << 32) ^ (ti & 0xffffffffull);
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	uint32_t k = (uint32_t)h;
+	return k ? k : 1;
+}
+
+/* Writes v in decimal at p; returns the end. Async-signal-safe. */
+static char *put_dec(char *p, unsigned long v)
+{
+	char tmp[24];
+	int n = 0;
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+/*
+ * Whether /proc is this process's PID namespace's: 1 yes, 0 no, -1 cannot
+ * tell now (no descriptor left). Its thread-self link must read
+ * "<pid>/task/<tid>" with our own numbers, and the NSpid line of our status
+ * there must hold one pid: a /proc of an ancestor namespace shows our pid
+ * there, then ours (and may show the same numbers by chance), one of
+ * another namespace does not show us at all.
+ */
+static int proc_is_own(void)
+{
+	char want[64], buf[4096], *p = want;
+	p = put_dec(p, (unsigned long)getpid());
+	memcpy(p, "/task/", 6);
+	p = put_dec(p + 6, (unsigned long)syscall(SYS_gettid));
+	ssize_t n = readlink("/proc/thread-self", buf, sizeof buf);
+	if (n != p - want || memcmp(buf, want, (size_t)n) != 0)
+		return 0;
+	int fd = open("/proc/thread-self/status", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == EMFILE || errno == ENFILE ? -1 : 0;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	char *q = strstr(buf, "\nNSpid:");
+	if (!q)
+		return 0;
+	int fields = 0;
+	for (q += 7; *q && *q != '\n';) {
+		while (*q == ' ' || *q == '\t')
+			q++;
+		if (*q < '0' || *q > '9')
+			break;
+		fields++;
+		while (*q >= '0' && *q <= '9')
+			q++;
+	}
+	return fields == 1;
+}
+
+/* Whether this process may look owners up in /proc (see g_proc_own). */
+static int proc_own(void)
+{
+	/* relaxed: a fact about the process; a race computes it twice. */
+	int v = atomic_load_explicit(&g_proc_own, memory_order_relaxed);
+	if (v < 0) {
+		v = proc_is_own();
+		atomic_store_explicit(&g_proc_own, v, memory_order_relaxed);
+	}
+	return v > 0;
+}
+
+static void ns_learn(void)
+{
+	atomic_store_explicit(&g_my_ns, ns_key(), memory_order_relaxed);
+	/* Learnt when first needed: it may take a descriptor. */
+	atomic_store_explicit(&g_proc_own, -1, memory_order_relaxed);
 }
 
 static uint32_t my_ns(void)
 {
 	/* acquire: pairs with the release below; a race computes it twice. */
 	if (!atomic_load_explicit(&g_ns_known, memory_order_acquire)) {
-		atomic_store_explicit(&g_my_ns, ns_lookup(), memory_order_relaxed);
+		ns_learn();
 		atomic_store_explicit(&g_ns_known, 1, memory_order_release);
 	}
 	return atomic_load_explicit(&g_my_ns, memory_order_relaxed);
 }
 
 /*
- * Finds or claims our namespace's entry in b->nsid and returns it as ID_NS
- * bits, or 0 (unknown) if /proc does not say or the table is full. Every
- * process scans in order and claims the first free entry, so one namespace
- * gets one index, the lowest, in every process.
+ * Finds (or, with claim, claims) our namespace's entry in b->nsid and
+ * returns it as ID_NS bits, or 0 (unknown) if /proc does not say, the table
+ * is full, or (without claim) we have no entry. Every process scans in
+ * order and claims the first free entry, so one namespace gets one index,
+ * the lowest, in every process.
  */
-static uint64_t ns_register(struct blk *b)
+static uint64_t ns_find(struct blk *b, int claim)
 {
 	uint32_t me = my_ns();
 	for (unsigned i = 0; me && i < NSIDS; i++) {
+		/* seq_cst: one total order of claims over all entries, so two
+		 * processes of one namespace never claim two entries. */
 		uint32_t v = atomic_load(&b->nsid[i]);
+		if (v == 0 && !claim)
+			continue;
 		if (v == 0)
 			atomic_compare_exchange_strong(&b->nsid[i], &v, me);
 		/* v is now the entry's value, ours if our CAS won. */
@@ -315,10 +419,25 @@ static uint64_t ns_register(struct blk *b)
 	return 0;
 }
 
-/* The calling thread's identity in the block of s. */
-static inline uint64_t me_in(const struct shmap_sync *s)
+#define NS_UNSET (~0ull)
+
+/* Our ID_NS bits in the block of s, registered by the first take or lock. */
+static uint64_t ns_bits(struct shmap_sync *s)
 {
-	return my_ident() | s->nsbits;
+	/* relaxed: a value that depends only on the block and our namespace;
+	 * two threads racing here both compute the same one. */
+	uint64_t v = atomic_load_explicit(&s->nsbits, memory_order_relaxed);
+	if (v == NS_UNSET) {
+		v = ns_find(s->b, 1);
+		atomic_store_explicit(&s->nsbits, v, memory_order_relaxed);
+	}
+	return v;
+}
+
+/* The calling thread's identity in the block of s, for a take or lock. */
+static inline uint64_t me_in(struct shmap_sync *s)
+{
+	return my_ident() | ns_bits(s);
 }
 
 /* Whether the thread named by ident still runs (unknown counts as yes). */
@@ -330,7 +449,12 @@ static int owner_alive(uint64_t ident)
 	         (unsigned)(ident & ID_TID_MASK));
 	int rc = read_stat(path, &st, &start);
 	if (rc == -ENOENT || rc == -ESRCH)
-		return 0;
+		/* Gone, or only hidden from us (hidepid=2 hides other users'
+		 * processes): dead only if no such thread exists at all. A
+		 * hidden thread that reused the tid keeps the mutex owned
+		 * until it ends; a readable one is told apart below. */
+		return !(kill((pid_t)(ident & ID_TID_MASK), 0) < 0 &&
+		         errno == ESRCH);
 	if (rc)
 		return 1;
 	if (st == 'Z' || st == 'X')
@@ -343,16 +467,20 @@ static int owner_alive(uint64_t ident)
 
 /*
  * Whether the thread named by id, found in *who, is known dead. Only a
- * thread of our own namespace can be looked up; anything else counts as
- * alive. *who is read again after the slow look-up, so a new owner that came
- * meanwhile is never taken for the dead one.
+ * thread of our own namespaces can be looked up, and only through a /proc
+ * of our own; anything else counts as alive. *who is read again after the
+ * slow look-up, so a new owner that came meanwhile is never taken for the
+ * dead one.
  */
 static int known_dead(const struct blk *b, _Atomic uint64_t *who, uint64_t id)
 {
 	unsigned ns = (unsigned)((id >> ID_NS_SHIFT) & ID_NS_MASK);
 	uint32_t me = my_ns();
+	/* seq_cst: the entry is read after the identity naming it (see
+	 * ns_claim for why an entry never changes under a live word). */
 	if (ns == 0 || ns > NSIDS || !me ||
 	    atomic_load((_Atomic uint32_t *)&b->nsid[ns - 1]) != me ||
+	    !proc_own() ||
 	    owner_alive(id))
 		return 0;
 	return atomic_load(who) == id;
@@ -391,14 +519,15 @@ static void fork_parent(void)
 static void fork_child(void)
 {
 	t_ident = 0;
-	/* A parent that unshared its PID namespace forks into the new one. */
-	uint32_t ns = ns_lookup();
-	int moved = ns != atomic_load(&g_my_ns);
-	atomic_store(&g_my_ns, ns);
+	/* A parent that unshared its PID or time namespace forks into the
+	 * new one. */
+	uint32_t old = atomic_load(&g_my_ns);
+	ns_learn();
+	int moved = atomic_load(&g_my_ns) != old;
 	atomic_store(&g_ns_known, 1);
 	for (struct shmap_sync *s = g_head; s; s = s->next) {
 		if (moved && s->b)
-			s->nsbits = ns_register(s->b);
+			atomic_store(&s->nsbits, ns_find(s->b, 1));
 		if (s->lfd >= 0)
 			close(s->lfd);
 		s->lfd = -1;
@@ -416,8 +545,8 @@ static void reg_add(struct shmap_sync *s)
 {
 	pthread_once(&g_fork_once, fork_init);
 	/* Before any take through s: identities in the block name our
-	 * namespace by its index there. */
-	s->nsbits = ns_register(s->b);
+	 * namespaces by their index there. */
+	atomic_init(&s->nsbits, ns_find(s->b, 1));
 	pthread_mutex_lock(&g_reg);
 	s->prev = NULL;
 	s->next = g_head;
@@ -755,8 +884,14 @@ static int do_set(struct blk *b)
 static int do_mutex_release(struct shmap_sync *m)
 {
 	struct blk *b = m->b;
-	/* Exactly our identity: no wait-all locks a mutex we own but us. */
-	if (atomic_load_explicit(&b->owner, memory_order_relaxed) != me_in(m))
+	/* Exactly our identity: no wait-all locks a mutex we own but us. A
+	 * handle that never took it looks our entry up without claiming one
+	 * (we may own it through another handle). */
+	uint64_t bits = atomic_load_explicit(&m->nsbits, memory_order_relaxed);
+	if (bits == NS_UNSET)
+		bits = ns_find(b, 0);
+	if (atomic_load_explicit(&b->owner, memory_order_relaxed) !=
+	    (my_ident() | bits))
 		return -EPERM;
 	if (b->recursion > 1) {
 		b->recursion--;
@@ -818,7 +953,7 @@ static void blk_init(struct blk *b, uint32_t kind, uint32_t flags,
 	b->flags = flags;
 	b->max = max;
 	atomic_init(&b->state, state);
-	atomic_init(&b->owner, own ? my_ident() | ns_register(b) : 0);
+	atomic_init(&b->owner, own ? my_ident() | ns_find(b, 1) : 0);
 	b->recursion = own ? 1 : 0;
 	/* Any fixed random order across processes will do. */
 	uint64_t r = (uint64_t)now_ns() ^ ((uint64_t)getpid() << 40) ^

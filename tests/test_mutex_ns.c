@@ -1,0 +1,312 @@
+/*
+ * A waiter declares a mutex owner dead only when it can really look the
+ * owner up: a live owner stays owned when the waiter's /proc belongs to an
+ * ancestor PID namespace, when hidepid=2 hides the owner (another user's
+ * process), and when the waiter is in another time namespace (whose boottime
+ * offset shifts the start times /proc shows). Each case needs a namespace
+ * or mount of its own and is skipped if the kernel refuses one.
+ */
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+
+#include "harness.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+static shmap_sync_mem *g_mem;
+
+/* A free mutex in memory every process forked from here shares. */
+static void mem_setup(void)
+{
+	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+	               MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	T_ASSERT(p != MAP_FAILED);
+	g_mem = p;
+	T_OK(shmap_mutex_init(g_mem));
+}
+
+static shmap_sync *attach(void)
+{
+	shmap_sync *m;
+	T_OK(shmap_sync_attach(g_mem, &m));
+	return m;
+}
+
+/* Takes the mutex, says so on ready, holds it until go, releases it. */
+static void owner(int ready, int go)
+{
+	shmap_sync *m = attach();
+	char c;
+	T_OK(shmap_wait(m, 0));
+	T_EQ(write(ready, "o", 1), 1);
+	if (read(go, &c, 1) != 1)
+		_exit(1);
+	/* Still the owner: nobody took the mutex from a live thread. */
+	T_OK(shmap_mutex_release(m));
+	T_OK(shmap_sync_close(m));
+	_exit(0);
+}
+
+/* A waiter must see the live owner's mutex as owned: it times out. */
+static int waiter(void)
+{
+	shmap_sync *m = attach();
+	int rc = shmap_wait(m, 300);
+	if (rc != -ETIMEDOUT) {
+		fprintf(stderr, "waiter: %s, expected a timeout\n",
+		        shmap_strerror(rc));
+		return 1;
+	}
+	shmap_sync_close(m);
+	return 0;
+}
+
+/* Forks fn's process; returns its pid. */
+static pid_t spawn(int (*fn)(void))
+{
+	fflush(NULL);
+	pid_t p = fork();
+	T_ASSERT(p >= 0);
+	if (p == 0)
+		_exit(fn());
+	return p;
+}
+
+static int wait_code(pid_t p)
+{
+	return t_exit_code(t_wait(p, 30));
+}
+
+/* ---- a /proc of an ancestor PID namespace ---- */
+
+static int fp_ready[2], fp_cmd[2], fp_go[2];
+static pid_t fp_target;
+
+/* pid 1 of the new namespace, with the outer /proc still on /proc. */
+static int foreign_init(void)
+{
+	char dir[] = "/tmp/shmap-ns-proc.XXXXXX", path[128], buf[32], c;
+	/* Make the owner's pid here a pid the outer namespace will give a
+	 * newer process: set ns_last_pid through a /proc of our own,
+	 * mounted aside, then take it away again. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) || !mkdtemp(dir))
+		return T_SKIP;
+	if (mount("proc", dir, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+	          NULL)) {
+		rmdir(dir);
+		return T_SKIP;
+	}
+	snprintf(path, sizeof path, "%s/sys/kernel/ns_last_pid", dir);
+	int fd = open(path, O_WRONLY);
+	int n = snprintf(buf, sizeof buf, "%d", (int)fp_target - 1);
+	int ok = fd >= 0 && write(fd, buf, (size_t)n) == n;
+	if (fd >= 0)
+		close(fd);
+	umount2(dir, MNT_DETACH);
+	rmdir(dir);
+	if (!ok)
+		return T_SKIP;
+	fflush(NULL);
+	pid_t a = fork();
+	if (a == 0) {
+		if (getpid() != fp_target)
+			_exit(T_SKIP);
+		owner(fp_ready[1], fp_go[0]);
+	}
+	if (a < 0)
+		return T_SKIP;
+	/* The outer side made a newer process of that pid: now wait. */
+	int code = T_SKIP;
+	if (read(fp_cmd[0], &c, 1) == 1 && c == 'b')
+		code = wait_code(spawn(waiter));
+	T_EQ(write(fp_go[1], "g", 1), 1);
+	int ac = wait_code(a);
+	return code ? code : ac;
+}
+
+static int foreign_launch(void)
+{
+	if (unshare(CLONE_NEWPID | CLONE_NEWNS) &&
+	    unshare(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS))
+		return T_SKIP;
+	return wait_code(spawn(foreign_init));
+}
+
+/*
+ * unshare -pf without --mount-proc: the owner and the waiter share a PID
+ * namespace whose /proc is the outer one, where the owner's pid belongs to
+ * a process started after the owner. The waiter must not judge from that.
+ */
+static void foreign_proc(void)
+{
+	pid_t d, keep = -1;
+	char c;
+	mem_setup();
+	T_OK(pipe(fp_ready));
+	T_OK(pipe(fp_cmd));
+	T_OK(pipe(fp_go));
+	/* The next outer pids, from a throwaway child. */
+	fflush(NULL);
+	d = fork();
+	if (d == 0)
+		_exit(0);
+	T_ASSERT(d > 0);
+	waitpid(d, NULL, 0);
+	fp_target = d + 40;
+	FILE *f = fopen("/proc/sys/kernel/pid_max", "r");
+	int max = 0;
+	if (f) {
+		if (fscanf(f, "%d", &max) != 1)
+			max = 0;
+		fclose(f);
+	}
+	if (fp_target + 10 >= max)
+		exit(T_SKIP);
+	pid_t l = spawn(foreign_launch);
+	close(fp_ready[1]);
+	if (read(fp_ready[0], &c, 1) != 1) {
+		int code = wait_code(l);
+		exit(code == 0 ? 1 : code);
+	}
+	/* A later clock tick than the owner's start, then its pid outside. */
+	usleep(30000);
+	for (int i = 0; i < 400 && keep < 0; i++) {
+		fflush(NULL);
+		d = fork();
+		if (d == 0) {
+			if (getpid() == fp_target)
+				t_linger();
+			_exit(0);
+		}
+		T_ASSERT(d > 0);
+		if (d == fp_target)
+			keep = d;
+		else
+			waitpid(d, NULL, 0);
+		if (d > fp_target || d < fp_target - 200)
+			break; /* someone else took it, or pids wrapped */
+	}
+	T_EQ(write(fp_cmd[1], keep > 0 ? "b" : "s", 1), 1);
+	int code = wait_code(l);
+	if (keep > 0)
+		t_kill_reap(keep);
+	if (code == T_SKIP)
+		exit(T_SKIP);
+	T_EQ(code, 0);
+}
+
+/* ---- hidepid=2 ---- */
+
+static int hp_ready[2], hp_go[2];
+
+static int become(uid_t uid)
+{
+	return setgroups(0, NULL) || setgid(uid) || setuid(uid) ? -1 : 0;
+}
+
+static int hidepid_owner(void)
+{
+	if (become(65534))
+		return T_SKIP;
+	owner(hp_ready[1], hp_go[0]);
+	return 1;
+}
+
+static int hidepid_waiter(void)
+{
+	if (become(65533))
+		return T_SKIP;
+	return waiter();
+}
+
+static int hidepid_launch(void)
+{
+	char c;
+	if (unshare(CLONE_NEWNS) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+	          "hidepid=2"))
+		return T_SKIP;
+	pid_t a = spawn(hidepid_owner);
+	if (read(hp_ready[0], &c, 1) != 1) {
+		int ac = wait_code(a);
+		return ac ? ac : 1;
+	}
+	int code = wait_code(spawn(hidepid_waiter));
+	T_EQ(write(hp_go[1], "g", 1), 1);
+	int ac = wait_code(a);
+	return code ? code : ac;
+}
+
+/* A /proc with hidepid=2: the owner, another user, is hidden, not gone. */
+static void hidepid(void)
+{
+	if (geteuid() != 0)
+		exit(T_SKIP);
+	mem_setup();
+	T_OK(pipe(hp_ready));
+	T_OK(pipe(hp_go));
+	int code = wait_code(spawn(hidepid_launch));
+	if (code == T_SKIP)
+		exit(T_SKIP);
+	T_EQ(code, 0);
+}
+
+/* ---- time namespaces ---- */
+
+static int time_launch(void)
+{
+	const char *off = "boottime 100000 0\n";
+	if (unshare(CLONE_NEWTIME))
+		return T_SKIP;
+	int fd = open("/proc/self/timens_offsets", O_WRONLY);
+	int ok = fd >= 0 && write(fd, off, strlen(off)) == (ssize_t)strlen(off);
+	if (fd >= 0)
+		close(fd);
+	if (!ok)
+		return T_SKIP;
+	/* The child is the first process of the new time namespace. */
+	return wait_code(spawn(waiter));
+}
+
+/*
+ * The owner in this time namespace, the waiter in one whose boottime runs
+ * 100000 s ahead: the owner's start time read there looks later than the
+ * one it recorded, as if its tid had been reused.
+ */
+static void time_ns(void)
+{
+	int ready[2], go[2];
+	char c;
+	mem_setup();
+	T_OK(pipe(ready));
+	T_OK(pipe(go));
+	fflush(NULL);
+	pid_t a = fork();
+	T_ASSERT(a >= 0);
+	if (a == 0)
+		owner(ready[1], go[0]);
+	T_EQ(read(ready[0], &c, 1), 1);
+	int code = wait_code(spawn(time_launch));
+	T_EQ(write(go[1], "g", 1), 1);
+	int ac = wait_code(a);
+	if (code == T_SKIP)
+		exit(T_SKIP);
+	T_EQ(code, 0);
+	T_EQ(ac, 0);
+}
+
+int main(void)
+{
+	t_setup();
+	t_run("live owner, /proc of an ancestor PID namespace", foreign_proc,
+	      60);
+	t_run("live owner of another user, hidepid=2", hidepid, 60);
+	t_run("live owner, waiter in another time namespace", time_ns, 60);
+	return t_finish();
+}
