@@ -39,7 +39,11 @@
 
 #include "internal.h"
 
-#define BLK_MAGIC 0x434e5953u /* "SYNC" */
+/* The block's magic doubles as its format word: a new one with every change
+ * of struct blk or of what its words mean, so a block of another layout is
+ * refused (SHMAP_EBADOBJ), never misread. "SYN2": the owner word of one
+ * 64-bit identity, namespaces keyed by PID and time namespace (was "SYNC"). */
+#define BLK_MAGIC 0x324e5953u /* "SYN2" */
 #define SLOTS SHMAP_EVENT_LISTENERS_MAX
 #define SLICE_NS 20000000ll /* how long a mutex waiter sleeps between checks */
 

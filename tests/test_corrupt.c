@@ -666,6 +666,32 @@ static void randomized(void)
 	        iters, g_seed, opened, refused);
 }
 
+/*
+ * A sync block of the previous layout ("SYNC", one owner word of another
+ * meaning and a table of PID namespaces only) is refused, named or in
+ * caller memory, not misread.
+ */
+static void sync_block_old_layout(void)
+{
+	const uint32_t old = 0x434e5953u; /* "SYNC" */
+	shmap_sync *m, *o;
+	char path[4096];
+	T_OK(shmap_mutex_create(NAME, 0, NULL, &m));
+	t_backing_path(NAME, path, sizeof path);
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	T_ASSERT(fd >= 0);
+	T_EQ(pwrite(fd, &old, sizeof old, (off_t)shmap__data_offset()),
+	     (ssize_t)sizeof old);
+	close(fd);
+	T_EQ(shmap_mutex_open(NAME, 0, &o), SHMAP_EBADOBJ);
+	T_OK(shmap_sync_close(m));
+
+	shmap_sync_mem mem;
+	T_OK(shmap_mutex_init(&mem));
+	memcpy(mem.bytes, &old, sizeof old);
+	T_EQ(shmap_sync_attach(&mem, &o), SHMAP_EBADOBJ);
+}
+
 int main(void)
 {
 	t_setup();
@@ -680,5 +706,6 @@ int main(void)
 	t_run("file header size beyond the file", file_header_size_beyond_file,
 	      20);
 	t_run("randomized header damage", randomized, 60);
+	t_run("sync block of the previous layout", sync_block_old_layout, 20);
 	return t_finish();
 }
