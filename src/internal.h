@@ -181,6 +181,10 @@ void shmap__crash_point(int n);
 			shmap__crash_point(n);                                 \
 	} while (0)
 
+/* sync.c, for tests: called by a wait-all that has locked and checked
+ * every object, right before it commits them. */
+extern void (*shmap__waitall_hook)(void);
+
 /* map.c: a hold on m's object for a child (see shmap__obj_hold_fd);
  * *unnamed_file says fd is an unnamed file mapping's plain file. */
 int shmap__map_hold(const shmap_map *m, int cloexec, int *fd,

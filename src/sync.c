@@ -1346,6 +1346,8 @@ int shmap_sem_release(shmap_sync *s, uint32_t n, uint32_t *previous)
 
 /* ---- waits ---- */
 
+void (*shmap__waitall_hook)(void);
+
 /*
  * One attempt: any (lowest index first), or all at once: lock every object
  * in the shared order, then commit them all, or unlock them all unchanged.
@@ -1396,6 +1398,8 @@ static int attempt(shmap_sync *const *objs, unsigned n, int all,
 		}
 	}
 	SHMAP__CRASH(SHMAP__CP_WAITALL_LOCKED);
+	if (shmap__waitall_hook)
+		shmap__waitall_hook();
 	int result = TAKEN;
 	for (k = 0; k < n; k++)
 		if (commit_one(objs[order[k]]) == ABANDONED) {
@@ -1408,14 +1412,15 @@ static int attempt(shmap_sync *const *objs, unsigned n, int all,
 /*
  * After an attempt: a wait-any that took a live object keeps it; a take
  * from a lost block, or any lost block otherwise, ends the wait with LOST.
- * A block cut while a wait-all commits is reported lost though the others
- * were taken: the cut came after the wait-all's check.
+ * A wait-all that committed has taken its objects: a block cut after its
+ * check (while it commits) is the next operation's to report, as a cut
+ * just after the wait returned would be.
  */
 static int check_lost(shmap_sync *const *objs, unsigned n, int all, int r,
                       unsigned index)
 {
-	if ((r == TAKEN || r == ABANDONED) && !all)
-		return lost(objs[index]) ? LOST : r;
+	if (r == TAKEN || r == ABANDONED)
+		return all || !lost(objs[index]) ? r : LOST;
 	for (unsigned i = 0; i < n; i++)
 		if (lost(objs[i]))
 			return LOST;

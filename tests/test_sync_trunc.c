@@ -352,6 +352,34 @@ static void other_sigbus_untouched(void)
 	close(fd);
 }
 
+static void cut_ev2(void)
+{
+	cut(EV2, SHMAP__HDR_SIZE);
+}
+
+/*
+ * A block cut after a wait-all checked every block, while it commits: the
+ * wait took the objects and says so; the next operation on the cut one
+ * reports the loss, the others are held as taken.
+ */
+static void wait_all_cut_at_commit(void)
+{
+	shmap_sync *o[3];
+	unsigned idx = 99;
+	T_OK(shmap_event_create(EV, SHMAP_EVENT_SET, NULL, &o[0]));
+	T_OK(shmap_event_create(EV2, SHMAP_EVENT_SET, NULL, &o[1]));
+	T_OK(shmap_mutex_create(MX, 0, NULL, &o[2]));
+	shmap__waitall_hook = cut_ev2;
+	T_OK(shmap_wait_multiple(o, 3, 1, 100, &idx));
+	shmap__waitall_hook = NULL;
+	T_EQ(idx, 0);
+	T_EQ(shmap_wait(o[0], 0), -ETIMEDOUT); /* the auto-reset one taken */
+	T_OK(shmap_mutex_release(o[2]));       /* ours */
+	T_OK(shmap_sync_close(o[0]));
+	T_OK(shmap_sync_close(o[2]));
+	expect_lost(o[1], SHMAP_TYPE_EVENT);
+}
+
 int main(void)
 {
 	t_setup();
@@ -367,6 +395,8 @@ int main(void)
 	t_run("release of a cut mutex", op_mx_release, 20);
 	t_run("wait-any with one object cut", op_wait_any, 20);
 	t_run("wait-all with one object cut takes nothing", op_wait_all, 20);
+	t_run("wait-all with an object cut while it commits",
+	      wait_all_cut_at_commit, 20);
 	t_run("waiters asleep when the files are cut", asleep_waiters, 40);
 	t_run("open of a cut header claiming file data", open_file_flag_cut,
 	      20);

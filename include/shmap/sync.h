@@ -193,9 +193,10 @@ SHMAP_API int shmap_wait(shmap_sync *s, int timeout_ms);
  * -ETIMEDOUT, -EINVAL (n out of range, a NULL entry, or one object twice
  * with wait_all), -EBADF, or SHMAP_EINPAGE if one of the objects was lost
  * (as for shmap_wait). A wait-any may still take a signalled object before
- * a lost one in index order; a wait-all takes nothing once it sees one lost
- * (only a cut landing in the instant of its commit is reported after the
- * others were taken).
+ * a lost one in index order; a wait-all takes nothing once it sees one lost.
+ * A cut landing in the instant of a wait-all's commit is not reported by it:
+ * it returns 0 (or SHMAP_EABANDONED) having taken the objects, and the next
+ * operation on the lost one returns SHMAP_EINPAGE.
  */
 SHMAP_API int shmap_wait_multiple(shmap_sync *const *objs, unsigned n,
                                   int wait_all, int timeout_ms,
