@@ -41,7 +41,10 @@ static struct shmap__region *_Atomic g_regions;
 static int region_fault(const void *addr)
 {
 	uintptr_t a = (uintptr_t)addr;
-	for (struct shmap__region *r = atomic_load(&g_regions); r; r = r->next) {
+	/* acquire: pairs with the release linking a node; its next is set. */
+	for (struct shmap__region *r = atomic_load_explicit(
+	             &g_regions, memory_order_acquire);
+	     r; r = r->next) {
 		/* acquire: pairs with the release publishing start after len. */
 		uintptr_t s = atomic_load_explicit(&r->start,
 		                                   memory_order_acquire);
@@ -49,10 +52,11 @@ static int region_fault(const void *addr)
 		if (!s || a < s || a - s >= n)
 			continue;
 		int saved = errno;
-		/* relaxed: the mmap below changes the page tables (a TLB
-		 * shootdown on every CPU running us), so whoever reads the
-		 * zero page reads lost after it. */
-		atomic_store_explicit(&r->lost, 1, memory_order_relaxed);
+		/* seq_cst: the flag is visible everywhere before the mmap
+		 * below (a system call, then a TLB shootdown) swaps the page,
+		 * so a reader of the zero page, whose acquire fence keeps the
+		 * flag's load after it (shmap__region_lost), sees the flag. */
+		atomic_store_explicit(&r->lost, 1, memory_order_seq_cst);
 		void *p = mmap((void *)s, n, PROT_READ | PROT_WRITE,
 		               MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 		errno = saved;
@@ -153,10 +157,16 @@ int shmap__region_add(void *start, size_t len, struct shmap__region **out)
 	pthread_once(&g_once, install);
 	if (g_install_rc)
 		return g_install_rc;
-	/* Reuse a released node, or link a new one. */
-	for (r = atomic_load(&g_regions); r; r = r->next) {
+	/* Reuse a released node, or link a new one. acquire: pairs with the
+	 * release linking a node, as in the handler. */
+	for (r = atomic_load_explicit(&g_regions, memory_order_acquire); r;
+	     r = r->next) {
 		int free_ = 0;
-		if (atomic_compare_exchange_strong(&r->busy, &free_, 1))
+		/* acquire: pairs with the release in shmap__region_del, so
+		 * the last user's start = 0 comes before our refill. */
+		if (atomic_compare_exchange_strong_explicit(
+		            &r->busy, &free_, 1, memory_order_acquire,
+		            memory_order_relaxed))
 			break;
 	}
 	if (!r) {
@@ -164,13 +174,15 @@ int shmap__region_add(void *start, size_t len, struct shmap__region **out)
 		if (!r)
 			return -ENOMEM;
 		atomic_init(&r->busy, 1);
-		r->next = atomic_load(&g_regions);
+		/* relaxed: the CAS below checks it. */
+		r->next = atomic_load_explicit(&g_regions, memory_order_relaxed);
 		/* release: next is set before anyone can walk to r. */
 		while (!atomic_compare_exchange_weak_explicit(
 		        &g_regions, &r->next, r, memory_order_release,
 		        memory_order_relaxed))
 			;
 	}
+	/* relaxed, both: published by the release store of start below. */
 	atomic_store_explicit(&r->lost, 0, memory_order_relaxed);
 	atomic_store_explicit(&r->len, len, memory_order_relaxed);
 	/* release: len is visible to the handler before start is. */
@@ -183,6 +195,8 @@ void shmap__region_del(struct shmap__region *r)
 {
 	if (!r)
 		return;
+	/* seq_cst: the range is out of the handler's sight before the caller
+	 * goes on to unmap it. */
 	atomic_store(&r->start, 0);
 	/* release: the node is out of the handler's sight before reuse. */
 	atomic_store_explicit(&r->busy, 0, memory_order_release);

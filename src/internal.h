@@ -225,9 +225,13 @@ void shmap__region_del(struct shmap__region *r);
 /* Whether a fault on r's range lost it (0 for NULL). */
 static inline int shmap__region_lost(const struct shmap__region *r)
 {
-	/* relaxed: see the handler; a lost block's page was replaced, and
-	 * the replacement's TLB shootdown orders the flag before it. */
-	return r && atomic_load_explicit(&r->lost, memory_order_relaxed);
+	if (!r)
+		return 0;
+	/* acquire fence: our reads of the block above stay before the flag's
+	 * load, so one that met the zero page sees the flag its handler set
+	 * before mapping that page. */
+	atomic_thread_fence(memory_order_acquire);
+	return atomic_load_explicit(&r->lost, memory_order_relaxed);
 }
 
 /* Saves and restores errno around a public entry point. */

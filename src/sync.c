@@ -409,8 +409,10 @@ static uint64_t ns_find(struct blk *b, int claim)
 {
 	uint32_t me = my_ns();
 	for (unsigned i = 0; me && i < NSIDS; i++) {
-		/* seq_cst: one total order of claims over all entries, so two
-		 * processes of one namespace never claim two entries. */
+		/* seq_cst, the load and the CAS, on a path run once per handle;
+		 * relaxed would do: one index per namespace needs only the CAS
+		 * (an entry leaves 0 once, and a CAS reads its latest value),
+		 * and a waiter that sees a claim late only waits on. */
 		uint32_t v = atomic_load(&b->nsid[i]);
 		if (v == 0 && !claim)
 			continue;
@@ -480,8 +482,8 @@ static int known_dead(const struct blk *b, _Atomic uint64_t *who, uint64_t id)
 {
 	unsigned ns = (unsigned)((id >> ID_NS_SHIFT) & ID_NS_MASK);
 	uint32_t me = my_ns();
-	/* seq_cst: the entry is read after the identity naming it (see
-	 * ns_claim for why an entry never changes under a live word). */
+	/* seq_cst: the entry is read after the identity naming it, which
+	 * the caller loaded; an entry never changes once claimed. */
 	if (ns == 0 || ns > NSIDS || !me ||
 	    atomic_load((_Atomic uint32_t *)&b->nsid[ns - 1]) != me ||
 	    !proc_own() ||
