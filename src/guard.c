@@ -80,12 +80,15 @@ static void on_sigbus(int sig, siginfo_t *si, void *uc)
 		memcpy(g->mask, &((ucontext_t *)uc)->uc_sigmask, sizeof(sigset_t));
 		longjmp(g->env, 1);
 	}
-	/* Not ours: behave as if shmap had never installed a handler. */
-	if (g_prev.sa_flags & SA_SIGINFO) {
+	/* Not ours: behave as if shmap had never installed a handler. SIG_DFL
+	 * and SIG_IGN come first: they share the union with sa_sigaction,
+	 * and may come with SA_SIGINFO in the flags. */
+	int dfl = g_prev.sa_handler == SIG_DFL, ign = g_prev.sa_handler == SIG_IGN;
+	if (!dfl && !ign && (g_prev.sa_flags & SA_SIGINFO)) {
 		g_prev.sa_sigaction(sig, si, uc);
-	} else if (g_prev.sa_handler != SIG_DFL && g_prev.sa_handler != SIG_IGN) {
+	} else if (!dfl && !ign) {
 		g_prev.sa_handler(sig);
-	} else if (g_prev.sa_handler == SIG_IGN && si->si_code <= 0) {
+	} else if (ign && si->si_code <= 0) {
 		/* A sent SIGBUS the program ignores: ignore it. */
 	} else {
 		/* Returning re-runs a faulting access, which now meets the

@@ -352,6 +352,114 @@ static void other_sigbus_untouched(void)
 	close(fd);
 }
 
+/* ---- the handler installed before shmap's gets what it should ---- */
+
+static volatile char *g_foreign; /* a page of a file cut to nothing */
+
+/* Maps a page of a private file, then cuts the file: touching it faults. */
+static void foreign_page(void)
+{
+	char path[] = "/tmp/shmap-trunc-XXXXXX";
+	int fd = mkstemp(path);
+	T_ASSERT(fd >= 0);
+	unlink(path);
+	T_OK(ftruncate(fd, 4096));
+	g_foreign = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+	T_ASSERT(g_foreign != MAP_FAILED);
+	T_OK(ftruncate(fd, 0));
+	close(fd);
+}
+
+static void prev_info(int sig, siginfo_t *si, void *uc)
+{
+	_exit(sig == SIGBUS && si->si_code > 0 && uc &&
+	                      si->si_addr == (void *)g_foreign
+	              ? 42
+	              : 43);
+}
+
+static void prev_plain(int sig)
+{
+	_exit(sig == SIGBUS ? 44 : 45);
+}
+
+/* Installs prev as SIGBUS's handler (flags as given), then makes a sync
+ * handle, which installs shmap's in front of it. */
+static void install_prev(void (*handler)(int), void (*action)(int,
+                         siginfo_t *, void *), int flags)
+{
+	struct sigaction sa;
+	shmap_sync *e;
+	memset(&sa, 0, sizeof sa);
+	if (action)
+		sa.sa_sigaction = action;
+	else
+		sa.sa_handler = handler;
+	sa.sa_flags = flags;
+	sigemptyset(&sa.sa_mask);
+	T_OK(sigaction(SIGBUS, &sa, NULL));
+	T_OK(shmap_event_create(NULL, 0, NULL, &e));
+	foreign_page();
+}
+
+static void chain_info(void)
+{
+	install_prev(NULL, prev_info, SA_SIGINFO);
+	(void)g_foreign[0];
+	_exit(3);
+}
+
+static void chain_plain(void)
+{
+	install_prev(prev_plain, NULL, 0);
+	(void)g_foreign[0];
+	_exit(3);
+}
+
+/* SIG_DFL, the flags saying SA_SIGINFO: the default, not a call to 0. */
+static void chain_dfl_siginfo(void)
+{
+	install_prev(SIG_DFL, NULL, SA_SIGINFO);
+	(void)g_foreign[0];
+	_exit(3);
+}
+
+/* SIG_IGN: a sent SIGBUS is ignored; a fault still ends the process. */
+static void chain_ign(int flags)
+{
+	install_prev(SIG_IGN, NULL, flags);
+	kill(getpid(), SIGBUS);
+	(void)g_foreign[0];
+	_exit(3);
+}
+
+static void chain_ign_plain(void) { chain_ign(0); }
+static void chain_ign_siginfo(void) { chain_ign(SA_SIGINFO); }
+
+/* Runs fn in a child; returns its exit code, or 1000 + its signal. */
+static int outcome(void (*fn)(void))
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	T_ASSERT(pid >= 0);
+	if (pid == 0) {
+		fn();
+		_exit(0);
+	}
+	int st = t_wait(pid, 10);
+	T_ASSERT(st != -1);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 1000 + WTERMSIG(st);
+}
+
+static void chained_handlers(void)
+{
+	T_EQ(outcome(chain_info), 42);
+	T_EQ(outcome(chain_plain), 44);
+	T_EQ(outcome(chain_dfl_siginfo), 1000 + SIGBUS);
+	T_EQ(outcome(chain_ign_plain), 1000 + SIGBUS);
+	T_EQ(outcome(chain_ign_siginfo), 1000 + SIGBUS);
+}
+
 static void cut_ev2(void)
 {
 	cut(EV2, SHMAP__HDR_SIZE);
@@ -400,6 +508,8 @@ int main(void)
 	t_run("waiters asleep when the files are cut", asleep_waiters, 40);
 	t_run("open of a cut header claiming file data", open_file_flag_cut,
 	      20);
+	t_run("the handler installed before gets every other SIGBUS",
+	      chained_handlers, 30);
 	t_run("other SIGBUS still reaches the program", other_sigbus_untouched,
 	      20);
 	return t_finish();

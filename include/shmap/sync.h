@@ -19,11 +19,19 @@ extern "C" {
  * A process that may write a named or unnamed object's backing file may
  * cut it short. The object is then lost to every handle that touches it:
  * each operation on it returns SHMAP_EINPAGE (an in-page error), never a
- * SIGBUS, and the handle can only be closed. For this the library installs
- * a SIGBUS handler when it makes the first handle; it passes every other
- * SIGBUS on to the handler installed before it (a handler installed after
- * it must do the same). Objects in caller memory (shmap_sync_attach) are
- * the caller's to keep mapped.
+ * SIGBUS, and the handle can only be closed. For this the first create or
+ * open of a sync object in a process (or its first guard scope,
+ * shmap_guard_begin) installs a SIGBUS handler (SA_SIGINFO, SA_NODEFER).
+ * Every SIGBUS that is not a fault on a sync block or in a guard scope goes
+ * on to the disposition that was in place before: a SA_SIGINFO handler is
+ * called with all three arguments, a plain one with the signal number;
+ * SIG_DFL is restored and the signal takes its default action (a sent one
+ * is raised again); under SIG_IGN a sent SIGBUS is ignored and a fault
+ * takes the default action, as the kernel would. A handler installed
+ * after shmap's must pass on the SIGBUS it does not handle to the one it
+ * replaced (sigaction's old action), or a cut file kills the process with
+ * SIGBUS again instead of failing with SHMAP_EINPAGE. Objects in caller
+ * memory (shmap_sync_attach) are the caller's to keep mapped.
  */
 typedef struct shmap_sync shmap_sync;
 
@@ -50,15 +58,21 @@ typedef struct shmap_sync shmap_sync;
  * this process and its inheriting children reach) and stores a handle in
  * *out. flags is a mask of SHMAP_EVENT_*. If the name exists as an event,
  * that event is opened, its own reset mode and state kept, and
- * shmap_sync_existed() reports 1. Returns 0, SHMAP_ETYPE if the name holds
- * another type, -EEXIST with SHMAP_ATTR_EXCL, or the errors of
- * shmap_map_create for names, permissions and a corrupt object.
+ * shmap_sync_existed() reports 1. The first sync handle of the process
+ * installs shmap's SIGBUS handler, which chains to the one before it (see
+ * shmap_sync above; a handler installed later without chaining removes the
+ * protection from cut files). Returns 0, SHMAP_ETYPE if the name holds
+ * another type, -EEXIST with SHMAP_ATTR_EXCL, -errno if the handler could
+ * not be installed, or the errors of shmap_map_create for names,
+ * permissions and a corrupt object.
  */
 SHMAP_API int shmap_event_create(const char *name, unsigned flags,
                                  const shmap_attr *attr, shmap_sync **out);
 
 /*
- * Opens the existing named event. flags is 0 or SHMAP_OPEN_INHERIT. Returns
+ * Opens the existing named event. flags is 0 or SHMAP_OPEN_INHERIT. Like a
+ * create, the first sync handle of the process installs shmap's SIGBUS
+ * handler, chaining to the one before it (see shmap_sync above). Returns
  * 0, -ENOENT if no live object has that name, SHMAP_ETYPE if the name holds
  * another type, or the errors of shmap_map_open.
  */
