@@ -184,6 +184,8 @@ void shmap__crash_point(int n);
 /* sync.c, for tests: called by a wait-all that has locked and checked
  * every object, right before it commits them. */
 extern void (*shmap__waitall_hook)(void);
+/* sync.c, for tests: whether a wait-all holds s's object locked now. */
+int shmap__sync_locked(const shmap_sync *s);
 
 /* map.c: a hold on m's object for a child (see shmap__obj_hold_fd);
  * *unnamed_file says fd is an unnamed file mapping's plain file. */

@@ -734,11 +734,47 @@ static int take(struct shmap_sync *s, struct pulse_seen *ps, int check_dead)
 }
 
 /*
- * Wait-all, first step: takes the object's lk_owner, then sets LOCK on it if
- * it is available, without changing what it holds. Returns TAKEN (locked),
- * BUSY (not available) or LOCKED (another wait-all holds it).
+ * Wait-all, before locking anything: whether every object looks available,
+ * read without a lock (lock_one looks again under it). So a wait-all that
+ * cannot complete locks nothing, and others never meet its LOCK bits; and
+ * the slow part, judging a mutex owner dead through /proc, is done here,
+ * outside any locked section: dead[i] keeps the identity found dead, which
+ * lock_one may then replace. Returns BUSY or TAKEN (go on and lock).
  */
-static int lock_one(struct shmap_sync *s, int check_dead)
+static int look_all(shmap_sync *const *objs, unsigned n,
+                    const unsigned *order, int check_dead, uint64_t *dead)
+{
+	for (unsigned k = 0; k < n; k++) {
+		struct shmap_sync *s = objs[order[k]];
+		struct blk *b = s->b;
+		dead[order[k]] = 0;
+		/* relaxed, all three: a hint; lock_one decides under LOCK. */
+		if (s->kind == SHMAP_TYPE_MUTEX) {
+			uint64_t o = atomic_load_explicit(&b->owner,
+			                                  memory_order_relaxed);
+			if (o == 0 || (o & LOCK64) || o == me_in(s))
+				continue;
+			if (!check_dead || !known_dead(b, &b->owner, o))
+				return BUSY;
+			dead[order[k]] = o;
+		} else {
+			uint32_t need = s->kind == SHMAP_TYPE_EVENT ? 1u : COUNT32;
+			if (!(atomic_load_explicit(&b->state,
+			                           memory_order_relaxed) &
+			      need))
+				return BUSY;
+		}
+	}
+	return TAKEN;
+}
+
+/*
+ * Wait-all, first step: takes the object's lk_owner, then sets LOCK on it if
+ * it is available, without changing what it holds: a mutex must be free,
+ * ours, or still owned by dead (an identity look_all found dead). Returns
+ * TAKEN (locked), BUSY (not available) or LOCKED (another wait-all holds it).
+ */
+static int lock_one(struct shmap_sync *s, uint64_t dead)
 {
 	struct blk *b = s->b;
 	uint64_t me = me_in(s), zero = 0;
@@ -756,9 +792,7 @@ static int lock_one(struct shmap_sync *s, int check_dead)
 				r = LOCKED; /* only a hostile block gets here */
 				break;
 			}
-			if ((o != 0 && o != me &&
-			     (!check_dead ||
-			      !known_dead(b, &b->owner, o))) ||
+			if ((o != 0 && o != me && o != dead) ||
 			    (o == me && b->recursion == UINT32_MAX)) {
 				r = BUSY;
 				break;
@@ -1350,6 +1384,14 @@ int shmap_sem_release(shmap_sync *s, uint32_t n, uint32_t *previous)
 
 void (*shmap__waitall_hook)(void);
 
+int shmap__sync_locked(const shmap_sync *s)
+{
+	return (atomic_load(&s->b->lk_owner) != 0) ||
+	       (s->kind == SHMAP_TYPE_MUTEX
+	                ? (atomic_load(&s->b->owner) & LOCK64) != 0
+	                : (atomic_load(&s->b->state) & LOCK32) != 0);
+}
+
 /*
  * One attempt: any (lowest index first), or all at once: lock every object
  * in the shared order, then commit them all, or unlock them all unchanged.
@@ -1373,9 +1415,12 @@ static int attempt(shmap_sync *const *objs, unsigned n, int all,
 		}
 		return seen_locked ? LOCKED : BUSY;
 	}
+	uint64_t dead[SHMAP_WAIT_MAX];
+	if (look_all(objs, n, order, check_dead, dead) == BUSY)
+		return BUSY;
 	unsigned k;
 	for (k = 0; k < n; k++) {
-		r = lock_one(objs[order[k]], check_dead);
+		r = lock_one(objs[order[k]], dead[order[k]]);
 		if (r != TAKEN)
 			break;
 	}
