@@ -74,8 +74,8 @@ struct blk {
 	 * lockers and recoverers are serialised. */
 	_Atomic uint64_t lk_owner;
 	/* The namespaces (see ns_key) of the processes that took the
-	 * object; an identity names one by index. Claimed in order by a
-	 * first take or lock, so one namespace has one index. */
+	 * object; an identity names one by index. Claimed by a first take
+	 * or lock, reused when full (the rule is above ns_find). */
 	_Atomic uint32_t nsid[10];
 
 	/* event: listener ids, 0 free; always scanned (a count could drift
@@ -311,7 +311,7 @@ static uint32_t ns_key(void)
 	h ^= h >> 33;
 	h *= 0xc4ceb9fe1a85ec53ull;
 	h ^= h >> 33;
-	uint32_t k = (uint32_t)h;
+	uint32_t k = (uint32_t)h & ~0x80000000u; /* bit 31: NS_RETIRE */
 	return k ? k : 1;
 }
 
@@ -399,27 +399,69 @@ static uint32_t my_ns(void)
 }
 
 /*
- * Finds (or, with claim, claims) our namespace's entry in b->nsid and
- * returns it as ID_NS bits, or 0 (unknown) if /proc does not say, the table
- * is full, or (without claim) we have no entry. Every process scans in
- * order and claims the first free entry, so one namespace gets one index,
- * the lowest, in every process.
+ * The namespace table. An entry is 0 (free), a key (ns_key: bit 31 clear),
+ * or a key with NS_RETIRE set while someone reclaims it. Entries are
+ * claimed in order by a first take or lock (a process that only opens,
+ * sets or releases claims none), so while the table has room one namespace
+ * has one index. When it is full, an entry that neither the owner word nor
+ * lk_owner names may be reused, by this rule:
+ * - the reclaimer marks the entry retired (CAS), then looks at lk_owner and
+ *   owner, and gives the entry back if either names it, else takes it (CAS);
+ * - whoever stores an identity naming an entry (a take, a lock, a recovery)
+ *   reads the entry again after the store, and if it is no longer its key,
+ *   undoes the store and tries again.
+ * All of these are seq_cst, so of the reclaimer's look and the writer's
+ * second read at least one sees the other: an entry never changes while an
+ * identity names it, or the identity is withdrawn before it is used. A
+ * judge (known_dead) only acts if the entry is its own key: a retired one
+ * matches nobody.
+ */
+#define NS_RETIRE 0x80000000u
+
+/* Whether lk_owner or owner names entry i (lk_owner first: a commit stores
+ * the owner before it clears lk_owner). seq_cst: see the rule above. */
+static int ns_named(struct blk *b, unsigned i)
+{
+	uint64_t lk = atomic_load(&b->lk_owner);
+	uint64_t o = atomic_load(&b->owner);
+	return ((lk >> ID_NS_SHIFT) & ID_NS_MASK) == i + 1 ||
+	       ((o >> ID_NS_SHIFT) & ID_NS_MASK) == i + 1;
+}
+
+/*
+ * Finds (or, with claim, claims) our namespaces' entry in b->nsid and
+ * returns it as ID_NS bits, or 0 (unknown) if /proc does not say, every
+ * entry is named by a live identity, or (without claim) we have none.
+ * seq_cst, every load and CAS: see the rule above.
  */
 static uint64_t ns_find(struct blk *b, int claim)
 {
 	uint32_t me = my_ns();
-	for (unsigned i = 0; me && i < NSIDS; i++) {
-		/* seq_cst, the load and the CAS, on a path run once per handle;
-		 * relaxed would do: one index per namespace needs only the CAS
-		 * (an entry leaves 0 once, and a CAS reads its latest value),
-		 * and a waiter that sees a claim late only waits on. */
+	if (!me)
+		return 0;
+	for (unsigned i = 0; i < NSIDS; i++) {
 		uint32_t v = atomic_load(&b->nsid[i]);
-		if (v == 0 && !claim)
-			continue;
-		if (v == 0)
+		if (v == 0 && claim)
 			atomic_compare_exchange_strong(&b->nsid[i], &v, me);
 		/* v is now the entry's value, ours if our CAS won. */
-		if (v == 0 || v == me)
+		if ((v == 0 && claim) || v == me)
+			return (uint64_t)(i + 1) << ID_NS_SHIFT;
+	}
+	/* Full: reuse an entry no identity names (a stale retired one too:
+	 * its reclaimer was killed halfway). */
+	for (unsigned i = 0; claim && i < NSIDS; i++) {
+		uint32_t v = atomic_load(&b->nsid[i]);
+		uint32_t r = v | NS_RETIRE;
+		if (v == 0 || ns_named(b, i))
+			continue;
+		if (v != r && !atomic_compare_exchange_strong(&b->nsid[i], &v, r))
+			continue;
+		if (ns_named(b, i)) {
+			atomic_compare_exchange_strong(&b->nsid[i], &r,
+			                               r & ~NS_RETIRE);
+			continue;
+		}
+		if (atomic_compare_exchange_strong(&b->nsid[i], &r, me))
 			return (uint64_t)(i + 1) << ID_NS_SHIFT;
 	}
 	return 0;
@@ -427,23 +469,59 @@ static uint64_t ns_find(struct blk *b, int claim)
 
 #define NS_UNSET (~0ull)
 
-/* Our ID_NS bits in the block of s, registered by the first take or lock. */
+/*
+ * Our ID_NS bits in the block of s: claimed by the first take or lock, and
+ * claimed again if the entry was reclaimed while nothing named it.
+ */
 static uint64_t ns_bits(struct shmap_sync *s)
 {
-	/* relaxed: a value that depends only on the block and our namespace;
-	 * two threads racing here both compute the same one. */
+	/* relaxed: a cache of the table, checked against it right here. */
 	uint64_t v = atomic_load_explicit(&s->nsbits, memory_order_relaxed);
-	if (v == NS_UNSET) {
+	unsigned i = (unsigned)((v >> ID_NS_SHIFT) & ID_NS_MASK);
+	if (v == NS_UNSET ||
+	    (i && atomic_load(&s->b->nsid[i - 1]) != my_ns())) {
 		v = ns_find(s->b, 1);
 		atomic_store_explicit(&s->nsbits, v, memory_order_relaxed);
 	}
 	return v;
 }
 
+/*
+ * After storing the identity id (from ns_bits), the writer's second read
+ * of the rule above: whether id's entry still holds our key. If not, the
+ * caller withdraws the store, and the next ns_bits claims afresh.
+ */
+static int ns_still(struct shmap_sync *s, uint64_t id)
+{
+	unsigned i = (unsigned)((id >> ID_NS_SHIFT) & ID_NS_MASK);
+	/* seq_cst: see the rule above. */
+	if (i == 0 || atomic_load(&s->b->nsid[i - 1]) == my_ns())
+		return 1;
+	atomic_store_explicit(&s->nsbits, NS_UNSET, memory_order_relaxed);
+	return 0;
+}
+
 /* The calling thread's identity in the block of s, for a take or lock. */
 static inline uint64_t me_in(struct shmap_sync *s)
 {
 	return my_ident() | ns_bits(s);
+}
+
+/*
+ * Whether the identity o (LOCK bit clear) is the calling thread's: the same
+ * tid and start time, and an entry that holds our key (entries are compared
+ * by key, not index: two handles may have claimed apart). An identity with
+ * no namespace matches on tid and start time alone.
+ */
+#define ID_THREAD_MASK ((1ull << ID_NS_SHIFT) - 1)
+static int is_me(const struct blk *b, uint64_t o)
+{
+	if ((o & ID_THREAD_MASK) != my_ident())
+		return 0;
+	unsigned i = (unsigned)((o >> ID_NS_SHIFT) & ID_NS_MASK);
+	return i == 0 ||
+	       (i <= NSIDS && my_ns() &&
+	        atomic_load((_Atomic uint32_t *)&b->nsid[i - 1]) == my_ns());
 }
 
 /* Whether the thread named by ident still runs (unknown counts as yes). */
@@ -483,7 +561,7 @@ static int known_dead(const struct blk *b, _Atomic uint64_t *who, uint64_t id)
 	unsigned ns = (unsigned)((id >> ID_NS_SHIFT) & ID_NS_MASK);
 	uint32_t me = my_ns();
 	/* seq_cst: the entry is read after the identity naming it, which
-	 * the caller loaded; an entry never changes once claimed. */
+	 * the caller loaded (the table's rule, ns_find). */
 	if (ns == 0 || ns > NSIDS || !me ||
 	    atomic_load((_Atomic uint32_t *)&b->nsid[ns - 1]) != me ||
 	    !proc_own() ||
@@ -532,8 +610,8 @@ static void fork_child(void)
 	int moved = atomic_load(&g_my_ns) != old;
 	atomic_store(&g_ns_known, 1);
 	for (struct shmap_sync *s = g_head; s; s = s->next) {
-		if (moved && s->b)
-			atomic_store(&s->nsbits, ns_find(s->b, 1));
+		if (moved)
+			atomic_store(&s->nsbits, NS_UNSET);
 		if (s->lfd >= 0)
 			close(s->lfd);
 		s->lfd = -1;
@@ -550,9 +628,9 @@ static void fork_init(void)
 static void reg_add(struct shmap_sync *s)
 {
 	pthread_once(&g_fork_once, fork_init);
-	/* Before any take through s: identities in the block name our
-	 * namespaces by their index there. */
-	atomic_init(&s->nsbits, ns_find(s->b, 1));
+	/* Registered by the first take or lock through s, not here: a
+	 * process that only opens, sets or releases claims no entry. */
+	atomic_init(&s->nsbits, NS_UNSET);
 	pthread_mutex_lock(&g_reg);
 	s->prev = NULL;
 	s->next = g_head;
@@ -704,12 +782,11 @@ static int take(struct shmap_sync *s, struct pulse_seen *ps, int check_dead)
 		}
 	}
 	case SHMAP_TYPE_MUTEX: {
-		uint64_t me = me_in(s);
 		/* acquire: the previous owner's writes happen before ours. */
 		uint64_t o = atomic_load_explicit(&b->owner, memory_order_acquire);
 		if (o & LOCK64)
 			return LOCKED;
-		if (o == me) {
+		if (o != 0 && is_me(b, o)) {
 			if (b->recursion == UINT32_MAX)
 				return BUSY;
 			b->recursion++;
@@ -721,10 +798,17 @@ static int take(struct shmap_sync *s, struct pulse_seen *ps, int check_dead)
 				return BUSY;
 			result = ABANDONED;
 		}
-		if (!atomic_compare_exchange_strong_explicit(
-		            &b->owner, &o, me, memory_order_acquire,
-		            memory_order_relaxed))
+		uint64_t me = me_in(s), was = o;
+		/* seq_cst (acquire would do for the mutex): an identity
+		 * stored under the namespace table's rule (ns_find). */
+		if (!atomic_compare_exchange_strong(&b->owner, &o, me))
 			return (o & LOCK64) ? LOCKED : BUSY;
+		if (!ns_still(s, me)) {
+			/* Our entry was reclaimed under us: put back what we
+			 * found (unless someone took it already), try again. */
+			atomic_compare_exchange_strong(&b->owner, &me, was);
+			return LOCKED;
+		}
 		SHMAP__CRASH(SHMAP__CP_MUTEX_OWNED);
 		b->recursion = 1;
 		return result;
@@ -752,7 +836,7 @@ static int look_all(shmap_sync *const *objs, unsigned n,
 		if (s->kind == SHMAP_TYPE_MUTEX) {
 			uint64_t o = atomic_load_explicit(&b->owner,
 			                                  memory_order_relaxed);
-			if (o == 0 || (o & LOCK64) || o == me_in(s))
+			if (o == 0 || (o & LOCK64) || is_me(b, o))
 				continue;
 			if (!check_dead || !known_dead(b, &b->owner, o))
 				return BUSY;
@@ -778,11 +862,15 @@ static int lock_one(struct shmap_sync *s, uint64_t dead)
 {
 	struct blk *b = s->b;
 	uint64_t me = me_in(s), zero = 0;
-	/* acq_rel: the previous holder's commit happens before our look. */
-	if (!atomic_compare_exchange_strong_explicit(&b->lk_owner, &zero, me,
-	                                             memory_order_acq_rel,
-	                                             memory_order_relaxed))
+	/* seq_cst (acq_rel would order the previous holder's commit before
+	 * our look): an identity stored under the table's rule (ns_find). */
+	if (!atomic_compare_exchange_strong(&b->lk_owner, &zero, me))
 		return LOCKED;
+	if (!ns_still(s, me)) {
+		/* Our entry was reclaimed under us: give the lock back. */
+		atomic_compare_exchange_strong(&b->lk_owner, &me, 0);
+		return LOCKED;
+	}
 	SHMAP__CRASH(SHMAP__CP_WAITALL_LK);
 	int r = TAKEN;
 	if (s->kind == SHMAP_TYPE_MUTEX) {
@@ -792,8 +880,9 @@ static int lock_one(struct shmap_sync *s, uint64_t dead)
 				r = LOCKED; /* only a hostile block gets here */
 				break;
 			}
-			if ((o != 0 && o != me && o != dead) ||
-			    (o == me && b->recursion == UINT32_MAX)) {
+			int mine = o != 0 && is_me(b, o);
+			if ((o != 0 && !mine && o != dead) ||
+			    (mine && b->recursion == UINT32_MAX)) {
 				r = BUSY;
 				break;
 			}
@@ -862,9 +951,11 @@ static int commit_one(struct shmap_sync *s)
 		                          memory_order_release);
 		break;
 	default: {
-		uint64_t me = me_in(s);
+		/* relaxed: our own store, the identity lock_one checked. */
+		uint64_t me = atomic_load_explicit(&b->lk_owner,
+		                                   memory_order_relaxed);
 		uint64_t o = atomic_load(&b->owner) & ~LOCK64;
-		if (o == me) {
+		if (o != 0 && is_me(b, o)) {
 			b->recursion++;
 		} else {
 			b->recursion = 1;
@@ -891,9 +982,16 @@ static void recover_lock(struct shmap_sync *s)
 	struct blk *b = s->b;
 	uint64_t holder = atomic_load_explicit(&b->lk_owner,
 	                                       memory_order_acquire);
+	uint64_t me = me_in(s), dead = holder;
+	/* seq_cst: an identity stored under the table's rule (ns_find). */
 	if (!holder || !known_dead(b, &b->lk_owner, holder) ||
-	    !atomic_compare_exchange_strong(&b->lk_owner, &holder, me_in(s)))
+	    !atomic_compare_exchange_strong(&b->lk_owner, &holder, me))
 		return;
+	if (!ns_still(s, me)) {
+		/* Our entry was reclaimed under us: leave it to others. */
+		atomic_compare_exchange_strong(&b->lk_owner, &me, dead);
+		return;
+	}
 	if (s->kind == SHMAP_TYPE_MUTEX)
 		atomic_fetch_and(&b->owner, ~LOCK64);
 	else
@@ -924,14 +1022,12 @@ static int do_set(struct blk *b)
 static int do_mutex_release(struct shmap_sync *m)
 {
 	struct blk *b = m->b;
-	/* Exactly our identity: no wait-all locks a mutex we own but us. A
-	 * handle that never took it looks our entry up without claiming one
-	 * (we may own it through another handle). */
-	uint64_t bits = atomic_load_explicit(&m->nsbits, memory_order_relaxed);
-	if (bits == NS_UNSET)
-		bits = ns_find(b, 0);
-	if (atomic_load_explicit(&b->owner, memory_order_relaxed) !=
-	    (my_ident() | bits))
+	/* Our identity, without the LOCK bit: no wait-all locks a mutex we
+	 * own but us. Compared by key, so a handle that never took claims
+	 * no entry (we may own the mutex through another handle). relaxed:
+	 * only we store our own identity. */
+	uint64_t o = atomic_load_explicit(&b->owner, memory_order_relaxed);
+	if (o == 0 || (o & LOCK64) || !is_me(b, o))
 		return -EPERM;
 	if (b->recursion > 1) {
 		b->recursion--;

@@ -3,8 +3,10 @@
  * owner up: a live owner stays owned when the waiter's /proc belongs to an
  * ancestor PID namespace, when hidepid=2 hides the owner (another user's
  * process), and when the waiter is in another time namespace (whose boottime
- * offset shifts the start times /proc shows). Each case needs a namespace
- * or mount of its own and is skipped if the kernel refuses one.
+ * offset shifts the start times /proc shows). The table of namespaces in a
+ * block (ten entries) is claimed only by takes and reused when full, never
+ * while an identity (an owner, a wait-all's lock) names an entry. Each case needs a namespace or mount of
+ * its own and is skipped if the kernel refuses one.
  */
 #include <fcntl.h>
 #include <grp.h>
@@ -301,6 +303,270 @@ static void time_ns(void)
 	T_EQ(ac, 0);
 }
 
+/* ---- the namespace table: ten entries, claimed by takes, reused ---- */
+
+static long g_offset;         /* boottime offset of the next sandbox */
+static int (*g_inside)(void); /* what runs inside it */
+static int sb_res[2], sb_end[2];
+static pid_t sb_pids[16];
+static int sb_n;
+
+/*
+ * A sandbox lives until the case ends: a namespace's inode number, and so
+ * its key, goes to the next namespace made once it is freed.
+ */
+static int sandbox_launch(void)
+{
+	char off[64], x;
+	unsigned char c = T_SKIP;
+	close(sb_end[1]);
+	if (unshare(CLONE_NEWTIME) == 0) {
+		int ok = 1;
+		if (g_offset) {
+			int n = snprintf(off, sizeof off, "boottime %ld 0\n",
+			                 g_offset);
+			int fd = open("/proc/self/timens_offsets", O_WRONLY);
+			ok = fd >= 0 && write(fd, off, (size_t)n) == n;
+			if (fd >= 0)
+				close(fd);
+		}
+		if (ok)
+			c = (unsigned char)g_inside();
+	}
+	if (write(sb_res[1], &c, 1) != 1)
+		return 1;
+	if (read(sb_end[0], &x, 1) < 0)
+		return 1;
+	return 0;
+}
+
+static void sandboxes_begin(void)
+{
+	mem_setup();
+	T_OK(pipe(sb_res));
+	T_OK(pipe(sb_end));
+	sb_n = 0;
+}
+
+/* Starts inside() in the children of a process in a time namespace of its
+ * own (so a key of its own), for its result with sandbox_result. */
+static void sandbox(int (*inside)(void), long offset)
+{
+	g_inside = inside;
+	g_offset = offset;
+	T_ASSERT(sb_n < 16);
+	sb_pids[sb_n++] = spawn(sandbox_launch);
+}
+
+static int sandbox_result(void)
+{
+	unsigned char c;
+	if (read(sb_res[0], &c, 1) != 1)
+		return 1;
+	if (c == T_SKIP)
+		exit(T_SKIP);
+	return c;
+}
+
+static void sandbox_run(int (*inside)(void))
+{
+	sandbox(inside, 0);
+	T_EQ(sandbox_result(), 0);
+}
+
+static void sandboxes_end(void)
+{
+	close(sb_end[1]);
+	for (int i = 0; i < sb_n; i++)
+		T_EQ(wait_code(sb_pids[i]), 0);
+}
+
+static int do_open_close(void)
+{
+	shmap_sync *m = attach();
+	T_OK(shmap_sync_close(m));
+	return 0;
+}
+
+static int open_close(void)
+{
+	return wait_code(spawn(do_open_close));
+}
+
+static int do_take_release(void)
+{
+	shmap_sync *m = attach();
+	T_OK(shmap_wait(m, 0));
+	T_OK(shmap_mutex_release(m));
+	T_OK(shmap_sync_close(m));
+	return 0;
+}
+
+static int take_release(void)
+{
+	return wait_code(spawn(do_take_release));
+}
+
+static int take_and_exit(void)
+{
+	shmap_sync *m = attach();
+	T_OK(shmap_wait(m, 0));
+	_exit(0); /* still the owner */
+}
+
+static int expect_abandoned(void)
+{
+	shmap_sync *m = attach();
+	int rc = shmap_wait(m, 3000);
+	if (rc != SHMAP_EABANDONED) {
+		fprintf(stderr, "waiter: %s, expected the mutex abandoned\n",
+		        shmap_strerror(rc));
+		return 1;
+	}
+	T_OK(shmap_mutex_release(m));
+	T_OK(shmap_sync_close(m));
+	return 0;
+}
+
+/* An owner that dies, then a waiter, both in the sandbox's namespaces. */
+static int dies_then_waiter(void)
+{
+	int code = wait_code(spawn(take_and_exit));
+	return code ? code : wait_code(spawn(expect_abandoned));
+}
+
+/* Eleven sandboxes that only open the mutex claim no entry: a twelfth
+ * whose owner dies still has one, and its waiter finds the mutex
+ * abandoned. */
+static void opens_claim_nothing(void)
+{
+	sandboxes_begin();
+	for (int i = 0; i < 11; i++)
+		sandbox_run(open_close);
+	sandbox_run(dies_then_waiter);
+	sandboxes_end();
+}
+
+/* Ten sandboxes took and released the mutex, filling the table: an
+ * eleventh reuses an entry no identity names. */
+static void full_table_reused(void)
+{
+	sandboxes_begin();
+	for (int i = 0; i < 10; i++)
+		sandbox_run(take_release);
+	sandbox_run(dies_then_waiter);
+	sandboxes_end();
+}
+
+/* ---- an entry a live wait-all's lock names is kept ---- */
+
+static int nt_ready[2], nt_go[2];
+static shmap_sync_mem *g_ev; /* a set manual-reset event */
+
+static shmap_sync *attach_ev(void)
+{
+	shmap_sync *e;
+	T_OK(shmap_sync_attach(g_ev, &e));
+	return e;
+}
+
+/* A wait-all on the event alone: claims an entry in its table. */
+static int do_wait_all_ev(void)
+{
+	shmap_sync *e = attach_ev();
+	unsigned idx;
+	T_OK(shmap_wait_multiple(&e, 1, 1, 0, &idx));
+	T_OK(shmap_sync_close(e));
+	return 0;
+}
+
+static int wait_all_ev(void)
+{
+	return wait_code(spawn(do_wait_all_ev));
+}
+
+/* Inside a wait-all that holds the event locked: wait until told. */
+static void hold_locked(void)
+{
+	char c;
+	shmap__waitall_hook = NULL;
+	T_EQ(write(nt_ready[1], "l", 1), 1);
+	if (read(nt_go[0], &c, 1) != 1)
+		_exit(1);
+}
+
+/* Claims the first entry, then, told to, locks the event and holds it. */
+static int do_lock_holder(void)
+{
+	shmap_sync *e = attach_ev();
+	unsigned idx;
+	char c;
+	T_OK(shmap_wait_multiple(&e, 1, 1, 0, &idx));
+	T_EQ(write(nt_ready[1], "r", 1), 1);
+	if (read(nt_go[0], &c, 1) != 1)
+		return 1;
+	shmap__waitall_hook = hold_locked;
+	T_OK(shmap_wait_multiple(&e, 1, 1, 5000, &idx));
+	T_OK(shmap_sync_close(e));
+	return 0;
+}
+
+static int lock_holder(void)
+{
+	return wait_code(spawn(do_lock_holder));
+}
+
+/* The event stays locked by the live holder: a wait-all times out. */
+static int do_locked_out(void)
+{
+	shmap_sync *e = attach_ev();
+	unsigned idx;
+	int rc = shmap_wait_multiple(&e, 1, 1, 300, &idx);
+	if (rc != -ETIMEDOUT) {
+		fprintf(stderr, "wait-all: %s, expected a timeout\n",
+		        shmap_strerror(rc));
+		return 1;
+	}
+	T_OK(shmap_sync_close(e));
+	return 0;
+}
+
+static int locked_out(void)
+{
+	return wait_code(spawn(do_locked_out));
+}
+
+/*
+ * A live wait-all's entry is never reused while its lock names it: the
+ * holder in one sandbox (the first entry) and nine more filling the table,
+ * a wait-all in an eleventh sandbox whose boottime runs ahead (so it would
+ * find the holder dead through a stolen entry, and free its lock after
+ * 100 ms) stays locked out until the holder commits.
+ */
+static void named_entry_kept(void)
+{
+	char c;
+	sandboxes_begin();
+	g_ev = (shmap_sync_mem *)((char *)g_mem + 2048);
+	T_OK(shmap_event_init(g_ev, SHMAP_EVENT_MANUAL | SHMAP_EVENT_SET));
+	T_OK(pipe(nt_ready));
+	T_OK(pipe(nt_go));
+	sandbox(lock_holder, 0);
+	close(nt_ready[1]);
+	if (read(nt_ready[0], &c, 1) != 1)
+		exit(sandbox_result() == 0 ? 1 : T_SKIP);
+	for (int i = 0; i < 9; i++)
+		sandbox_run(wait_all_ev);
+	T_EQ(write(nt_go[1], "t", 1), 1);
+	T_EQ(read(nt_ready[0], &c, 1), 1);
+	sandbox(locked_out, 100000);
+	int code = sandbox_result(); /* the waiter's: the holder's comes */
+	T_EQ(write(nt_go[1], "g", 1), 1);
+	T_EQ(code, 0);
+	T_EQ(sandbox_result(), 0);
+	sandboxes_end();
+}
+
 int main(void)
 {
 	t_setup();
@@ -308,5 +574,11 @@ int main(void)
 	      60);
 	t_run("live owner of another user, hidepid=2", hidepid, 60);
 	t_run("live owner, waiter in another time namespace", time_ns, 60);
+	t_run("sandboxes that only open claim no table entry",
+	      opens_claim_nothing, 60);
+	t_run("a full table reuses an entry nobody names", full_table_reused,
+	      60);
+	t_run("the entry a live wait-all's lock names is kept",
+	      named_entry_kept, 60);
 	return t_finish();
 }
