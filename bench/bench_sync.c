@@ -201,7 +201,7 @@ static void ev_setup(void)
 
 static void ev_side(int parent)
 {
-	shmap_sync *ping, *pong;
+	shmap_sync *ping = NULL, *pong = NULL;
 	int rc = shmap_event_create("Local\\bench-ping", 0, NULL, &ping);
 	if (rc == 0)
 		rc = shmap_event_create("Local\\bench-pong", 0, NULL, &pong);
