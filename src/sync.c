@@ -265,20 +265,23 @@ static void fork_init(void);
  * its start from above: a later thread with the same tid started later
  * still, so the liveness test below holds for both.
  */
-static uint64_t my_ident(void)
+static __attribute__((noinline)) uint64_t my_ident_slow(void)
 {
-	if (!t_ident) {
-		/* The fork handler must exist before any identity is cached,
-		 * so a child never keeps its parent's. */
-		pthread_once(&g_fork_once, fork_init);
-		uint64_t tid = (uint64_t)syscall(SYS_gettid) & ID_TID_MASK;
-		char st;
-		uint64_t start;
-		if (read_stat("/proc/thread-self/stat", &st, &start))
-			start = ticks_now();
-		t_ident = tid | (start & ID_START_MASK) << ID_START_SHIFT;
-	}
+	/* The fork handler must exist before any identity is cached, so a
+	 * child never keeps its parent's. */
+	pthread_once(&g_fork_once, fork_init);
+	uint64_t tid = (uint64_t)syscall(SYS_gettid) & ID_TID_MASK;
+	char st;
+	uint64_t start;
+	if (read_stat("/proc/thread-self/stat", &st, &start))
+		start = ticks_now();
+	t_ident = tid | (start & ID_START_MASK) << ID_START_SHIFT;
 	return t_ident;
+}
+
+static inline uint64_t my_ident(void)
+{
+	return t_ident ? t_ident : my_ident_slow();
 }
 
 /*
@@ -388,13 +391,17 @@ static void ns_learn(void)
 	atomic_store_explicit(&g_proc_own, -1, memory_order_relaxed);
 }
 
-static uint32_t my_ns(void)
+static __attribute__((noinline)) void my_ns_learn(void)
 {
-	/* acquire: pairs with the release below; a race computes it twice. */
-	if (!atomic_load_explicit(&g_ns_known, memory_order_acquire)) {
-		ns_learn();
-		atomic_store_explicit(&g_ns_known, 1, memory_order_release);
-	}
+	ns_learn();
+	atomic_store_explicit(&g_ns_known, 1, memory_order_release);
+}
+
+static inline uint32_t my_ns(void)
+{
+	/* acquire: pairs with the release above; a race computes it twice. */
+	if (!atomic_load_explicit(&g_ns_known, memory_order_acquire))
+		my_ns_learn();
 	return atomic_load_explicit(&g_my_ns, memory_order_relaxed);
 }
 
@@ -471,15 +478,14 @@ static uint64_t ns_find(struct blk *b, int claim)
 
 /*
  * Our ID_NS bits in the block of s: claimed by the first take or lock, and
- * claimed again if the entry was reclaimed while nothing named it.
+ * claimed again after ns_still found the entry reclaimed (while nothing
+ * named it) and forgot them.
  */
-static uint64_t ns_bits(struct shmap_sync *s)
+static inline uint64_t ns_bits(struct shmap_sync *s)
 {
-	/* relaxed: a cache of the table, checked against it right here. */
+	/* relaxed: a cache, checked by ns_still after every store of it. */
 	uint64_t v = atomic_load_explicit(&s->nsbits, memory_order_relaxed);
-	unsigned i = (unsigned)((v >> ID_NS_SHIFT) & ID_NS_MASK);
-	if (v == NS_UNSET ||
-	    (i && atomic_load(&s->b->nsid[i - 1]) != my_ns())) {
+	if (v == NS_UNSET) {
 		v = ns_find(s->b, 1);
 		atomic_store_explicit(&s->nsbits, v, memory_order_relaxed);
 	}
@@ -491,7 +497,7 @@ static uint64_t ns_bits(struct shmap_sync *s)
  * of the rule above: whether id's entry still holds our key. If not, the
  * caller withdraws the store, and the next ns_bits claims afresh.
  */
-static int ns_still(struct shmap_sync *s, uint64_t id)
+static inline int ns_still(struct shmap_sync *s, uint64_t id)
 {
 	unsigned i = (unsigned)((id >> ID_NS_SHIFT) & ID_NS_MASK);
 	/* seq_cst: see the rule above. */
@@ -514,7 +520,7 @@ static inline uint64_t me_in(struct shmap_sync *s)
  * no namespace matches on tid and start time alone.
  */
 #define ID_THREAD_MASK ((1ull << ID_NS_SHIFT) - 1)
-static int is_me(const struct blk *b, uint64_t o)
+static inline int is_me(const struct blk *b, uint64_t o)
 {
 	if ((o & ID_THREAD_MASK) != my_ident())
 		return 0;
@@ -1027,7 +1033,9 @@ static int do_mutex_release(struct shmap_sync *m)
 	 * no entry (we may own the mutex through another handle). relaxed:
 	 * only we store our own identity. */
 	uint64_t o = atomic_load_explicit(&b->owner, memory_order_relaxed);
-	if (o == 0 || (o & LOCK64) || !is_me(b, o))
+	uint64_t bits = atomic_load_explicit(&m->nsbits, memory_order_relaxed);
+	if (o == 0 || (o & LOCK64) ||
+	    (o != (my_ident() | bits) && !is_me(b, o)))
 		return -EPERM;
 	if (b->recursion > 1) {
 		b->recursion--;

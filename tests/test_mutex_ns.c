@@ -458,6 +458,54 @@ static void full_table_reused(void)
 	sandboxes_end();
 }
 
+/* ---- a process whose entry was reused claims another ---- */
+
+static int ru_ready[2], ru_go[2];
+
+/* Takes and releases (the first entry), waits while the entry is reused,
+ * then takes again and dies the owner. */
+static int do_reused_owner(void)
+{
+	shmap_sync *m = attach();
+	char c;
+	T_OK(shmap_wait(m, 0));
+	T_OK(shmap_mutex_release(m));
+	T_EQ(write(ru_ready[1], "r", 1), 1);
+	if (read(ru_go[0], &c, 1) != 1)
+		return 1;
+	T_OK(shmap_wait(m, 0));
+	_exit(0); /* still the owner */
+}
+
+static int reused_owner(void)
+{
+	int code = wait_code(spawn(do_reused_owner));
+	return code ? code : wait_code(spawn(expect_abandoned));
+}
+
+/*
+ * A handle keeps the index its first take claimed. If a full table gave
+ * that entry to another namespace meanwhile, its next take must not name
+ * it (a waiter of its own namespace could then never find it dead): it
+ * claims an entry again, and after it dies the mutex is found abandoned.
+ */
+static void reused_entry_claimed_again(void)
+{
+	char c;
+	sandboxes_begin();
+	T_OK(pipe(ru_ready));
+	T_OK(pipe(ru_go));
+	sandbox(reused_owner, 0);
+	close(ru_ready[1]);
+	if (read(ru_ready[0], &c, 1) != 1)
+		exit(sandbox_result() == 0 ? 1 : T_SKIP);
+	for (int i = 0; i < 10; i++)
+		sandbox_run(take_release); /* the tenth reuses the first */
+	T_EQ(write(ru_go[1], "g", 1), 1);
+	T_EQ(sandbox_result(), 0);
+	sandboxes_end();
+}
+
 /* ---- an entry a live wait-all's lock names is kept ---- */
 
 static int nt_ready[2], nt_go[2];
@@ -578,6 +626,8 @@ int main(void)
 	      opens_claim_nothing, 60);
 	t_run("a full table reuses an entry nobody names", full_table_reused,
 	      60);
+	t_run("a handle whose entry was reused claims another",
+	      reused_entry_claimed_again, 60);
 	t_run("the entry a live wait-all's lock names is kept",
 	      named_entry_kept, 60);
 	return t_finish();
