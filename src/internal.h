@@ -174,6 +174,8 @@ enum {
 	SHMAP__CP_COUNT
 };
 extern volatile int shmap__crash_at;
+/* The signal a crash point sends (0: SIGKILL; SIGSTOP to freeze there). */
+extern volatile int shmap__crash_signal;
 void shmap__crash_point(int n);
 #define SHMAP__CRASH(n)                                                        \
 	do {                                                                   \

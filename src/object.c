@@ -28,10 +28,16 @@
 #define MAX_TRIES 10000
 
 volatile int shmap__crash_at;
+volatile int shmap__crash_signal;
 
 void shmap__crash_point(int n)
 {
 	(void)n;
+	if (shmap__crash_signal) {
+		shmap__crash_at = 0; /* resumed, it runs on to the end */
+		kill(getpid(), shmap__crash_signal);
+		return;
+	}
 	kill(getpid(), SIGKILL);
 }
 
@@ -212,6 +218,44 @@ static int check_owner(int ns, const struct stat *st)
 	if (ns == SHMAP__NS_GLOBAL && !global_mode_ok(st->st_mode & 07777))
 		return -EACCES;
 	return check_owner_only(ns, st);
+}
+
+/*
+ * The check before any lock. An empty file is never a built object, but it
+ * may be one being made (a create widens the mode only under the gate) or
+ * the leftover of a create killed early, its mode narrowed by umask. So an
+ * empty file of an owner the namespace trusts (Local: ours, owner bits
+ * only; Global: privileged, any mode) that check_owner refuses goes on to
+ * the gate all the same, with *unfinished set: unheld, it is removed (open)
+ * or built (create); held, it is refused with -EACCES as before.
+ */
+static int check_before_gate(int ns, const struct stat *st, int *unfinished)
+{
+	int rc = check_owner(ns, st);
+	*unfinished = 0;
+	if (rc == 0 || st->st_size != 0 || !S_ISREG(st->st_mode) ||
+	    st->st_nlink != 1)
+		return rc;
+	if (ns == SHMAP__NS_LOCAL ? st->st_uid == geteuid() &&
+	                                    (st->st_mode & 07777 & ~0600) == 0
+	                          : shmap__uid_privileged(st->st_uid)) {
+		*unfinished = 1;
+		return 0;
+	}
+	return rc;
+}
+
+/*
+ * Whether the Global path we may not open is an empty file of a privileged
+ * owner: an object whose create has not yet widened its mode, or the
+ * leftover of such a create. Neither is an object yet: not found.
+ */
+static int global_unfinished(const char *path)
+{
+	struct stat st;
+	return lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	       st.st_nlink == 1 && st.st_size == 0 &&
+	       shmap__uid_privileged(st.st_uid);
 }
 
 /*
@@ -510,10 +554,14 @@ static int do_open(const struct shmap__name *n, const char *path,
 	for (int tries = 0; tries < MAX_TRIES; tries++) {
 		struct stat st;
 		struct shmap__hdr h;
+		int unfinished;
 		int fd = open(path, open_flags(inherit));
 		if (fd < 0) {
 			if (errno == EACCES && repair_narrowed(path, 0600))
 				continue;
+			if (errno == EACCES && n->ns == SHMAP__NS_GLOBAL &&
+			    global_unfinished(path))
+				return -ENOENT;
 			return open_error(errno);
 		}
 		SHMAP__CRASH(SHMAP__CP_OPEN_FD);
@@ -528,7 +576,7 @@ static int do_open(const struct shmap__name *n, const char *path,
 			close(fd);
 			continue;
 		}
-		int rc = check_owner(n->ns, &st);
+		int rc = check_before_gate(n->ns, &st, &unfinished);
 		if (rc) {
 			close(fd);
 			if (repair_narrowed(path, 0600))
@@ -559,6 +607,8 @@ static int do_open(const struct shmap__name *n, const char *path,
 			drop(fd);
 			return -ENOENT;
 		}
+		if (rc == -EAGAIN && unfinished)
+			rc = -EACCES; /* held, and not a mode we accept */
 		if (rc == -EAGAIN)
 			rc = hold_shared(fd);
 		if (rc == 0) {
@@ -628,16 +678,18 @@ int shmap__obj_create_cb(const char *name, const struct shmap__hdr *tmpl,
 	for (int tries = 0; tries < MAX_TRIES; tries++) {
 		struct stat st;
 		struct shmap__hdr h;
-		int made = 1;
-		int fd = open(path, O_CREAT | O_EXCL | open_flags(inherit), mode);
+		int unfinished;
+		/* Owner-only until built: the mode is widened under the gate
+		 * (below), so until then nobody else can open the file, and an
+		 * opener who can sees an unfinished object, not a refusal. */
+		int fd = open(path, O_CREAT | O_EXCL | open_flags(inherit), 0600);
 		if (fd < 0) {
 			if (errno != EEXIST)
 				return -errno;
-			made = 0;
 			fd = open(path, open_flags(inherit));
 			if (fd < 0) {
 				if (errno == ENOENT ||
-				    (errno == EACCES && repair_narrowed(path, mode)))
+				    (errno == EACCES && repair_narrowed(path, 0600)))
 					continue;
 				return open_error(errno);
 			}
@@ -649,22 +701,14 @@ int shmap__obj_create_cb(const char *name, const struct shmap__hdr *tmpl,
 			close(fd);
 			return rc;
 		}
-		/* umask may have narrowed the mode of a file we made. Should
-		 * this fail, the file is a narrowed leftover: repaired later. */
-		if (made && (st.st_mode & 07777) != mode &&
-		    (fchmod(fd, mode) < 0 || fstat(fd, &st) < 0)) {
-			rc = -errno;
-			close(fd);
-			return rc;
-		}
 		if (st.st_nlink == 0) {
 			close(fd);
 			continue;
 		}
 		/* Whose file it is decides before any lock (see do_open). */
-		if ((rc = check_owner(n.ns, &st))) {
+		if ((rc = check_before_gate(n.ns, &st, &unfinished))) {
 			close(fd);
-			if (repair_narrowed(path, mode))
+			if (repair_narrowed(path, 0600))
 				continue;
 			return rc;
 		}
@@ -695,6 +739,16 @@ int shmap__obj_create_cb(const char *name, const struct shmap__hdr *tmpl,
 					return -EACCES;
 				continue;
 			}
+			/* Widened (or umask's narrowing undone) only now: an
+			 * opener let in by the final mode waits on the gate. */
+			if ((st.st_mode & 07777) != mode &&
+			    (fchmod(fd, mode) < 0 || fstat(fd, &st) < 0)) {
+				/* Not ours to change (another owner's file). */
+				rc = errno == EPERM ? -EACCES : -errno;
+				unlink(path);
+				drop(fd);
+				return rc;
+			}
 			rc = build(fd, n.canon, tmpl, reserve,
 			           (aflags & SHMAP_ATTR_NORESERVE) != 0, on_build,
 			           arg, &h);
@@ -721,6 +775,8 @@ int shmap__obj_create_cb(const char *name, const struct shmap__hdr *tmpl,
 			}
 			return rc;
 		}
+		if (rc == -EAGAIN && unfinished)
+			rc = -EACCES; /* held, and not a mode we accept */
 		if (rc != -EAGAIN) {
 			drop(fd);
 			return rc;
