@@ -421,7 +421,10 @@ static inline uint32_t my_ns(void)
  * second read at least one sees the other: an entry never changes while an
  * identity names it, or the identity is withdrawn before it is used. A
  * judge (known_dead) only acts if the entry is its own key: a retired one
- * matches nobody.
+ * matches nobody. The one cost: a waiter of the new namespace that judges
+ * a withdrawn identity in the instant before it is withdrawn may take the
+ * mutex as abandoned although the writer lives; the writer never had it
+ * (its take fails and it waits on), so no two threads ever own it.
  */
 #define NS_RETIRE 0x80000000u
 
@@ -988,10 +991,11 @@ static void recover_lock(struct shmap_sync *s)
 	struct blk *b = s->b;
 	uint64_t holder = atomic_load_explicit(&b->lk_owner,
 	                                       memory_order_acquire);
+	if (!holder || !known_dead(b, &b->lk_owner, holder))
+		return;
 	uint64_t me = me_in(s), dead = holder;
 	/* seq_cst: an identity stored under the table's rule (ns_find). */
-	if (!holder || !known_dead(b, &b->lk_owner, holder) ||
-	    !atomic_compare_exchange_strong(&b->lk_owner, &holder, me))
+	if (!atomic_compare_exchange_strong(&b->lk_owner, &holder, me))
 		return;
 	if (!ns_still(s, me)) {
 		/* Our entry was reclaimed under us: leave it to others. */
