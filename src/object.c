@@ -64,6 +64,14 @@ int shmap__lock_timeout_ms = SHMAP_LOCK_TIMEOUT_MS;
 /* How long a close waits for a busy gate before leaving the cleanup. */
 #define CLOSE_GATE_MS 100
 
+/*
+ * While the file under a busy gate grows (a create reserving its data with
+ * fallocate holds the gate), an open or create waits on, restarting its
+ * timeout, for at most this many timeouts in all: only a writer can grow
+ * the file, and even a hostile one cannot stall us past that bound.
+ */
+#define GATE_PROGRESS_TIMEOUTS 10
+
 static long ms_since(const struct timespec *t0)
 {
 	struct timespec t;
@@ -76,17 +84,28 @@ static long ms_since(const struct timespec *t0)
  * Takes a lock of type on byte without ever blocking in the kernel: anyone
  * who may open the file could hold a byte forever, so a busy byte is polled,
  * backing off from 20 us to 10 ms, for at most ms milliseconds; then -EBUSY.
+ * With progress, each growth of the file's allocated blocks past the most
+ * seen restarts the ms, up to GATE_PROGRESS_TIMEOUTS * ms in all.
  * A read lock on the gate fails at once: shmap never takes one, so it is
  * held by someone not following the protocol.
  */
-static int lk_bounded(int fd, short type, off_t byte, long ms)
+static int lk_bounded(int fd, short type, off_t byte, long ms, int progress)
 {
-	struct timespec t0, nap = {0, 20000};
+	struct timespec start, t0, nap = {0, 20000};
+	blkcnt_t most = -1;
 	int rc = lk(fd, F_OFD_SETLK, type, byte, 1);
 	if (rc != -EAGAIN)
 		return rc;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	t0 = start;
 	for (;;) {
+		struct stat st;
+		if (progress && fstat(fd, &st) == 0 && st.st_blocks > most) {
+			if (most >= 0 &&
+			    ms_since(&start) < GATE_PROGRESS_TIMEOUTS * ms)
+				clock_gettime(CLOCK_MONOTONIC, &t0);
+			most = st.st_blocks;
+		}
 		if (byte == GATE_BYTE) {
 			struct flock fl;
 			memset(&fl, 0, sizeof fl);
@@ -111,7 +130,7 @@ static int lk_bounded(int fd, short type, off_t byte, long ms)
 
 static int gate_take(int fd)
 {
-	return lk_bounded(fd, F_WRLCK, GATE_BYTE, shmap__lock_timeout_ms);
+	return lk_bounded(fd, F_WRLCK, GATE_BYTE, shmap__lock_timeout_ms, 1);
 }
 
 static int gate_release(int fd)
@@ -127,7 +146,7 @@ static int hold_try_excl(int fd)
 
 static int hold_shared(int fd)
 {
-	return lk_bounded(fd, F_RDLCK, HOLD_BYTE, shmap__lock_timeout_ms);
+	return lk_bounded(fd, F_RDLCK, HOLD_BYTE, shmap__lock_timeout_ms, 0);
 }
 
 /* Releases both bytes in one unlock, then closes. */
@@ -940,7 +959,7 @@ int shmap__obj_close(struct shmap__obj *o)
 			 * the next open, create or gc of it cleans up. */
 			(void)lk(o->fd, F_OFD_SETLK, F_UNLCK, HOLD_BYTE, 1);
 			rc = lk_bounded(o->fd, F_WRLCK, GATE_BYTE,
-			                CLOSE_GATE_MS);
+			                CLOSE_GATE_MS, 0);
 		}
 		if (rc == 0) {
 			struct stat st;
