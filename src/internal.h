@@ -171,6 +171,7 @@ enum {
 	SHMAP__CP_WAITALL_LOCKED, /* wait-all locked every object, no commit */
 	SHMAP__CP_MUTEX_OWNED,    /* a take just wrote the mutex owner word */
 	SHMAP__CP_WAITALL_LK,     /* wait-all just took an object's lock owner */
+	SHMAP__CP_EVENT_SET,      /* a set changed the state, has not woken */
 	SHMAP__CP_COUNT
 };
 extern volatile int shmap__crash_at;

@@ -41,9 +41,10 @@
 
 /* The block's magic doubles as its format word: a new one with every change
  * of struct blk or of what its words mean, so a block of another layout is
- * refused (SHMAP_EBADOBJ), never misread. "SYN2": the owner word of one
- * 64-bit identity, namespaces keyed by PID and time namespace (was "SYNC"). */
-#define BLK_MAGIC 0x324e5953u /* "SYN2" */
+ * refused (SHMAP_EBADOBJ), never misread. "SYN3": a manual-reset event's
+ * set generation in bits 1-30 of its state word (was "SYN2": the owner word
+ * of one 64-bit identity, namespaces keyed by PID and time namespace). */
+#define BLK_MAGIC 0x334e5953u /* "SYN3" */
 #define SLOTS SHMAP_EVENT_LISTENERS_MAX
 #define SLICE_NS 20000000ll /* how long a mutex waiter sleeps between checks */
 
@@ -60,7 +61,9 @@ struct blk {
 	/* The futex word: bumped by 2 on every signal; bit 0 says someone
 	 * sleeps on it (or did: a killed sleeper costs one wake, no more). */
 	_Atomic uint32_t seq;
-	_Atomic uint32_t state;    /* event: 0 or 1; semaphore: the count */
+	_Atomic uint32_t state;    /* event: bit 0 set, and (manual-reset)
+	                            * bits 1-30 the set generation (see
+	                            * SGEN32); semaphore: the count */
 	uint32_t flags;            /* event: SHMAP_EVENT_MANUAL */
 	uint32_t max;              /* semaphore: the maximum count */
 	_Atomic uint64_t owner;    /* mutex: an identity (see ID_*), 0 free */
@@ -127,6 +130,10 @@ struct shmap_sync {
  */
 #define LOCK32 0x80000000u
 #define COUNT32 0x7fffffffu
+/* A manual-reset event's set generation, bumped by every set that finds
+ * the event unset, in the same atomic change as bit 0: a waiter sees both
+ * or neither, so one released by the bump never runs ahead of the bit. */
+#define SGEN32 0x7ffffffeu
 #define LOCK64 (1ull << 63)
 
 /* LOST: a block was cut away under us (see the top of the file). */
@@ -733,9 +740,10 @@ static void wake(struct blk *b)
 		}
 }
 
-/* A waiter's view of the pulses it has seen. */
+/* A waiter's view of the pulses (and, manual-reset, the sets) it has seen. */
 struct pulse_seen {
 	uint32_t gen;
+	uint32_t sgen;
 };
 
 /* Takes one object for a single or wait-any wait. */
@@ -760,6 +768,9 @@ static int take(struct shmap_sync *s, struct pulse_seen *ps, int check_dead)
 		}
 		/* acquire: for a manual event this load is the take. */
 		uint32_t v = atomic_load_explicit(&b->state, memory_order_acquire);
+		/* A set since our snapshot, even if a reset came after it. */
+		if (manual && (v & SGEN32) != ps->sgen)
+			return TAKEN;
 		for (;;) {
 			if (!(v & 1u))
 				return BUSY;
@@ -1011,16 +1022,29 @@ static void recover_lock(struct shmap_sync *s)
 
 static int do_set(struct blk *b)
 {
-	/* A manual-reset set releases every present waiter even if a reset
-	 * comes before they run: bump the generation they compare with. The
-	 * bump comes first: once the set is visible, no later wait may see
-	 * a bump of it. seq_cst: orders the bump before the state change. */
-	if ((b->flags & SHMAP_EVENT_MANUAL) && atomic_load(&b->waiting) &&
-	    !(atomic_load(&b->state) & 1u))
-		atomic_fetch_add(&b->pulse_gen, 1);
-	/* seq_cst: publishes the setter's writes to whoever consumes, and
-	 * orders before wake()'s look at the sleeper bit. */
-	uint32_t was = atomic_fetch_or(&b->state, 1u);
+	uint32_t was;
+	if (b->flags & SHMAP_EVENT_MANUAL) {
+		/* A manual-reset set releases every present waiter even if a
+		 * reset comes before they run: the change that sets bit 0
+		 * also bumps the generation they compare with, so a waiter
+		 * released by it has seen the bit set (its reset comes after
+		 * ours), and a wait that begins later sees the new
+		 * generation. A set LOCK bit stays. */
+		was = atomic_load_explicit(&b->state, memory_order_relaxed);
+		uint32_t v;
+		do
+			v = (was & 1u) ? was
+			               : (was & ~SGEN32) |
+			                         ((was + 2u) & SGEN32) | 1u;
+		/* seq_cst: as the fetch_or below. */
+		while (!atomic_compare_exchange_weak(&b->state, &was, v));
+	} else {
+		/* seq_cst: publishes the setter's writes to whoever
+		 * consumes, and orders before wake()'s look at the sleeper
+		 * bit. */
+		was = atomic_fetch_or(&b->state, 1u);
+	}
+	SHMAP__CRASH(SHMAP__CP_EVENT_SET);
 	/* Wake even if it was set: a setter killed between its change and
 	 * its wake must not leave a sleeper asleep on a set event. */
 	wake(b);
@@ -1622,6 +1646,10 @@ static int wait_objs(shmap_sync *const *objs, unsigned n, int all,
 	for (unsigned i = 0; i < n; i++) {
 		drain_listener(objs[i]);
 		ps[i].gen = atomic_load(&blks[i]->pulse_gen);
+		/* relaxed: only compared; take() loads it again to take. */
+		ps[i].sgen = atomic_load_explicit(&blks[i]->state,
+		                                  memory_order_relaxed) &
+		             SGEN32;
 	}
 	int64_t deadline = timeout_ms < 0 ? -1
 	                                  : now_ns() + (int64_t)timeout_ms *

@@ -479,6 +479,97 @@ static void manual_releases_all(void)
 	shm_free();
 }
 
+/*
+ * A waiter released by a manual-reset set has seen the event set, so its
+ * reset undoes the set even while the setter has not finished (here it is
+ * stopped right after its change, before its wake; the waiter, never woken,
+ * looks again when its slice of sleep ends).
+ */
+static void manual_release_sees_set(void)
+{
+	shmap_sync *e;
+	shm_new();
+	T_OK(shmap_event_create(NAME, SHMAP_EVENT_MANUAL, NULL, &e));
+	pid_t w = spawn();
+	if (w == 0) {
+		shmap_sync *c;
+		T_OK(shmap_event_open(NAME, 0, &c));
+		atomic_fetch_add(&g_sh->ready, 1);
+		T_OK(shmap_wait(c, 10000));
+		T_OK(shmap_event_reset(c));
+		T_OK(shmap_sync_close(c));
+		exit(0);
+	}
+	await(&g_sh->ready, 1);
+	await_asleep(w);
+	pid_t s = spawn();
+	if (s == 0) {
+		shmap_sync *c;
+		T_OK(shmap_event_open(NAME, 0, &c));
+		shmap__crash_signal = SIGSTOP;
+		shmap__crash_at = SHMAP__CP_EVENT_SET;
+		T_OK(shmap_event_set(c));
+		T_OK(shmap_sync_close(c));
+		exit(0);
+	}
+	await_state(s, 'T');
+	reap(w);
+	kill(s, SIGCONT);
+	reap(s);
+	T_EQ(shmap_wait(e, 0), -ETIMEDOUT);
+	T_OK(shmap_sync_close(e));
+	shm_free();
+}
+
+/*
+ * The handshake of an auto-reset request and a manual-reset reply, reset by
+ * the requester after each wait, for two seconds: a reply must never be
+ * seen before its set (a waiter spinning on another CPU once returned
+ * between the two steps of a set and reset it before the set took effect).
+ */
+static void manual_reply_handshake(void)
+{
+	shmap_sync *a, *b;
+	shm_new();
+	T_OK(shmap_event_create(NAME, 0, NULL, &a));
+	T_OK(shmap_event_create(NAME2, SHMAP_EVENT_MANUAL, NULL, &b));
+	pid_t pid = spawn();
+	if (pid == 0) {
+		shmap_sync *ca, *cb;
+		T_OK(shmap_event_open(NAME, 0, &ca));
+		T_OK(shmap_event_open(NAME2, 0, &cb));
+		for (unsigned i = 1;; i++) {
+			T_OK(shmap_wait(ca, 10000));
+			if (atomic_load(&g_sh->flag))
+				break;
+			T_EQ(g_sh->payload, i);
+			g_sh->payload = i + 1000000;
+			T_OK(shmap_event_set(cb));
+		}
+		T_OK(shmap_sync_close(ca));
+		T_OK(shmap_sync_close(cb));
+		exit(0);
+	}
+	double end = t_now() + 2;
+	unsigned i;
+	for (i = 1; i <= 1000000 && (i % 1024 || t_now() < end); i++) {
+		g_sh->payload = i;
+		T_OK(shmap_event_set(a));
+		T_OK(shmap_wait(b, 10000));
+		T_OK(shmap_event_reset(b));
+		if (g_sh->payload != i + 1000000)
+			T_FAIL("round %u: reply %u before its set", i,
+			       g_sh->payload);
+	}
+	atomic_store(&g_sh->flag, 1);
+	T_OK(shmap_event_set(a));
+	reap(pid);
+	T_EQ(shmap_wait(b, 0), -ETIMEDOUT);
+	T_OK(shmap_sync_close(a));
+	T_OK(shmap_sync_close(b));
+	shm_free();
+}
+
 static void set_on_set(void)
 {
 	shmap_sync *a, *m;
@@ -1329,6 +1420,10 @@ int main(void)
 	t_run("cross-process ping-pong, no spinning", ping_pong_sleeping, 90);
 	t_run("auto-reset releases one waiter per set", auto_releases_one, 60);
 	t_run("manual-reset releases all, stays set", manual_releases_all, 60);
+	t_run("a manual-reset waiter's reset follows the set",
+	      manual_release_sees_set, 30);
+	t_run("manual-reset reply handshake, two seconds",
+	      manual_reply_handshake, 60);
 	t_run("set on a set event", set_on_set, 30);
 	t_run("pulse", pulse, 60);
 	t_run("two quick auto pulses release two", auto_pulses_back_to_back,
