@@ -141,6 +141,9 @@ void shmap__init(void);
 #define SHMAP_LOCK_TIMEOUT_MS 30000
 #endif
 extern int shmap__lock_timeout_ms;
+/* How many timeouts a wait on a gate whose file grows may last (object.c).
+ * Tests may change it. */
+extern int shmap__gate_progress_timeouts;
 
 /*
  * reserve.c: whether bytes more can be reserved in fd's file: 0, -ENOSPC if

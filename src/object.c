@@ -70,7 +70,7 @@ int shmap__lock_timeout_ms = SHMAP_LOCK_TIMEOUT_MS;
  * timeout, for at most this many timeouts in all: only a writer can grow
  * the file, and even a hostile one cannot stall us past that bound.
  */
-#define GATE_PROGRESS_TIMEOUTS 10
+int shmap__gate_progress_timeouts = 10;
 
 static long ms_since(const struct timespec *t0)
 {
@@ -85,7 +85,7 @@ static long ms_since(const struct timespec *t0)
  * who may open the file could hold a byte forever, so a busy byte is polled,
  * backing off from 20 us to 10 ms, for at most ms milliseconds; then -EBUSY.
  * With progress, each growth of the file's allocated blocks past the most
- * seen restarts the ms, up to GATE_PROGRESS_TIMEOUTS * ms in all.
+ * seen restarts the ms, up to shmap__gate_progress_timeouts * ms in all.
  * A read lock on the gate fails at once: shmap never takes one, so it is
  * held by someone not following the protocol.
  */
@@ -102,7 +102,8 @@ static int lk_bounded(int fd, short type, off_t byte, long ms, int progress)
 		struct stat st;
 		if (progress && fstat(fd, &st) == 0 && st.st_blocks > most) {
 			if (most >= 0 &&
-			    ms_since(&start) < GATE_PROGRESS_TIMEOUTS * ms)
+			    ms_since(&start) <
+			            (long)shmap__gate_progress_timeouts * ms)
 				clock_gettime(CLOCK_MONOTONIC, &t0);
 			most = st.st_blocks;
 		}
