@@ -606,6 +606,64 @@ static void cut_sync_objects(void)
 		T_ASSERT(CloseHandle(h[i]));
 }
 
+/* Takes the mutex named by fd's test, says so, lingers to be killed. */
+static void lowest_mutex_child(int fd)
+{
+	HANDLE h = CreateMutexA(NULL, FALSE, "Local\\w32-lowest-abandoned");
+	if (!h || WaitForSingleObject(h, 5000) != WAIT_OBJECT_0)
+		_exit(2);
+	if (write(fd, "x", 1) != 1)
+		_exit(2);
+	t_linger();
+}
+
+/* A wait-any over processes and sync objects returns the lowest signalled
+ * index and takes only that object, as on Windows. */
+static void wait_any_lowest(void)
+{
+	HANDLE proc = start_sleeper(0);
+	T_EQ(WaitForSingleObject(proc, 30000), WAIT_OBJECT_0);
+	HANDLE ev = CreateEventA(NULL, FALSE, TRUE, NULL); /* auto, set */
+	T_ASSERT(ev != NULL);
+	HANDLE hs[2] = {ev, proc};
+	/* Event set at 0, process ended at 1: 0, and the event is taken. */
+	T_EQ(WaitForMultipleObjects(2, hs, FALSE, 0), WAIT_OBJECT_0);
+	T_EQ(WaitForSingleObject(ev, 0), WAIT_TIMEOUT);
+	T_ASSERT(SetEvent(ev));
+	T_EQ(WaitForMultipleObjects(2, hs, FALSE, 1000), WAIT_OBJECT_0);
+	T_EQ(WaitForSingleObject(ev, 0), WAIT_TIMEOUT);
+	/* Process ended at 0, event set at 1: 0, and the event stays set. */
+	T_ASSERT(SetEvent(ev));
+	hs[0] = proc;
+	hs[1] = ev;
+	T_EQ(WaitForMultipleObjects(2, hs, FALSE, 0), WAIT_OBJECT_0);
+	T_EQ(WaitForSingleObject(ev, 0), WAIT_OBJECT_0);
+	T_ASSERT(CloseHandle(ev));
+
+	/* A mutex abandoned at 0 beats an ended process at 1. */
+	int p[2];
+	char c;
+	T_OK(pipe(p));
+	pid_t pid = t_spawn(lowest_mutex_child, p[1]);
+	T_EQ(read(p[0], &c, 1), 1);
+	HANDLE mx = OpenMutexA(SYNCHRONIZE | MUTEX_MODIFY_STATE, FALSE,
+	                       "Local\\w32-lowest-abandoned");
+	T_ASSERT(mx != NULL);
+	t_kill_reap(pid);
+	/* Ended process at 0, abandoned mutex at 1: 0, the mutex untaken. */
+	hs[0] = proc;
+	hs[1] = mx;
+	T_EQ(WaitForMultipleObjects(2, hs, FALSE, 0), WAIT_OBJECT_0);
+	hs[0] = mx;
+	hs[1] = proc;
+	T_EQ(WaitForMultipleObjects(2, hs, FALSE, 0), WAIT_ABANDONED_0);
+	T_ASSERT(ReleaseMutex(mx));
+	T_ASSERT(CloseHandle(mx));
+	T_ASSERT(CloseHandle(proc));
+	close(p[0]);
+	close(p[1]);
+}
+
 int main(int argc, char **argv)
 {
 	ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -638,5 +696,7 @@ int main(int argc, char **argv)
 	      120);
 	t_run("adopting handles directly", adopt_direct, 20);
 	t_run("sync objects cut short: ERROR_SWAPERR", cut_sync_objects, 30);
+	t_run("wait-any returns the lowest signalled index", wait_any_lowest,
+	      30);
 	return t_finish();
 }

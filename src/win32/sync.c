@@ -429,6 +429,24 @@ static void watcher_stop(struct watcher *w, pthread_t th)
 }
 
 /*
+ * The result of a wait-any that found process p ended: a sync object
+ * before p wins if it is signalled (taken at once), as Windows returns the
+ * lowest signalled index; only objects before p are tried, so none after
+ * the chosen index is taken.
+ */
+static DWORD lowest_from(int p, shmap_sync **syncs, const unsigned *map,
+                         unsigned ns)
+{
+	unsigned before = 0, idx = 0;
+	while (before < ns && map[before] < (unsigned)p)
+		before++;
+	int rc = before ? shmap_wait_multiple(syncs, before, 0, 0, &idx)
+	                : -ETIMEDOUT;
+	return rc == -ETIMEDOUT ? WAIT_OBJECT_0 + (DWORD)p
+	                        : wait_result(rc, map[idx]);
+}
+
+/*
  * Wait-any over processes and sync objects, when no watcher thread can be
  * had: slices of 1 ms, polling the processes between them.
  */
@@ -439,7 +457,7 @@ static DWORD wait_any_sliced(struct w32_obj **o, DWORD n, shmap_sync **syncs,
 	for (;;) {
 		int p = proc_wait(o, n, 0, now_ns(), -1);
 		if (p >= 0)
-			return WAIT_OBJECT_0 + (DWORD)p;
+			return lowest_from(p, syncs, map, ns);
 		int slice = ms_left(deadline);
 		if (slice < 0 || slice > 1)
 			slice = 1;
@@ -486,7 +504,7 @@ static DWORD wait_mixed(struct w32_obj **o, DWORD n, BOOL all, DWORD ms)
 	/* Already signalled: no thread needed. */
 	int p = proc_wait(o, n, 0, now_ns(), -1);
 	if (p >= 0)
-		return WAIT_OBJECT_0 + (DWORD)p;
+		return lowest_from(p, syncs, map, ns);
 	int rc = shmap_wait_multiple(syncs, ns, 0, 0, &idx);
 	if (rc != -ETIMEDOUT || ms == 0)
 		return wait_result(rc, map[idx]);
@@ -500,14 +518,8 @@ static DWORD wait_mixed(struct w32_obj **o, DWORD n, BOOL all, DWORD ms)
 	if (rc == 0 && idx == ns) {
 		/* A process ended: return it, unless a sync object before it
 		 * is signalled too (the lowest index wins, as on Windows). */
-		p = proc_wait(o, n, 0, now_ns(), -1);
-		unsigned before = 0;
-		while (before < ns && map[before] < (unsigned)p)
-			before++;
-		rc = before ? shmap_wait_multiple(syncs, before, 0, 0, &idx)
-		            : -ETIMEDOUT;
-		r = rc == -ETIMEDOUT ? WAIT_OBJECT_0 + (DWORD)p
-		                     : wait_result(rc, map[idx]);
+		r = lowest_from(proc_wait(o, n, 0, now_ns(), -1), syncs, map,
+		                ns);
 	} else {
 		r = wait_result(rc, rc == -ETIMEDOUT || idx >= ns ? 0 : map[idx]);
 	}
