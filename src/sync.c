@@ -548,11 +548,12 @@ static int owner_alive(uint64_t ident)
 	snprintf(path, sizeof path, "/proc/%u/stat",
 	         (unsigned)(ident & ID_TID_MASK));
 	int rc = read_stat(path, &st, &start);
-	if (rc == -ENOENT || rc == -ESRCH)
-		/* Gone, or only hidden from us (hidepid=2 hides other users'
-		 * processes): dead only if no such thread exists at all. A
-		 * hidden thread that reused the tid keeps the mutex owned
-		 * until it ends; a readable one is told apart below. */
+	if (rc == -ENOENT || rc == -ESRCH || rc == -EMFILE || rc == -ENFILE)
+		/* Gone, only hidden from us (hidepid=2 hides other users'
+		 * processes), or not readable for want of a descriptor: dead
+		 * only if no such thread exists at all. A hidden thread that
+		 * reused the tid keeps the mutex owned until it ends; a
+		 * readable one is told apart below. */
 		return !(kill((pid_t)(ident & ID_TID_MASK), 0) < 0 &&
 		         errno == ESRCH);
 	if (rc)

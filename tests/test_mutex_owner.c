@@ -143,6 +143,41 @@ static void created_owned_killed(void)
 	close(p[1]);
 }
 
+/* A waiter with no descriptor left (EMFILE) still sees its owner killed:
+ * an owner thread that no longer exists at all is dead. */
+static void waiter_at_emfile(void)
+{
+	shmap_sync *m;
+	int p[2], fds[64], nf = 0;
+	char c;
+	struct rlimit old, rl;
+	T_OK(pipe(p));
+	pid_t pid = t_spawn(create_owned_child, p[1]);
+	T_EQ(read(p[0], &c, 1), 1);
+	T_OK(shmap_mutex_open(NAME, 0, &m));
+	T_EQ(shmap_wait(m, 0), -ETIMEDOUT);
+	T_OK(getrlimit(RLIMIT_NOFILE, &old));
+	rl = old;
+	rl.rlim_cur = (rlim_t)t_count_files("/proc/self/fd") + 16;
+	T_OK(setrlimit(RLIMIT_NOFILE, &rl));
+	while (nf < 64 && (fds[nf] = dup(0)) >= 0)
+		nf++;
+	T_ASSERT(nf < 64 && errno == EMFILE);
+	t_kill_reap(pid);
+	double t0 = t_now();
+	int rc = shmap_wait(m, 5000);
+	double took = t_now() - t0;
+	for (int i = 0; i < nf; i++)
+		close(fds[i]);
+	T_OK(setrlimit(RLIMIT_NOFILE, &old));
+	T_EQ(rc, SHMAP_EABANDONED);
+	T_ASSERT(took < PROMPT);
+	T_OK(shmap_mutex_release(m));
+	T_OK(shmap_sync_close(m));
+	close(p[0]);
+	close(p[1]);
+}
+
 /* Opens NAME, runs out of descriptors, takes the mutex, exits. */
 static void emfile_owner(int unused)
 {
@@ -238,5 +273,7 @@ int main(void)
 	      killed_after_lock_owner, 30);
 	t_run("created owned, owner killed", created_owned_killed, 30);
 	t_run("first take at EMFILE, pid reused", emfile_pid_reused, 60);
+	t_run("a waiter at EMFILE sees its owner killed", waiter_at_emfile,
+	      30);
 	return t_finish();
 }
