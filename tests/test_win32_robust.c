@@ -6,6 +6,7 @@
  * owned whose owner is killed, and sync objects whose file is cut short.
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -664,6 +665,90 @@ static void wait_any_lowest(void)
 	close(p[1]);
 }
 
+/* Creates the mutex named in argv[2] owned and sleeps until killed. */
+static int own_mutex_child(char **argv)
+{
+	HANDLE h = CreateMutexA(NULL, TRUE, argv[2]);
+	if (!h)
+		return 2;
+	for (;;)
+		pause();
+}
+
+struct killer {
+	HANDLE proc;
+	int ms;
+};
+
+static void *kill_later(void *arg)
+{
+	struct killer *k = arg;
+	usleep((useconds_t)k->ms * 1000);
+	TerminateProcess(k->proc, 9);
+	return NULL;
+}
+
+/* The owner of a mutex at 0 is the process at 1 and is killed during the
+ * wait: both are signalled at once, and 0 (abandoned) wins. With emfile,
+ * the waiter has no descriptor left for a watcher thread, so the wait
+ * runs sliced. */
+static void owner_killed_during_wait(int emfile)
+{
+	char cmd[8192];
+	STARTUPINFOA si;
+	PROCESS_INFORMATION pi;
+	const char *name = "Local\\w32-lowest-owner";
+	ZeroMemory(&si, sizeof si);
+	si.cb = sizeof si;
+	snprintf(cmd, sizeof cmd, "\"%s\" --own-mutex %s", self, name);
+	T_ASSERT(CreateProcessA(NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL,
+	                        &si, &pi));
+	CloseHandle(pi.hThread);
+	HANDLE mx = NULL;
+	for (int i = 0; i < 3000 && !mx; i++) {
+		mx = OpenMutexA(SYNCHRONIZE | MUTEX_MODIFY_STATE, FALSE, name);
+		if (!mx)
+			usleep(1000);
+	}
+	T_ASSERT(mx != NULL);
+	T_EQ(WaitForSingleObject(mx, 0), WAIT_TIMEOUT);
+	struct rlimit old, rl;
+	int fds[64], nf = 0;
+	if (emfile) {
+		T_OK(getrlimit(RLIMIT_NOFILE, &old));
+		rl = old;
+		rl.rlim_cur = (rlim_t)count_fds() + 16;
+		T_OK(setrlimit(RLIMIT_NOFILE, &rl));
+		while (nf < 64 && (fds[nf] = dup(0)) >= 0)
+			nf++;
+		T_ASSERT(nf < 64);
+	}
+	struct killer k = {pi.hProcess, 100};
+	pthread_t th;
+	T_EQ(pthread_create(&th, NULL, kill_later, &k), 0);
+	HANDLE hs[2] = {mx, pi.hProcess};
+	DWORD r = WaitForMultipleObjects(2, hs, FALSE, 10000);
+	pthread_join(th, NULL);
+	for (int i = 0; i < nf; i++)
+		close(fds[i]);
+	if (emfile)
+		T_OK(setrlimit(RLIMIT_NOFILE, &old));
+	T_EQ(r, WAIT_ABANDONED_0);
+	T_ASSERT(ReleaseMutex(mx));
+	T_ASSERT(CloseHandle(mx));
+	T_ASSERT(CloseHandle(pi.hProcess));
+}
+
+static void owner_killed_watched(void)
+{
+	owner_killed_during_wait(0);
+}
+
+static void owner_killed_sliced(void)
+{
+	owner_killed_during_wait(1);
+}
+
 int main(int argc, char **argv)
 {
 	ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -678,6 +763,8 @@ int main(int argc, char **argv)
 		return 7;
 	if (argc > 2 && !strcmp(argv[1], "--hostile"))
 		return hostile_child(argc, argv);
+	if (argc > 2 && !strcmp(argv[1], "--own-mutex"))
+		return own_mutex_child(argv);
 	if (argc > 2 && !strcmp(argv[1], "--sleep")) {
 		usleep((useconds_t)atoi(argv[2]) * 1000);
 		return 0;
@@ -698,5 +785,9 @@ int main(int argc, char **argv)
 	t_run("sync objects cut short: ERROR_SWAPERR", cut_sync_objects, 30);
 	t_run("wait-any returns the lowest signalled index", wait_any_lowest,
 	      30);
+	t_run("wait-any: an owner killed while waited, watched",
+	      owner_killed_watched, 30);
+	t_run("wait-any: an owner killed while waited, sliced",
+	      owner_killed_sliced, 30);
 	return t_finish();
 }
