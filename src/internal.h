@@ -154,6 +154,9 @@ extern int shmap__gate_progress_timeouts;
  */
 #define SHMAP__RESERVE_CHECK_MIN (1u << 20)
 int shmap__reserve_check(int fd, uint64_t bytes);
+/* reserve.c: the room one memory cgroup directory leaves (v2 or v1 files),
+ * memory plus at most swap_free of swap; UINT64_MAX when it sets no limit. */
+uint64_t shmap__cgroup_dir_room(const char *dir, int v2, uint64_t swap_free);
 
 /* Crash points for the lifetime crash tests: SIGKILL self at step n. */
 enum {

@@ -53,10 +53,42 @@ static uint64_t read_at(const char *dir, const char *leaf)
 }
 
 /*
- * What the limit dir/lim leaves beyond the usage dir/use. The usage is read
- * only under a limit: at an unlimited root it is costly to compute.
+ * The page cache in dir that the kernel reclaims before it runs out:
+ * inactive_file of memory.stat (total_inactive_file under v1, which counts
+ * the subtree as v2 does), as MemAvailable counts it. 0 if unknown.
  */
-static uint64_t headroom(const char *dir, const char *lim, const char *use)
+static uint64_t reclaimable(const char *dir, int v2)
+{
+	char p[4096], line[256];
+	const char *key = v2 ? "inactive_file " : "total_inactive_file ";
+	size_t klen = strlen(key);
+	uint64_t v = 0;
+	int n = snprintf(p, sizeof p, "%s/memory.stat", dir);
+	if (n <= 0 || (size_t)n >= sizeof p)
+		return 0;
+	FILE *f = fopen(p, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof line, f)) {
+		if (!strncmp(line, key, klen)) {
+			char *end;
+			unsigned long long x = strtoull(line + klen, &end, 10);
+			if (end != line + klen)
+				v = (uint64_t)x;
+			break;
+		}
+	}
+	fclose(f);
+	return v;
+}
+
+/*
+ * What the limit dir/lim leaves beyond the usage dir/use, less `cache` of
+ * the usage that the kernel would reclaim first. The usage is read only
+ * under a limit: at an unlimited root it is costly to compute.
+ */
+static uint64_t headroom(const char *dir, const char *lim, const char *use,
+                         uint64_t (*cache)(const char *, int), int v2)
 {
 	uint64_t limit = read_at(dir, lim);
 	if (limit == NO_LIMIT)
@@ -64,6 +96,10 @@ static uint64_t headroom(const char *dir, const char *lim, const char *use)
 	uint64_t used = read_at(dir, use);
 	if (used == NO_LIMIT)
 		used = 0;
+	if (cache) {
+		uint64_t c = cache(dir, v2);
+		used = used > c ? used - c : 0;
+	}
 	return limit > used ? limit - used : 0;
 }
 
@@ -77,21 +113,25 @@ static uint64_t add_sat(uint64_t a, uint64_t b)
 	return a > NO_LIMIT - b ? NO_LIMIT : a + b;
 }
 
-/* What one cgroup directory still allows: memory plus swap. */
-static uint64_t cgroup_dir_room(const char *dir, int v2)
+uint64_t shmap__cgroup_dir_room(const char *dir, int v2, uint64_t swap_free)
 {
 	uint64_t mem, swap;
 	if (v2) {
-		mem = headroom(dir, "memory.max", "memory.current");
+		mem = headroom(dir, "memory.max", "memory.current", reclaimable,
+		               1);
 		if (mem == NO_LIMIT)
 			return NO_LIMIT;
-		swap = headroom(dir, "memory.swap.max", "memory.swap.current");
-		return add_sat(mem, swap);
+		/* An unlimited (or unaccounted) swap allowance adds only the
+		 * swap the system has free, never "unlimited". */
+		swap = headroom(dir, "memory.swap.max", "memory.swap.current",
+		                NULL, 1);
+		return add_sat(mem, min_u64(swap, swap_free));
 	}
-	mem = headroom(dir, "memory.limit_in_bytes", "memory.usage_in_bytes");
+	mem = headroom(dir, "memory.limit_in_bytes", "memory.usage_in_bytes",
+	               reclaimable, 0);
 	/* v1 memsw counts memory and swap together. */
 	swap = headroom(dir, "memory.memsw.limit_in_bytes",
-	                "memory.memsw.usage_in_bytes");
+	                "memory.memsw.usage_in_bytes", reclaimable, 0);
 	return min_u64(mem, swap);
 }
 
@@ -153,22 +193,25 @@ static void cgroup_init(void)
 }
 
 /* The least room left in the cgroups that limit the caller. */
-static uint64_t cgroup_room(void)
+static uint64_t cgroup_room(uint64_t swap_free)
 {
 	uint64_t room = NO_LIMIT;
 	pthread_once(&g_cg_once, cgroup_init);
 	for (int i = 0; i < g_nlimited; i++)
-		room = min_u64(room, cgroup_dir_room(g_limited[i].dir,
-		                                     g_limited[i].v2));
+		room = min_u64(room, shmap__cgroup_dir_room(g_limited[i].dir,
+		                                            g_limited[i].v2,
+		                                            swap_free));
 	return room;
 }
 
-/* MemAvailable plus SwapFree, in bytes; NO_LIMIT if unknown. */
-static uint64_t system_room(void)
+/* MemAvailable plus SwapFree, in bytes; NO_LIMIT if unknown. SwapFree
+ * goes to *swap_free (0 if unknown). */
+static uint64_t system_room(uint64_t *swap_free)
 {
 	char line[256];
 	uint64_t avail = NO_LIMIT, swap = 0;
 	FILE *f = fopen("/proc/meminfo", "re");
+	*swap_free = 0;
 	if (!f)
 		return NO_LIMIT;
 	for (int found = 0; found < 2 && fgets(line, sizeof line, f);) {
@@ -179,6 +222,7 @@ static uint64_t system_room(void)
 			swap = (uint64_t)kb * 1024, found++;
 	}
 	fclose(f);
+	*swap_free = swap;
 	return avail == NO_LIMIT ? NO_LIMIT : add_sat(avail, swap);
 }
 
@@ -195,8 +239,11 @@ int shmap__reserve_check(int fd, uint64_t bytes)
 	if (fstatvfs(fd, &svfs) == 0 && svfs.f_blocks && svfs.f_frsize &&
 	    bytes / svfs.f_frsize > svfs.f_bavail)
 		return -ENOSPC;
-	if (sfs.f_type == TMPFS_MAGIC &&
-	    bytes > min_u64(system_room(), cgroup_room()))
-		return -ENOMEM;
+	if (sfs.f_type == TMPFS_MAGIC) {
+		uint64_t swap_free;
+		uint64_t sys = system_room(&swap_free);
+		if (bytes > min_u64(sys, cgroup_room(swap_free)))
+			return -ENOMEM;
+	}
 	return 0;
 }

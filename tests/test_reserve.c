@@ -257,6 +257,75 @@ static void cgroup_bound(void)
 	T_EQ(code, 0);
 }
 
+/* Creates dir/leaf holding s. */
+static void put(const char *dir, const char *leaf, const char *s)
+{
+	char p[512];
+	snprintf(p, sizeof p, "%.300s/%.100s", dir, leaf);
+	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	T_ASSERT(fd >= 0);
+	T_EQ(write(fd, s, strlen(s)), (ssize_t)strlen(s));
+	close(fd);
+}
+
+/*
+ * The room a cgroup directory leaves, read from its files as the kernel
+ * writes them (v2 and v1), on directories made here, so both versions are
+ * checked whichever one this machine runs: an unlimited swap allowance adds
+ * only the swap the system has free, and reclaimable page cache is room.
+ */
+static void cgroup_files(void)
+{
+	char d[] = "/tmp/shmap-cgroup.XXXXXX";
+	T_ASSERT(mkdtemp(d) != NULL);
+	/* v2, memory.max 64 MiB, swap "max": 64 MiB plus the free swap. */
+	put(d, "memory.max", "67108864\n");
+	put(d, "memory.current", "0\n");
+	put(d, "memory.swap.max", "max\n");
+	put(d, "memory.swap.current", "0\n");
+	T_EQ(shmap__cgroup_dir_room(d, 1, 0), 64 * MiB);
+	T_EQ(shmap__cgroup_dir_room(d, 1, 16 * MiB), 80 * MiB);
+	/* Swap not accounted at all: the same. */
+	char p[512];
+	snprintf(p, sizeof p, "%.300s/memory.swap.max", d);
+	T_OK(unlink(p));
+	T_EQ(shmap__cgroup_dir_room(d, 1, 16 * MiB), 80 * MiB);
+	/* A swap allowance below the free swap bounds it. */
+	put(d, "memory.swap.max", "4194304\n");
+	T_EQ(shmap__cgroup_dir_room(d, 1, 16 * MiB), 68 * MiB);
+	/* 60 MiB used, 50 MiB of it inactive page cache: 54 MiB left. */
+	put(d, "memory.current", "62914560\n");
+	put(d, "memory.stat", "anon 10485760\nfile 52428800\n"
+	                      "inactive_file 52428800\n");
+	T_EQ(shmap__cgroup_dir_room(d, 1, 0), 54 * MiB);
+	/* Used beyond the limit: no room, not a wrapped number. */
+	put(d, "memory.current", "134217728\n");
+	put(d, "memory.stat", "inactive_file 0\n");
+	T_EQ(shmap__cgroup_dir_room(d, 1, 0), 0);
+	/* No memory.max, or "max": no limit. */
+	put(d, "memory.max", "max\n");
+	T_EQ(shmap__cgroup_dir_room(d, 1, 0), UINT64_MAX);
+	/* v1: the lesser of memory and memory+swap, cache reclaimable. */
+	put(d, "memory.limit_in_bytes", "67108864\n");
+	put(d, "memory.usage_in_bytes", "33554432\n");
+	put(d, "memory.memsw.limit_in_bytes", "9223372036854771712\n");
+	put(d, "memory.stat", "cache 0\ntotal_inactive_file 16777216\n");
+	T_EQ(shmap__cgroup_dir_room(d, 0, 0), 48 * MiB);
+	put(d, "memory.memsw.limit_in_bytes", "50331648\n");
+	put(d, "memory.memsw.usage_in_bytes", "33554432\n");
+	T_EQ(shmap__cgroup_dir_room(d, 0, 0), 32 * MiB);
+	static const char *const leaves[] = {
+	        "memory.max", "memory.current", "memory.swap.max",
+	        "memory.swap.current", "memory.stat", "memory.limit_in_bytes",
+	        "memory.usage_in_bytes", "memory.memsw.limit_in_bytes",
+	        "memory.memsw.usage_in_bytes"};
+	for (size_t i = 0; i < sizeof leaves / sizeof *leaves; i++) {
+		snprintf(p, sizeof p, "%.300s/%s", d, leaves[i]);
+		unlink(p);
+	}
+	T_OK(rmdir(d));
+}
+
 int main(void)
 {
 	t_setup();
@@ -265,5 +334,7 @@ int main(void)
 	      30);
 	t_run("guarded copy past a full tmpfs is an error", guarded_full, 60);
 	t_run("a memory cgroup bounds committed mappings", cgroup_bound, 60);
+	t_run("cgroup v2 and v1 limits read from their files", cgroup_files,
+	      20);
 	return t_finish();
 }
