@@ -251,6 +251,20 @@ static int grow_cb(int obj_fd, void *arg)
 	return grow_file(g->fd, g->old, g->size);
 }
 
+/* Completes m, unnamed and file-backed over fd: the hold is the file itself. */
+static void unnamed_file_done(shmap_map *m, int fd, uint64_t size,
+                              unsigned prot)
+{
+	m->obj.fd = fd;
+	m->size = size;
+	m->prot = prot;
+	m->access = prot == SHMAP_PROT_READWRITE
+	                    ? SHMAP_ACCESS_ALL | SHMAP_ACCESS_COPY
+	                    : SHMAP_ACCESS_READ | SHMAP_ACCESS_COPY;
+	m->file_backed = 1;
+	shmap__obj_track(&m->obj);
+}
+
 static int create_file(const char *name, int fd, uint64_t size, unsigned prot,
                        const shmap_attr *attr, shmap_map **out)
 {
@@ -297,15 +311,8 @@ static int create_file(const char *name, int fd, uint64_t size, unsigned prot,
 	if (!name || !*name) {
 		/* Unnamed: the hold is the file itself. */
 		memset(&m->obj.hdr, 0, sizeof m->obj.hdr);
-		m->obj.fd = dfd;
 		m->obj.oflags = inherit ? SHMAP__OF_INHERIT : 0;
-		m->size = size;
-		m->prot = prot;
-		m->access = prot == SHMAP_PROT_READWRITE
-		                    ? SHMAP_ACCESS_ALL | SHMAP_ACCESS_COPY
-		                    : SHMAP_ACCESS_READ | SHMAP_ACCESS_COPY;
-		m->file_backed = 1;
-		shmap__obj_track(&m->obj);
+		unnamed_file_done(m, dfd, size, prot);
 		*out = m;
 		return 0;
 	}
@@ -788,14 +795,7 @@ int shmap__map_adopt_file(int fd, uint64_t size, unsigned prot,
 		close(fd);
 		return rc;
 	}
-	m->obj.fd = fd; /* map_alloc zeroed the header: no name, no object */
-	m->size = size;
-	m->prot = prot;
-	m->access = prot == SHMAP_PROT_READWRITE
-	                    ? SHMAP_ACCESS_ALL | SHMAP_ACCESS_COPY
-	                    : SHMAP_ACCESS_READ | SHMAP_ACCESS_COPY;
-	m->file_backed = 1;
-	shmap__obj_track(&m->obj);
+	unnamed_file_done(m, fd, size, prot); /* map_alloc zeroed the header */
 	*out = m;
 	return 0;
 }

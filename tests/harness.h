@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -148,6 +149,50 @@ static inline int t_wait(pid_t pid, double timeout)
 static inline int t_exit_code(int st)
 {
 	return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* The mount point of t_with_tmpfs, while its case runs. */
+static char t_mnt[256];
+
+/*
+ * Mounts a tmpfs with opts on a fresh directory, runs fn in a child whose
+ * backing directory it is (set before the child's first library call),
+ * then unmounts whatever fn did; fails if fn failed or left a file there.
+ * Skips if not root or if the mount is refused.
+ */
+static inline void t_with_tmpfs(const char *opts, void (*fn)(void))
+{
+	if (geteuid() != 0)
+		exit(T_SKIP);
+	snprintf(t_mnt, sizeof t_mnt, "/tmp/shmap-tmpfs.XXXXXX");
+	if (!mkdtemp(t_mnt))
+		T_FAIL("mkdtemp: %s", strerror(errno));
+	if (mount("shmap-test", t_mnt, "tmpfs", MS_NOSUID | MS_NODEV, opts)) {
+		fprintf(stderr, "  mount tmpfs: %s\n", strerror(errno));
+		rmdir(t_mnt);
+		exit(T_SKIP);
+	}
+	T_OK(chmod(t_mnt, 01777));
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		setenv("SHMAP_DIR", t_mnt, 1);
+		shmap__set_dir(t_mnt);
+		T_ASSERT(!strcmp(shmap_backing_dir(), t_mnt));
+		fn();
+		exit(0);
+	}
+	int code = t_exit_code(t_wait(pid, 30));
+	int left = t_count_files(t_mnt);
+	if (left)
+		t_list_files(t_mnt);
+	if (umount(t_mnt) < 0 && umount2(t_mnt, MNT_DETACH) < 0)
+		fprintf(stderr, "  umount %s: %s\n", t_mnt, strerror(errno));
+	rmdir(t_mnt);
+	if (code != 0)
+		T_FAIL("the case failed in the mounted filesystem (exit %d)",
+		       code);
+	T_EQ(left, 0);
 }
 
 /* Runs fn(arg) in a child process that dies with this one. */

@@ -14,17 +14,15 @@
 #define RW SHMAP_PROT_READWRITE
 #define KiB 1024ull
 
-static char g_mnt[256];
-
 /* Files in the small filesystem. */
 static int mnt_files(void)
 {
-	return t_count_files(g_mnt);
+	return t_count_files(t_mnt);
 }
 
 static void mnt_path(const char *leaf, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s/%s", g_mnt, leaf);
+	snprintf(buf, len, "%s/%s", t_mnt, leaf);
 }
 
 /* Writes zeros to path until the filesystem is full; returns bytes written. */
@@ -75,45 +73,6 @@ static void write_all(shmap_map *m, unsigned char byte)
 	T_OK(shmap_view_unmap(v));
 }
 
-/*
- * Mounts a tmpfs with opts on a fresh directory, runs fn in a child whose
- * backing directory it is (set before the child's first library call), then
- * unmounts whatever fn did. Skips if not root or if the mount is refused.
- */
-static void with_tmpfs(const char *opts, void (*fn)(void))
-{
-	if (geteuid() != 0)
-		exit(T_SKIP);
-	snprintf(g_mnt, sizeof g_mnt, "/tmp/shmap-full.XXXXXX");
-	if (!mkdtemp(g_mnt))
-		T_FAIL("mkdtemp: %s", strerror(errno));
-	if (mount("shmap-test", g_mnt, "tmpfs", MS_NOSUID | MS_NODEV, opts)) {
-		fprintf(stderr, "  mount tmpfs: %s\n", strerror(errno));
-		rmdir(g_mnt);
-		exit(T_SKIP);
-	}
-	T_OK(chmod(g_mnt, 01777));
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid == 0) {
-		setenv("SHMAP_DIR", g_mnt, 1);
-		shmap__set_dir(g_mnt);
-		T_ASSERT(!strcmp(shmap_backing_dir(), g_mnt));
-		fn();
-		exit(0);
-	}
-	int code = t_exit_code(t_wait(pid, 15));
-	int left = mnt_files();
-	if (left)
-		t_list_files(g_mnt);
-	if (umount(g_mnt) < 0 && umount2(g_mnt, MNT_DETACH) < 0)
-		fprintf(stderr, "  umount %s: %s\n", g_mnt, strerror(errno));
-	rmdir(g_mnt);
-	if (code != 0)
-		T_FAIL("the case failed in the mounted filesystem (exit %d)",
-		       code);
-	T_EQ(left, 0);
-}
 
 /* Larger than the whole filesystem: -ENOSPC, and no file is left. */
 static void too_big_run(void)
@@ -138,7 +97,7 @@ static void too_big_run(void)
 
 static void too_big(void)
 {
-	with_tmpfs("size=1m,mode=1777", too_big_run);
+	t_with_tmpfs("size=1m,mode=1777", too_big_run);
 }
 
 /*
@@ -171,7 +130,7 @@ static void fits_then_full_run(void)
 
 static void fits_then_full(void)
 {
-	with_tmpfs("size=1m,mode=1777", fits_then_full_run);
+	t_with_tmpfs("size=1m,mode=1777", fits_then_full_run);
 }
 
 /* Failed creates hold no space: a mapping of nearly all of it fits after. */
@@ -191,7 +150,7 @@ static void failures_leak_nothing_run(void)
 
 static void failures_leak_nothing(void)
 {
-	with_tmpfs("size=1m,mode=1777", failures_leak_nothing_run);
+	t_with_tmpfs("size=1m,mode=1777", failures_leak_nothing_run);
 }
 
 /*
@@ -226,7 +185,7 @@ static void reserved_after_create_run(void)
 
 static void reserved_after_create(void)
 {
-	with_tmpfs("size=1m,mode=1777", reserved_after_create_run);
+	t_with_tmpfs("size=1m,mode=1777", reserved_after_create_run);
 }
 
 /* No inode left: the create fails with -ENOSPC as well, leaving nothing. */
@@ -248,7 +207,7 @@ static void no_inodes_run(void)
 
 static void no_inodes(void)
 {
-	with_tmpfs("size=1m,nr_inodes=2,mode=1777", no_inodes_run);
+	t_with_tmpfs("size=1m,nr_inodes=2,mode=1777", no_inodes_run);
 }
 
 /*
@@ -291,7 +250,7 @@ static void file_growth_run(void)
 
 static void file_growth(void)
 {
-	with_tmpfs("size=1m,mode=1777", file_growth_run);
+	t_with_tmpfs("size=1m,mode=1777", file_growth_run);
 }
 
 int main(void)

@@ -100,44 +100,6 @@ static void committed_tib_refused(void)
 	T_OK(shmap_map_close(m));
 }
 
-static char g_mnt[64];
-
-static int mnt_files(void)
-{
-	return t_count_files(g_mnt);
-}
-
-/* Runs fn in a child whose backing directory is a fresh tmpfs of opts. */
-static void with_tmpfs(const char *opts, void (*fn)(void))
-{
-	if (geteuid() != 0)
-		exit(T_SKIP);
-	snprintf(g_mnt, sizeof g_mnt, "/tmp/shmap-reserve.XXXXXX");
-	if (!mkdtemp(g_mnt))
-		T_FAIL("mkdtemp: %s", strerror(errno));
-	if (mount("shmap-test", g_mnt, "tmpfs", MS_NOSUID | MS_NODEV, opts)) {
-		fprintf(stderr, "  mount tmpfs: %s\n", strerror(errno));
-		rmdir(g_mnt);
-		exit(T_SKIP);
-	}
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid == 0) {
-		setenv("SHMAP_DIR", g_mnt, 1);
-		shmap__set_dir(g_mnt);
-		fn();
-		exit(0);
-	}
-	int code = t_exit_code(t_wait(pid, 30));
-	int left = mnt_files();
-	if (umount(g_mnt) < 0 && umount2(g_mnt, MNT_DETACH) < 0)
-		fprintf(stderr, "  umount %s: %s\n", g_mnt, strerror(errno));
-	rmdir(g_mnt);
-	if (code != 0)
-		T_FAIL("the case failed in the mounted filesystem (exit %d)",
-		       code);
-	T_EQ(left, 0);
-}
 
 /*
  * A 64 MiB reserve-less mapping on a 4 MiB tmpfs: guarded writes succeed
@@ -177,7 +139,7 @@ static void guarded_full_run(void)
 
 static void guarded_full(void)
 {
-	with_tmpfs("size=4m,mode=1777", guarded_full_run);
+	t_with_tmpfs("size=4m,mode=1777", guarded_full_run);
 }
 
 /* Writes s to path; 0 or -1. */
