@@ -21,7 +21,8 @@ pcdir=$(dirname "$(find "$tmp/prefix" -name shmap-win32.pc)")
 export PKG_CONFIG_PATH="$pcdir"
 LD_LIBRARY_PATH=$(dirname "$(find "$tmp/prefix" -name libshmap-win32.so.0)")
 export LD_LIBRARY_PATH
-for h in shmap-win32/windows.h shmap-win32/tchar.h; do
+for h in windows.h Windows.h WinBase.h SDKDDKVer.h process.h tchar.h; do
+	h=shmap-win32/$h
 	test -f "$tmp/prefix/include/$h" || { echo "missing header $h"; exit 1; }
 done
 flags=$(pkg-config --cflags --libs shmap-win32)

@@ -5,7 +5,7 @@
  *
  * Plain Win32 code: it builds unchanged as C or C++, ANSI or UNICODE.
  */
-#include <windows.h>
+#include <Windows.h>
 #include <stdio.h>
 #include <tchar.h>
 

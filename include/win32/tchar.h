@@ -50,8 +50,10 @@ int wmain(int argc, wchar_t **argv);
 #ifdef _UNICODE
 typedef wchar_t _TCHAR;
 typedef wchar_t _TSCHAR;
-#define _T(x) L##x
-#define _TEXT(x) L##x
+/* Two levels, so _T(MACRO) expands MACRO before L is pasted. */
+#define __T(x) L##x
+#define _T(x) __T(x)
+#define _TEXT(x) __T(x)
 #define _tmain wmain
 #define _tprintf shmap_w32_wprintf
 #define _ftprintf shmap_w32_fwprintf
@@ -78,8 +80,9 @@ typedef wchar_t _TSCHAR;
 #else
 typedef char _TCHAR;
 typedef char _TSCHAR;
-#define _T(x) x
-#define _TEXT(x) x
+#define __T(x) x
+#define _T(x) __T(x)
+#define _TEXT(x) __T(x)
 #define _tmain main
 #define _tprintf shmap_w32_printf
 #define _ftprintf shmap_w32_fprintf

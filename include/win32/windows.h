@@ -475,12 +475,15 @@ SHMAP_W32API void WINAPI ExitProcess(UINT uExitCode);
 #define LPSTARTUPINFO LPSTARTUPINFOA
 #endif
 
+/* TEXT("x") is L"x" with UNICODE. Two levels, as in Windows' winnt.h, so
+ * an argument that is itself a string macro expands before L is pasted. */
 #ifndef TEXT
 #ifdef UNICODE
-#define TEXT(s) L##s
+#define __TEXT(quote) L##quote
 #else
-#define TEXT(s) s
+#define __TEXT(quote) quote
 #endif
+#define TEXT(quote) __TEXT(quote)
 #endif
 
 #ifdef __cplusplus

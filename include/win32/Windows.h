@@ -1,0 +1,2 @@
+/* <Windows.h>, as Visual Studio projects spell it: the same as <windows.h>. */
+#include <windows.h>

@@ -1,0 +1,2 @@
+/* <sdkddkver.h>: the same as <SDKDDKVer.h>. */
+#include <SDKDDKVer.h>

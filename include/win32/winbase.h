@@ -1,0 +1,2 @@
+/* <winbase.h>: on Windows a part of <windows.h>; here all of it. */
+#include <windows.h>
