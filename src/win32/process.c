@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -253,26 +254,112 @@ static int spawn_error(int e)
 	}
 }
 
-/*
- * Whether prog (no '/') exists in a directory of PATH. posix_spawnp reports
- * EACCES when a PATH directory cannot be searched even though the program
- * is in none of them; Windows says the file is not found then.
- */
-static int in_path(const char *prog)
+/* Whether a file exists at path (any type but a directory). */
+static int exists(const char *path)
 {
+	struct stat st;
+	return stat(path, &st) == 0 && !S_ISDIR(st.st_mode);
+}
+
+/* Whether name (its last component) ends in ".exe", any case. */
+static int has_exe(const char *name)
+{
+	size_t n = strlen(name);
+	return n > 4 && strcasecmp(name + n - 4, ".exe") == 0 &&
+	       name[n - 5] != '/';
+}
+
+/* Whether name's last component has an extension. */
+static int has_ext(const char *name)
+{
+	const char *b = strrchr(name, '/');
+	return strchr(b ? b + 1 : name, '.') != NULL;
+}
+
+/*
+ * The file to run for name in dir (dir NULL: name as it stands, relative
+ * to this process's current directory), or NULL if there is none. Linux
+ * programs have no ".exe": "x.exe" that does not exist is tried as "x";
+ * and as Windows appends ".exe" to a command line's program without an
+ * extension (add_exe), "x" that does not exist is tried as "x.exe".
+ */
+static char *try_dir(const char *dir, const char *name, int add_exe)
+{
+	char cwd[4096];
+	if (!dir && name[0] != '/') {
+		/* Absolute, so lpCurrentDirectory (the child's chdir) cannot
+		 * change which file a relative name means: Windows resolves
+		 * it in the parent's current directory. */
+		if (getcwd(cwd, sizeof cwd))
+			dir = cwd;
+	}
+	size_t dl = dir ? strlen(dir) : 0, nl = strlen(name);
+	char *p = malloc(dl + 1 + nl + 5);
+	if (!p)
+		return NULL;
+	if (dir)
+		memcpy(p, dir, dl);
+	if (dir)
+		p[dl++] = '/';
+	memcpy(p + dl, name, nl + 1);
+	if (exists(p))
+		return p;
+	if (has_exe(name)) {
+		p[dl + nl - 4] = 0;
+		if (exists(p))
+			return p;
+	} else if (add_exe && !has_ext(name)) {
+		memcpy(p + dl + nl, ".exe", 5);
+		if (exists(p))
+			return p;
+	}
+	free(p);
+	return NULL;
+}
+
+/*
+ * The file CreateProcess runs, or NULL (not found). An application name,
+ * or a command line's program with a '/', is a path: no search. A command
+ * line's bare program name is searched as Windows does: the directory of
+ * this program's executable, the current directory, then PATH (Windows'
+ * system directories in between have no Linux counterpart; /usr/bin and
+ * /bin come through PATH).
+ */
+static char *find_program(const char *name, int from_cmdline)
+{
+	if (!from_cmdline || strchr(name, '/'))
+		return try_dir(NULL, name, from_cmdline);
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n > 0) {
+		self[n] = 0;
+		char *slash = strrchr(self, '/');
+		if (slash) {
+			*slash = 0;
+			char *p = try_dir(slash == self ? "/" : self, name, 1);
+			if (p)
+				return p;
+		}
+	}
+	char *p = try_dir(NULL, name, 1);
+	if (p)
+		return p;
 	const char *path = getenv("PATH");
-	char buf[4096];
 	if (!path)
 		path = "/bin:/usr/bin";
-	for (const char *p = path;;) {
-		const char *e = strchrnul(p, ':');
-		int n = (int)(e - p);
-		snprintf(buf, sizeof buf, "%.*s/%s", n ? n : 1, n ? p : ".", prog);
-		if (access(buf, F_OK) == 0)
-			return 1;
+	char dir[4096];
+	for (const char *s = path;;) {
+		const char *e = strchrnul(s, ':');
+		size_t len = (size_t)(e - s);
+		if (len && len < sizeof dir) {
+			memcpy(dir, s, len);
+			dir[len] = 0;
+			if ((p = try_dir(dir, name, 1)))
+				return p;
+		}
 		if (!*e)
-			return 0;
-		p = e + 1;
+			return NULL;
+		s = e + 1;
 	}
 }
 
@@ -294,12 +381,34 @@ static BOOL create_process(const char *app, const char *cmdline,
 		w32_set_error(ERROR_NOT_ENOUGH_MEMORY);
 		return FALSE;
 	}
-	if (argc == 0) {
+	if (argc == 0 && !app) {
 		free(argv);
 		w32_set_error(ERROR_FILE_NOT_FOUND);
 		return FALSE;
 	}
-	prog = w32_path(app ? app : argv[0]);
+	/* An application name with an empty command line: Windows starts it
+	 * with an empty command line; a Linux program gets its name as argv[0]. */
+	char *name = w32_path(app ? app : argv[0]);
+	if (argc == 0) {
+		free(argv);
+		argv = calloc(2, sizeof *argv);
+		if (argv && name && !(argv[0] = strdup(name))) {
+			free(argv);
+			argv = NULL;
+		}
+		if (!argv || !name) {
+			free(argv);
+			free(name);
+			w32_set_error(ERROR_NOT_ENOUGH_MEMORY);
+			return FALSE;
+		}
+		argc = 1;
+	}
+	if (name) {
+		prog = find_program(name, !app);
+		if (!prog)
+			rc = -ENOENT;
+	}
 	struct inherit_ctx ctx = {0};
 	ctx.env = strdup("SHMAP_WIN32_HANDLES=");
 	ctx.len = ctx.env ? strlen(ctx.env) : 0;
@@ -326,15 +435,12 @@ static BOOL create_process(const char *app, const char *cmdline,
 		}
 	}
 	pid_t pid = -1;
-	if (!prog || !env || ctx.failed)
+	if (rc)
+		;
+	else if (!name || !env || ctx.failed)
 		rc = -ENOMEM;
-	else if (strchr(prog, '/'))
+	else
 		rc = spawn_error(posix_spawn(&pid, prog, &fa, NULL, argv, env));
-	else {
-		rc = spawn_error(posix_spawnp(&pid, prog, &fa, NULL, argv, env));
-		if (rc == -EACCES && !in_path(prog))
-			rc = -ENOENT;
-	}
 	posix_spawn_file_actions_destroy(&fa);
 	for (int i = 0; i < 3; i++)
 		if (std_obj[i])
@@ -345,6 +451,7 @@ static BOOL create_process(const char *app, const char *cmdline,
 	free(ctx.env);
 	free(env);
 	free(prog);
+	free(name);
 	if (argc)
 		free(argv[0]);
 	free(argv);

@@ -1,0 +1,186 @@
+/*
+ * CreateProcess against Windows' rules for finding the program: an
+ * application name with an empty or NULL command line, the search order
+ * for a command line's bare program name (the parent's own directory,
+ * the current directory, then PATH), ".exe" names, and an application
+ * name that is never searched for.
+ */
+#include <ftw.h>
+#include <sys/stat.h>
+#include <windows.h>
+
+#include "harness.h"
+
+static char self[4096];    /* this program */
+static char selfdir[4096]; /* its directory */
+static char scratch[64];   /* a directory of our own, the current one */
+
+/* A shell script at dir/name that exits with code. */
+static void script(const char *dir, const char *name, int code)
+{
+	char p[8192];
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	FILE *f = fopen(p, "w");
+	T_ASSERT(f);
+	fprintf(f, "#!/bin/sh\nexit %d\n", code);
+	T_ASSERT(fclose(f) == 0);
+	T_OK(chmod(p, 0755));
+}
+
+/* Starts app/cmd (cmd copied: CreateProcess may write to it) in cwd and
+ * returns its exit code, or -1 with GetLastError() kept if it failed. */
+static long run(const char *app, const char *cmd, const char *cwd)
+{
+	char buf[8192];
+	STARTUPINFOA si;
+	PROCESS_INFORMATION pi;
+	DWORD code = 1234;
+	ZeroMemory(&si, sizeof si);
+	si.cb = sizeof si;
+	if (cmd)
+		snprintf(buf, sizeof buf, "%s", cmd);
+	if (!CreateProcessA(app, cmd ? buf : NULL, NULL, NULL, FALSE, 0, NULL,
+	                    cwd, &si, &pi))
+		return -1;
+	T_EQ(WaitForSingleObject(pi.hProcess, 30000), WAIT_OBJECT_0);
+	T_ASSERT(GetExitCodeProcess(pi.hProcess, &code));
+	CloseHandle(pi.hProcess);
+	CloseHandle(pi.hThread);
+	return (long)code;
+}
+
+static int rm_one(const char *p, const struct stat *st, int type,
+                  struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	(void)ftw;
+	return remove(p);
+}
+
+/* Empties the scratch directory. */
+static void leave(void)
+{
+	T_OK(chdir("/"));
+	T_OK(nftw(scratch, rm_one, 16, FTW_DEPTH | FTW_PHYS));
+	T_OK(mkdir(scratch, 0700));
+}
+
+/* Into the scratch directory, emptied (a failed case leaves files), with
+ * a PATH of one directory of it. */
+static void enter(void)
+{
+	char path[128];
+	leave();
+	T_OK(chdir(scratch));
+	T_OK(mkdir("bin", 0700));
+	snprintf(path, sizeof path, "%s/bin", scratch);
+	T_OK(setenv("PATH", path, 1));
+	/* This program, started again, exits 40 + argc. */
+	T_OK(setenv("W32P_CHILD", "1", 1));
+}
+
+/* An application name with an empty or NULL command line starts it, with
+ * its name as argv[0]; "x.exe" runs x when there is no x.exe. */
+static void app_empty_cmdline(void)
+{
+	char exe[8192];
+	enter();
+	T_EQ(run(self, "", NULL), 41);
+	T_EQ(run(self, NULL, NULL), 41);
+	snprintf(exe, sizeof exe, "%s.exe", self);
+	T_EQ(run(exe, "", NULL), 41);
+	T_EQ(run(exe, "child a b", NULL), 43);
+	/* A relative name as in "../Debug/Process2.exe". */
+	T_OK(mkdir("Debug", 0700));
+	T_OK(mkdir("sub", 0700));
+	script("Debug", "Process2", 6);
+	T_OK(chdir("sub"));
+	T_EQ(run("../Debug/Process2.exe", "", NULL), 6);
+	T_EQ(run("..\\Debug\\Process2.exe", NULL, NULL), 6);
+	T_OK(chdir(".."));
+	/* Missing under both names. */
+	T_EQ(run("./no-such.exe", "", NULL), -1);
+	T_EQ(GetLastError(), ERROR_FILE_NOT_FOUND);
+	leave();
+}
+
+/* A command line's bare program name: this program's directory first,
+ * then the current directory, then PATH. */
+static void search_order(void)
+{
+	const char *base = strrchr(self, '/') + 1;
+	enter();
+	/* In this program's directory only (not in PATH, not here). */
+	T_EQ(run(NULL, base, NULL), 41);
+	/* Its directory wins over the current directory. */
+	script(scratch, base, 9);
+	T_EQ(run(NULL, base, NULL), 41);
+	/* The current directory wins over PATH. */
+	script(scratch, "w32p-prog", 7);
+	script("bin", "w32p-prog", 8);
+	T_EQ(run(NULL, "w32p-prog arg", NULL), 7);
+	/* PATH last. */
+	script("bin", "w32p-path-only", 9);
+	T_EQ(run(NULL, "w32p-path-only", NULL), 9);
+	/* The parent's current directory, not lpCurrentDirectory. */
+	T_EQ(run(NULL, "w32p-prog", "/"), 7);
+	/* Not found anywhere. */
+	T_EQ(run(NULL, "w32p-none", NULL), -1);
+	T_EQ(GetLastError(), ERROR_FILE_NOT_FOUND);
+	leave();
+}
+
+/* ".exe": stripped when the file without it exists, appended to a command
+ * line's program without an extension as Windows does. */
+static void exe_suffix(void)
+{
+	enter();
+	script(scratch, "w32p-prog", 7);
+	T_EQ(run(NULL, "w32p-prog.exe", NULL), 7);
+	T_EQ(run(NULL, "W32P-PROG.EXE", NULL), -1); /* names keep their case */
+	script("bin", "w32p-win.exe", 3);
+	T_EQ(run(NULL, "w32p-win", NULL), 3);
+	T_EQ(run(NULL, "\"w32p-win.exe\" x", NULL), 3);
+	leave();
+}
+
+/* An application name is a path, never searched for: a bare name is in
+ * the current directory (of the parent, whatever lpCurrentDirectory). */
+static void app_not_searched(void)
+{
+	enter();
+	script("bin", "w32p-path-only", 9);
+	T_EQ(run("w32p-path-only", "w32p-path-only", NULL), -1);
+	T_EQ(GetLastError(), ERROR_FILE_NOT_FOUND);
+	script(scratch, "w32p-here", 4);
+	T_EQ(run("w32p-here", NULL, "/"), 4);
+	T_EQ(run("./w32p-here", "x y", "/"), 4);
+	leave();
+}
+
+int main(int argc, char **argv)
+{
+	(void)argv;
+	if (getenv("W32P_CHILD"))
+		return 40 + argc;
+	ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (k <= 0)
+		return 1;
+	self[k] = 0;
+	snprintf(selfdir, sizeof selfdir, "%s", self);
+	*strrchr(selfdir, '/') = 0;
+	snprintf(scratch, sizeof scratch, "/tmp/w32p-%d", (int)getpid());
+	if (mkdir(scratch, 0700) < 0)
+		return 1;
+	t_setup();
+	t_run_dir("an application name with an empty command line",
+	          app_empty_cmdline, 60, scratch);
+	t_run_dir("a command line's program: search order", search_order, 60,
+	          scratch);
+	t_run_dir("a command line's program: .exe", exe_suffix, 60, scratch);
+	t_run_dir("an application name is not searched for", app_not_searched,
+	          60, scratch);
+	t_rm_dir(scratch);
+	return t_finish();
+}
