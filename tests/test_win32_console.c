@@ -38,10 +38,105 @@ static void text_of_macro(void)
 	T_EQ(sizeof(TEXT(NAME)), 2 * sizeof(wchar_t));
 }
 
+/* Constants with the Windows SDK's values. */
+static void constants(void)
+{
+	T_EQ(ERROR_SHARING_VIOLATION, 32);
+	T_EQ(ERROR_HANDLE_EOF, 38);
+	T_EQ(ERROR_USER_MAPPED_FILE, 1224);
+	T_EQ(ERROR_PRIVILEGE_NOT_HELD, 1314);
+	T_EQ(FILE_READ_DATA | FILE_WRITE_DATA | FILE_APPEND_DATA, 7);
+	T_EQ(FILE_ALL_ACCESS, 0x1F01FF);
+	T_EQ(FILE_GENERIC_READ, 0x120089);
+	T_EQ(FILE_GENERIC_WRITE, 0x120116);
+	T_EQ(FILE_GENERIC_EXECUTE, 0x1200A0);
+	T_EQ(FILE_FLAG_DELETE_ON_CLOSE, 0x04000000);
+	T_EQ(HANDLE_FLAG_PROTECT_FROM_CLOSE, 2);
+	T_EQ(DUPLICATE_SAME_ATTRIBUTES, 4);
+	T_EQ(SEC_WRITECOMBINE, 0x40000000);
+	T_EQ(LPTR, 0x40);
+	T_EQ(LHND, 0x42);
+}
+
+static int unused_arg(int used, int unused)
+{
+	UNREFERENCED_PARAMETER(unused);
+	return used;
+}
+
+/* UNREFERENCED_PARAMETER, handle/ULONG round trips, lstrlen. */
+static void small_helpers(void)
+{
+	T_EQ(unused_arg(3, 4), 3);
+	HANDLE h = CreateEventA(NULL, TRUE, FALSE, NULL);
+	T_ASSERT(h != NULL);
+	ULONG v = HandleToULong(h);
+	T_ASSERT(ULongToHandle(v) == h);
+	T_ASSERT(SetEvent(ULongToHandle(v)));
+	T_EQ(WaitForSingleObject(LongToHandle(HandleToLong(h)), 0),
+	     WAIT_OBJECT_0);
+	T_ASSERT(CloseHandle(h));
+	T_EQ(lstrlenA("abc"), 3);
+	T_EQ(lstrlenA(NULL), 0);
+	T_EQ(lstrlenW(L"ab\u00e9"), 3);
+	T_EQ(lstrlenW(NULL), 0);
+	T_EQ(lstrlen(TEXT("four")), 4);
+}
+
+/* LocalAlloc: fixed and zeroed blocks, size 0, bad flags; LocalFree. */
+static void local_memory(void)
+{
+	unsigned char *p = (unsigned char *)LocalAlloc(LPTR, 4096);
+	T_ASSERT(p != NULL);
+	for (int i = 0; i < 4096; i++)
+		T_EQ(p[i], 0);
+	memset(p, 0xAB, 4096);
+	T_ASSERT(LocalFree(p) == NULL);
+	char *q = (char *)LocalAlloc(LMEM_FIXED, 16);
+	T_ASSERT(q != NULL);
+	strcpy(q, "fixed");
+	T_ASSERT(LocalFree(q) == NULL);
+	void *z1 = LocalAlloc(LMEM_FIXED, 0), *z2 = LocalAlloc(LHND, 0);
+	T_ASSERT(z1 != NULL && z2 != NULL && z1 != z2);
+	LocalFree(z1);
+	LocalFree(z2);
+	T_ASSERT(LocalFree(NULL) == NULL);
+	SetLastError(0);
+	T_ASSERT(LocalAlloc(0x8000, 16) == NULL);
+	T_EQ(GetLastError(), ERROR_INVALID_PARAMETER);
+}
+
+/* wsprintf follows Microsoft's %s rules and stores at most 1024
+ * characters, the terminator included. */
+static void wsprintf_rules(void)
+{
+	char a[2048];
+	wchar_t w[2048];
+	T_EQ(wsprintfA(a, "%s=%d %S", "n", 42, L"wide"), 9);
+	T_ASSERT(strcmp(a, "n=42 wide") == 0);
+	T_EQ(wsprintfW(w, L"%s/%S/%hs/%ls %c", L"w", "n", "h", L"l", L'x'),
+	     9);
+	T_ASSERT(wcscmp(w, L"w/n/h/l x") == 0);
+	T_EQ(wsprintf(w, TEXT("%s:%u"), TEXT("k"), 7u), 3);
+	T_ASSERT(wcscmp(w, L"k:7") == 0);
+	char big[1500];
+	memset(big, 'y', sizeof big - 1);
+	big[sizeof big - 1] = 0;
+	memset(a, 'Z', sizeof a);
+	T_EQ(wsprintfA(a, "%s", big), 1023);
+	T_EQ(strlen(a), 1023);
+	T_EQ(a[1024], 'Z');
+}
+
 int main(void)
 {
 	t_setup();
 	t_run("header spellings; _getpid", spellings, 20);
 	t_run("TEXT, _T, _TEXT of a string macro", text_of_macro, 20);
+	t_run("Windows SDK constant values", constants, 20);
+	t_run("UNREFERENCED_PARAMETER, HandleToULong, lstrlen", small_helpers,
+	      20);
+	t_run("LocalAlloc/LocalFree", local_memory, 20);
+	t_run("wsprintfA/W", wsprintf_rules, 20);
 	return t_finish();
 }

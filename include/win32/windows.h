@@ -486,6 +486,112 @@ SHMAP_W32API void WINAPI ExitProcess(UINT uExitCode);
 #define TEXT(quote) __TEXT(quote)
 #endif
 
+/* ---- Runtime helpers and more constants (values from the Windows SDK). */
+
+#ifndef WINAPIV
+#define WINAPIV
+#endif
+
+#define ERROR_SHARING_VIOLATION 32L
+#define ERROR_HANDLE_EOF 38L
+#define ERROR_USER_MAPPED_FILE 1224L
+#define ERROR_PRIVILEGE_NOT_HELD 1314L
+
+#define WRITE_DAC 0x00040000L
+#define WRITE_OWNER 0x00080000L
+#define STANDARD_RIGHTS_READ READ_CONTROL
+#define STANDARD_RIGHTS_WRITE READ_CONTROL
+#define STANDARD_RIGHTS_EXECUTE READ_CONTROL
+#define STANDARD_RIGHTS_ALL 0x001F0000L
+#define FILE_READ_DATA 0x0001
+#define FILE_LIST_DIRECTORY 0x0001
+#define FILE_WRITE_DATA 0x0002
+#define FILE_ADD_FILE 0x0002
+#define FILE_APPEND_DATA 0x0004
+#define FILE_ADD_SUBDIRECTORY 0x0004
+#define FILE_CREATE_PIPE_INSTANCE 0x0004
+#define FILE_READ_EA 0x0008
+#define FILE_WRITE_EA 0x0010
+#define FILE_EXECUTE 0x0020
+#define FILE_TRAVERSE 0x0020
+#define FILE_DELETE_CHILD 0x0040
+#define FILE_READ_ATTRIBUTES 0x0080
+#define FILE_WRITE_ATTRIBUTES 0x0100
+#define FILE_ALL_ACCESS (STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | 0x1FF)
+#define FILE_GENERIC_READ                                                      \
+	(STANDARD_RIGHTS_READ | FILE_READ_DATA | FILE_READ_ATTRIBUTES |        \
+	 FILE_READ_EA | SYNCHRONIZE)
+#define FILE_GENERIC_WRITE                                                     \
+	(STANDARD_RIGHTS_WRITE | FILE_WRITE_DATA | FILE_WRITE_ATTRIBUTES |     \
+	 FILE_WRITE_EA | FILE_APPEND_DATA | SYNCHRONIZE)
+#define FILE_GENERIC_EXECUTE                                                   \
+	(STANDARD_RIGHTS_EXECUTE | FILE_READ_ATTRIBUTES | FILE_EXECUTE |       \
+	 SYNCHRONIZE)
+#define FILE_FLAG_DELETE_ON_CLOSE 0x04000000u
+#define HANDLE_FLAG_PROTECT_FROM_CLOSE 0x2
+#define DUPLICATE_SAME_ATTRIBUTES 0x4
+#define SEC_WRITECOMBINE 0x40000000
+
+/* A parameter the function does not use, without a compiler warning. */
+#define UNREFERENCED_PARAMETER(P) ((void)(P))
+#define DBG_UNREFERENCED_PARAMETER(P) ((void)(P))
+#define DBG_UNREFERENCED_LOCAL_VARIABLE(V) ((void)(V))
+
+/* Handle values as 32-bit numbers and back, as Windows' basetsd.h does:
+ * handle values fit in 32 bits, so the round trip is exact. */
+#define HandleToULong(h) ((ULONG)(ULONG_PTR)(h))
+#define HandleToLong(h) ((LONG)(LONG_PTR)(h))
+#define ULongToHandle(ul) ((HANDLE)(ULONG_PTR)(ul))
+#define LongToHandle(l) ((HANDLE)(LONG_PTR)(l))
+#define PtrToUlong(p) ((ULONG)(ULONG_PTR)(p))
+#define PtrToLong(p) ((LONG)(LONG_PTR)(p))
+#define UlongToPtr(ul) ((PVOID)(ULONG_PTR)(ul))
+#define LongToPtr(l) ((PVOID)(LONG_PTR)(l))
+
+/* Local memory: blocks are fixed (a moveable block is fixed too, which is
+ * what LocalLock of it would return), from the C heap. */
+typedef HANDLE HLOCAL;
+#define LMEM_FIXED 0x0000
+#define LMEM_MOVEABLE 0x0002
+#define LMEM_ZEROINIT 0x0040
+#define LPTR (LMEM_FIXED | LMEM_ZEROINIT)
+#define LHND (LMEM_MOVEABLE | LMEM_ZEROINIT)
+#define NONZEROLPTR LMEM_FIXED
+#define NONZEROLHND LMEM_MOVEABLE
+
+/* Allocates uBytes (0 gives a valid, unique block) and returns it, zeroed
+ * with LMEM_ZEROINIT. Returns NULL with ERROR_NOT_ENOUGH_MEMORY when memory
+ * is short, or ERROR_INVALID_PARAMETER for flags other than LMEM_FIXED,
+ * LMEM_MOVEABLE and LMEM_ZEROINIT. */
+SHMAP_W32API HLOCAL WINAPI LocalAlloc(UINT uFlags, SIZE_T uBytes);
+/* Frees a block from LocalAlloc (NULL is allowed and does nothing) and
+ * returns NULL. */
+SHMAP_W32API HLOCAL WINAPI LocalFree(HLOCAL hMem);
+
+/* The length of a string in characters, without the terminator; 0 for
+ * NULL. */
+SHMAP_W32API int WINAPI lstrlenA(LPCSTR lpString);
+SHMAP_W32API int WINAPI lstrlenW(LPCWSTR lpString);
+
+/* Formats into a buffer with Microsoft's printf rules (in wsprintfW a %s is
+ * a wide string, %S a narrow one; wsprintfA the reverse) and returns the
+ * number of characters stored, not counting the terminator. As on Windows
+ * at most 1024 characters, the terminator included, are written; longer
+ * output is cut there. Returns -1 for a format error, with the buffer
+ * made an empty string. */
+SHMAP_W32API int WINAPIV wsprintfA(LPSTR lpOut, LPCSTR lpFmt, ...);
+SHMAP_W32API int WINAPIV wsprintfW(LPWSTR lpOut, LPCWSTR lpFmt, ...);
+
+#ifdef UNICODE
+#define lstrlen lstrlenW
+#define wsprintf wsprintfW
+#else
+#define lstrlen lstrlenA
+#define wsprintf wsprintfA
+#endif
+
+/* ---- End of runtime helpers. */
+
 #ifdef __cplusplus
 }
 #endif

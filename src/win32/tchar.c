@@ -263,3 +263,25 @@ int shmap_w32_snwprintf(wchar_t *buf, size_t cap, const wchar_t *fmt, ...)
 {
 	EMIT(emit_wide, NULL, buf, cap, fmt);
 }
+
+/* wsprintf's buffer is at most 1024 characters, the terminator included:
+ * the count returned is what was stored. */
+#define WSPRINTF_MAX 1024
+
+int WINAPIV wsprintfA(LPSTR buf, LPCSTR fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = emit_narrow(NULL, buf, WSPRINTF_MAX, fmt, ap);
+	va_end(ap);
+	return n < WSPRINTF_MAX ? n : WSPRINTF_MAX - 1;
+}
+
+int WINAPIV wsprintfW(LPWSTR buf, LPCWSTR fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = emit_wide(NULL, buf, WSPRINTF_MAX, fmt, ap);
+	va_end(ap);
+	return n < WSPRINTF_MAX ? n : WSPRINTF_MAX - 1;
+}
