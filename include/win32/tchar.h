@@ -41,10 +41,13 @@ SHMAP_W32API int shmap_w32_snwprintf(wchar_t *buf, size_t n,
                                      const wchar_t *fmt, ...);
 /* Wide main: the program defines wmain; shmap's main converts argv. C++
  * needs C linkage for it; C needs no prototype, so wmain(void) (MSDN's
- * "int _tmain()") is as valid as on Windows. In C++ an int wmain() is a
- * C++ overload, which shmap's main finds too. */
+ * "int _tmain()") is as valid as on Windows. In C++ an int wmain() is an
+ * overload, given wmain's own symbol so that shmap's main calls it (with
+ * arguments it ignores, as from C). A program with neither main nor wmain
+ * fails to link. */
 #ifdef __cplusplus
 int wmain(int argc, wchar_t **argv);
+extern "C++" int wmain() __asm__("wmain");
 #endif
 
 #ifdef _UNICODE

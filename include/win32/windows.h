@@ -22,6 +22,15 @@ extern "C" {
 #define SHMAP_W32API
 #endif
 
+/* A program's wmain, as in tchar.h: C linkage for the two-argument form,
+ * and wmain's own symbol for a C++ int wmain(), so that shmap's main
+ * (libshmap-win32main) finds either; with neither, nor a main, the link
+ * fails. */
+#ifdef __cplusplus
+int wmain(int argc, wchar_t **argv);
+extern "C++" int wmain() __asm__("wmain");
+#endif
+
 #define WINAPI
 #define APIENTRY
 #define CALLBACK

@@ -1,0 +1,84 @@
+#!/bin/sh
+# The entry point of a Win32 program built with
+# `pkg-config --cflags --libs shmap-win32`: main, wmain(int, wchar_t **),
+# a C wmain(void) and a C++ int wmain(), with windows.h or tchar.h, each
+# links and runs with its arguments; a program with neither main nor wmain
+# fails to link, naming wmain, as on Windows.
+set -eu
+build=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' HUP INT TERM
+
+cmake --install "$build" --prefix "$tmp/prefix" >/dev/null
+PKG_CONFIG_PATH=$(dirname "$(find "$tmp/prefix" -name shmap-win32.pc)")
+export PKG_CONFIG_PATH
+LD_LIBRARY_PATH=$(dirname "$(find "$tmp/prefix" -name libshmap-win32.so.0)")
+export LD_LIBRARY_PATH
+flags=$(pkg-config --cflags --libs shmap-win32)
+failures=0
+
+# check NAME LANG EXPECT SOURCE: builds SOURCE as LANG (c or c++); EXPECT
+# is the exit code of "prog a b" (argc 3 gives 3), or "nolink".
+check() {
+	name=$1 lang=$2 expect=$3
+	printf '%s\n' "$4" >"$tmp/$name.src"
+	case $lang in
+	c) cc_cmd="cc -std=c11 -Wall -Wextra -Werror -x c" ;;
+	*) cc_cmd="c++ -std=c++17 -Wall -Wextra -Werror -x c++" ;;
+	esac
+	# shellcheck disable=SC2086
+	if $cc_cmd -o "$tmp/$name" "$tmp/$name.src" $flags \
+		>"$tmp/$name.log" 2>&1; then
+		if [ "$expect" = nolink ]; then
+			echo "FAIL $name: links"
+			failures=$((failures + 1))
+			return
+		fi
+		code=0
+		"$tmp/$name" a b || code=$?
+		if [ "$code" != "$expect" ]; then
+			echo "FAIL $name: exit $code, expected $expect"
+			failures=$((failures + 1))
+			return
+		fi
+	elif [ "$expect" != nolink ]; then
+		echo "FAIL $name: does not build:"
+		sed 's/^/    /' "$tmp/$name.log"
+		failures=$((failures + 1))
+		return
+	elif ! grep -q "undefined reference to .wmain" "$tmp/$name.log"; then
+		echo "FAIL $name: the link error does not name wmain:"
+		sed 's/^/    /' "$tmp/$name.log"
+		failures=$((failures + 1))
+		return
+	fi
+	echo "ok   $name"
+}
+
+check c-main c 3 '#include <windows.h>
+int main(int argc, char **argv) { (void)argv; return argc; }'
+check c-wmain c 3 '#include <windows.h>
+int wmain(int argc, wchar_t **argv) { return argv[2][0] == L'"'"'b'"'"' ? argc : 9; }'
+check c-tmain-unicode c 3 '#define _UNICODE
+#include <windows.h>
+#include <tchar.h>
+int _tmain(int argc, _TCHAR **argv) { return argv[1][0] == L'"'"'a'"'"' ? argc : 9; }'
+check c-wmain-void c 5 '#include <windows.h>
+int wmain(void) { return 5; }'
+check cxx-wmain cxx 3 '#include <windows.h>
+int wmain(int argc, wchar_t *argv[]) { return argv[2][0] == L'"'"'b'"'"' ? argc : 9; }'
+check cxx-wmain-tchar cxx 3 '#include <tchar.h>
+int wmain(int argc, wchar_t *argv[]) { (void)argv; return argc; }'
+check cxx-wmain-noargs cxx 6 '#include <windows.h>
+int wmain() { return 6; }'
+check cxx-wmain-noargs-tchar cxx 6 '#include <tchar.h>
+int wmain() { return 6; }'
+check c-neither c nolink '#include <windows.h>
+int helper(void) { return 1; }'
+check cxx-neither cxx nolink '#include <windows.h>
+#include <tchar.h>
+int helper() { return 1; }'
+check c-neither-bare c nolink 'int helper(void) { return 1; }'
+
+[ "$failures" -eq 0 ]
