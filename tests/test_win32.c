@@ -2616,6 +2616,61 @@ static struct obs p_create_ok(void)
 	return o;
 }
 
+/* An application name with an empty command line (app_exe: as
+ * "name.exe", a Linux program having no ".exe"): started, exits 0. */
+static struct obs p_app_empty_cmdline(int app_exe)
+{
+	char cmd[1] = "";
+	STARTUPINFOA si;
+	PROCESS_INFORMATION pi;
+	memset(&si, 0, sizeof si);
+	si.cb = sizeof si;
+	ARM();
+	BOOL ok = CreateProcessA(app_exe ? "/bin/true.exe" : "/bin/true", cmd,
+	                         NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi);
+	if (!ok)
+		return seen(ok);
+	return child_verdict(&pi);
+}
+
+static struct obs p_app_empty(void)
+{
+	return p_app_empty_cmdline(0);
+}
+
+static struct obs p_app_exe_empty(void)
+{
+	return p_app_empty_cmdline(1);
+}
+
+/* A command line's bare program name in the parent's own directory, not
+ * in PATH: found there first. */
+static struct obs p_own_dir(void)
+{
+	char cmd[5000];
+	STARTUPINFOA si;
+	PROCESS_INFORMATION pi;
+	memset(&si, 0, sizeof si);
+	si.cb = sizeof si;
+	const char *old = getenv("PATH");
+	char *saved = old ? strdup(old) : NULL;
+	NEED(!old || saved);
+	snprintf(cmd, sizeof cmd, "%s child exit 0", strrchr(g_self, '/') + 1);
+	setenv("PATH", "/nonexistent", 1);
+	ARM();
+	BOOL ok = CreateProcessA(NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL,
+	                         &si, &pi);
+	struct obs o = seen(ok);
+	if (saved)
+		setenv("PATH", saved, 1);
+	else
+		unsetenv("PATH");
+	free(saved);
+	if (!ok)
+		return o;
+	return child_verdict(&pi);
+}
+
 /* A child that waits for the event "w32-go" and then exits with 7. */
 static struct obs running_child(char what)
 {
@@ -2837,6 +2892,12 @@ static const struct row process_rows[] = {
 	{"CreateProcessA of a missing program (path)", p_missing_abs, K_BOOL,
 	 FALSE, ERROR_FILE_NOT_FOUND},
 	{"CreateProcessA of this program", p_create_ok, K_BOOL, TRUE, E_ANY},
+	{"CreateProcessA, application name and empty command line", p_app_empty,
+	 K_BOOL, TRUE, E_ANY},
+	{"CreateProcessA, name.exe and empty command line", p_app_exe_empty,
+	 K_BOOL, TRUE, E_ANY},
+	{"CreateProcessA, bare name in the parent's directory", p_own_dir,
+	 K_BOOL, TRUE, E_ANY},
 	{"GetExitCodeProcess while running: STILL_ACTIVE", p_still_active,
 	 K_NUM, STILL_ACTIVE, E_ANY},
 	{"wait 0 on a running process", p_wait_running, K_WAIT, WAIT_TIMEOUT,
