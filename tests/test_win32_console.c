@@ -6,7 +6,12 @@
 #ifndef UNICODE
 #define UNICODE
 #endif
+#include <fcntl.h>
+#include <poll.h>
+#include <termios.h>
+
 #include "harness.h"
+#include <conio.h>
 #include <SDKDDKVer.h>
 #include <WinBase.h>
 #include <Windows.h>
@@ -128,6 +133,107 @@ static void wsprintf_rules(void)
 	T_EQ(a[1024], 'Z');
 }
 
+/* Replaces descriptor fd with a new pipe's end; returns the other end. */
+static int pipe_onto(int fd, int reading)
+{
+	int p[2];
+	T_OK(pipe(p));
+	T_ASSERT(dup2(p[reading ? 0 : 1], fd) == fd);
+	close(p[reading ? 0 : 1]);
+	return p[reading ? 1 : 0];
+}
+
+/* Reads what is waiting on fd (non-blocking) into buf, as a string. */
+static size_t drain(int fd, char *buf, size_t cap)
+{
+	size_t got = 0;
+	ssize_t n;
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	while (got + 1 < cap && (n = read(fd, buf + got, cap - 1 - got)) > 0)
+		got += (size_t)n;
+	buf[got] = 0;
+	return got;
+}
+
+/* From a pipe: _kbhit sees waiting bytes and consumes nothing, _getch reads
+ * them one at a time without echo, _getche echoes, _putch writes after
+ * stdout's buffer; the end of the input is EOF, and _kbhit is then 1. */
+static void conio_pipe(void)
+{
+	int in = pipe_onto(0, 1), out = pipe_onto(1, 0);
+	char buf[64];
+	T_EQ(_kbhit(), 0);
+	T_EQ(write(in, "ab\r\xff", 4), 4);
+	T_ASSERT(_kbhit() != 0);
+	T_ASSERT(_kbhit() != 0);
+	T_EQ(_getch(), 'a');
+	T_EQ(_getche(), 'b');
+	T_EQ(_getch(), '\r');
+	T_EQ(_getch(), 0xff);
+	T_EQ(_kbhit(), 0);
+	printf("[buffered]");
+	T_EQ(_putch('z'), 'z');
+	T_EQ(_putch(0x1ff), 0xff);
+	close(in);
+	T_ASSERT(_kbhit() != 0);
+	T_EQ(_getch(), EOF);
+	T_EQ(_getche(), EOF);
+	T_EQ(drain(out, buf, sizeof buf), 13);
+	T_ASSERT(memcmp(buf, "b[buffered]z\xff", 13) == 0);
+}
+
+/* From a terminal (a pty): _getch takes one key without Enter, does not
+ * echo it, reads Enter as '\r', and leaves the terminal's mode as it was;
+ * _getche echoes; _kbhit sees a key without consuming it. */
+static void conio_pty(void)
+{
+	int m = posix_openpt(O_RDWR | O_NOCTTY);
+	if (m < 0 || grantpt(m) != 0 || unlockpt(m) != 0 || !ptsname(m))
+		exit(T_SKIP);
+	int s = open(ptsname(m), O_RDWR | O_NOCTTY);
+	if (s < 0)
+		exit(T_SKIP);
+	struct termios before, after;
+	T_OK(tcgetattr(s, &before));
+	T_ASSERT(before.c_lflag & ECHO);
+	T_ASSERT(before.c_lflag & ICANON);
+	T_ASSERT(dup2(s, 0) == 0);
+	int out = pipe_onto(1, 0);
+	char buf[64];
+
+	/* A key typed while _getch waits: no echo, no Enter needed. The
+	 * child types once the raw mode is in place. */
+	pid_t pid = fork();
+	T_ASSERT(pid >= 0);
+	if (pid == 0) {
+		struct termios t;
+		for (int i = 0; i < 5000; i++) {
+			if (tcgetattr(s, &t) == 0 && !(t.c_lflag & ECHO))
+				break;
+			usleep(1000);
+		}
+		_exit(write(m, "k\r", 2) == 2 ? 0 : 1);
+	}
+	T_EQ(_getch(), 'k');
+	T_EQ(t_exit_code(t_wait(pid, 10)), 0);
+	T_OK(tcgetattr(0, &after));
+	T_EQ(after.c_lflag, before.c_lflag);
+	T_EQ(after.c_iflag, before.c_iflag);
+	T_EQ(after.c_cc[VMIN], before.c_cc[VMIN]);
+	T_ASSERT(_kbhit() != 0);
+	T_EQ(_getch(), '\r');
+	T_EQ(_kbhit(), 0);
+	T_EQ(drain(m, buf, sizeof buf), 0);
+	T_EQ(write(m, "e", 1), 1);
+	T_EQ(_getche(), 'e');
+	T_EQ(drain(out, buf, sizeof buf), 1);
+	T_EQ(buf[0], 'e');
+	T_OK(tcgetattr(0, &after));
+	T_EQ(after.c_lflag, before.c_lflag);
+	close(s);
+	close(m);
+}
+
 int main(void)
 {
 	t_setup();
@@ -138,5 +244,9 @@ int main(void)
 	      20);
 	t_run("LocalAlloc/LocalFree", local_memory, 20);
 	t_run("wsprintfA/W", wsprintf_rules, 20);
+	t_run("conio from a pipe: _getch, _getche, _kbhit, _putch, EOF",
+	      conio_pipe, 20);
+	t_run("conio from a terminal: raw, no echo, mode restored", conio_pty,
+	      20);
 	return t_finish();
 }

@@ -21,11 +21,35 @@ pcdir=$(dirname "$(find "$tmp/prefix" -name shmap-win32.pc)")
 export PKG_CONFIG_PATH="$pcdir"
 LD_LIBRARY_PATH=$(dirname "$(find "$tmp/prefix" -name libshmap-win32.so.0)")
 export LD_LIBRARY_PATH
-for h in windows.h Windows.h WinBase.h SDKDDKVer.h process.h tchar.h; do
+for h in windows.h Windows.h WinBase.h SDKDDKVer.h process.h tchar.h conio.h; do
 	h=shmap-win32/$h
 	test -f "$tmp/prefix/include/$h" || { echo "missing header $h"; exit 1; }
 done
 flags=$(pkg-config --cflags --libs shmap-win32)
+# Every header spelling, together, as C and as C++, ANSI and UNICODE.
+cat >"$tmp/allheaders.c" <<'EOF_H'
+#include <SDKDDKVer.h>
+#include <Windows.h>
+#include <WinBase.h>
+#include <conio.h>
+#include <process.h>
+#include <tchar.h>
+#include <windows.h>
+#define NAME "n"
+int _tmain(int argc, _TCHAR **argv)
+{
+	UNREFERENCED_PARAMETER(argv);
+	TCHAR buf[64];
+	wsprintf(buf, TEXT("%s%d"), TEXT(NAME), argc);
+	return lstrlen(buf) + _getpid() * 0 + (_kbhit() ? 0 : 0);
+}
+EOF_H
+for std in "cc -std=c11" "c++ -std=c++17 -x c++"; do
+	for u in "" "-DUNICODE -D_UNICODE"; do
+		$std -Wall -Wextra -Werror -fsyntax-only $u $(pkg-config --cflags shmap-win32) \
+			"$tmp/allheaders.c" || { echo "header check failed: $std $u"; exit 1; }
+	done
+done
 
 # A backing directory of our own, so a concurrent run cannot meet our names
 # and we can see that every named object goes away with its last handle.

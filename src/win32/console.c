@@ -1,9 +1,16 @@
-/* Runtime helpers of Windows programs: local memory and string lengths. */
+/* Runtime helpers of Windows programs: local memory, string lengths, and
+ * console input and output (<conio.h>). */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
+#include <unistd.h>
 #include <wchar.h>
 
 #include "w32.h"
+#include <conio.h>
 
 HLOCAL WINAPI LocalAlloc(UINT flags, SIZE_T n)
 {
@@ -33,4 +40,82 @@ int WINAPI lstrlenA(LPCSTR s)
 int WINAPI lstrlenW(LPCWSTR s)
 {
 	return s ? (int)wcslen(s) : 0;
+}
+
+/* Console input: descriptor 0 raw for one read when it is a terminal. */
+
+/* Puts fd in raw input mode (no canonical lines, echo, signal keys or
+ * CR-to-LF) with the read returning after vmin bytes; saves the old mode
+ * in *old. Returns 0, or -1 if fd is not a terminal. */
+static int raw_enter(int fd, struct termios *old, int vmin)
+{
+	struct termios t;
+	if (tcgetattr(fd, old) != 0)
+		return -1;
+	t = *old;
+	t.c_lflag &= ~(tcflag_t)(ICANON | ECHO | ECHONL | ISIG | IEXTEN);
+	t.c_iflag &= ~(tcflag_t)(ICRNL | INLCR | IGNCR | IXON);
+	t.c_cc[VMIN] = (cc_t)vmin;
+	t.c_cc[VTIME] = 0;
+	if (tcsetattr(fd, TCSANOW, &t) != 0)
+		return -1;
+	return 0;
+}
+
+static void raw_leave(int fd, const struct termios *old)
+{
+	while (tcsetattr(fd, TCSANOW, old) != 0 && errno == EINTR)
+		;
+}
+
+int _getch(void)
+{
+	struct termios old;
+	int raw = raw_enter(0, &old, 1) == 0;
+	unsigned char c;
+	ssize_t n;
+	int saved = errno;
+	do
+		n = read(0, &c, 1);
+	while (n < 0 && errno == EINTR);
+	if (raw)
+		raw_leave(0, &old);
+	errno = saved;
+	return n == 1 ? c : EOF;
+}
+
+int _putch(int c)
+{
+	unsigned char b = (unsigned char)c;
+	ssize_t n;
+	int saved = errno;
+	fflush(stdout);
+	do
+		n = write(1, &b, 1);
+	while (n < 0 && errno == EINTR);
+	errno = saved;
+	return n == 1 ? b : EOF;
+}
+
+int _getche(void)
+{
+	int c = _getch();
+	if (c != EOF)
+		_putch(c);
+	return c;
+}
+
+int _kbhit(void)
+{
+	struct termios old;
+	int raw = raw_enter(0, &old, 1) == 0;
+	struct pollfd p = {.fd = 0, .events = POLLIN};
+	int saved = errno, r;
+	do
+		r = poll(&p, 1, 0);
+	while (r < 0 && errno == EINTR);
+	if (raw)
+		raw_leave(0, &old);
+	errno = saved;
+	return r > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR)) != 0;
 }
