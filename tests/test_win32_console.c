@@ -234,6 +234,43 @@ static void conio_pty(void)
 	close(m);
 }
 
+/* MessageBox prints "caption: text" on stderr after stdout's output and
+ * returns the default button of the type; a bad type is
+ * ERROR_INVALID_MSGBOX_STYLE. */
+static void message_box(void)
+{
+	int err = pipe_onto(2, 0), out = pipe_onto(1, 0);
+	char buf[512];
+	printf("before");
+	T_EQ(MessageBoxA(NULL, "text", "Process2", MB_OK), IDOK);
+	T_EQ(drain(out, buf, sizeof buf), 6);
+	T_EQ(MessageBox(NULL, TEXT("w\u00e9"), TEXT("Cap"),
+	                MB_OK | MB_ICONINFORMATION),
+	     IDOK);
+	T_EQ(MessageBoxW(NULL, L"q", NULL, MB_YESNO), IDYES);
+	T_EQ(drain(err, buf, sizeof buf), 33);
+	T_ASSERT(strcmp(buf, "Process2: text\nCap: w\xc3\xa9\nError: q\n") ==
+	         0);
+	T_EQ(MessageBoxA(NULL, "", "", MB_YESNO | MB_DEFBUTTON2), IDNO);
+	T_EQ(MessageBoxA(NULL, "", "", MB_OKCANCEL), IDOK);
+	T_EQ(MessageBoxA(NULL, "", "", MB_OKCANCEL | MB_DEFBUTTON2), IDCANCEL);
+	T_EQ(MessageBoxA(NULL, "", "", MB_YESNOCANCEL | MB_DEFBUTTON3),
+	     IDCANCEL);
+	T_EQ(MessageBoxA(NULL, "", "", MB_ABORTRETRYIGNORE | MB_DEFBUTTON2),
+	     IDRETRY);
+	T_EQ(MessageBoxA(NULL, "", "", MB_RETRYCANCEL), IDRETRY);
+	T_EQ(MessageBoxA(NULL, "", "", MB_CANCELTRYCONTINUE | MB_DEFBUTTON3),
+	     IDCONTINUE);
+	T_EQ(MessageBoxA(NULL, "", "", MB_OK | MB_DEFBUTTON4), IDOK);
+	T_EQ(MessageBoxA(NULL, NULL, "", MB_YESNO | MB_DEFBUTTON3), IDYES);
+	SetLastError(0);
+	T_EQ(MessageBoxA(NULL, "", "", 7), 0);
+	T_EQ(GetLastError(), ERROR_INVALID_MSGBOX_STYLE);
+	T_EQ(IDTRYAGAIN, 10);
+	T_EQ(IDCONTINUE, 11);
+	T_EQ(MB_ICONERROR | MB_DEFBUTTON2 | MB_TOPMOST, 0x40110);
+}
+
 int main(void)
 {
 	t_setup();
@@ -247,6 +284,8 @@ int main(void)
 	t_run("conio from a pipe: _getch, _getche, _kbhit, _putch, EOF",
 	      conio_pipe, 20);
 	t_run("conio from a terminal: raw, no echo, mode restored", conio_pty,
+	      20);
+	t_run("MessageBox on the console: stderr, default button", message_box,
 	      20);
 	return t_finish();
 }

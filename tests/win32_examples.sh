@@ -41,6 +41,8 @@ int _tmain(int argc, _TCHAR **argv)
 	UNREFERENCED_PARAMETER(argv);
 	TCHAR buf[64];
 	wsprintf(buf, TEXT("%s%d"), TEXT(NAME), argc);
+	if (argc > 99)
+		MessageBox(NULL, buf, TEXT("Process2"), MB_OK);
 	return lstrlen(buf) + _getpid() * 0 + (_kbhit() ? 0 : 0);
 }
 EOF_H

@@ -599,6 +599,74 @@ SHMAP_W32API int WINAPIV wsprintfW(LPWSTR lpOut, LPCWSTR lpFmt, ...);
 #define wsprintf wsprintfA
 #endif
 
+/* ---- Message boxes on a console system. */
+
+typedef HANDLE HWND;
+#define ERROR_INVALID_MSGBOX_STYLE 1438L
+#define MB_OK 0x0
+#define MB_OKCANCEL 0x1
+#define MB_ABORTRETRYIGNORE 0x2
+#define MB_YESNOCANCEL 0x3
+#define MB_YESNO 0x4
+#define MB_RETRYCANCEL 0x5
+#define MB_CANCELTRYCONTINUE 0x6
+#define MB_ICONHAND 0x10
+#define MB_ICONQUESTION 0x20
+#define MB_ICONEXCLAMATION 0x30
+#define MB_ICONASTERISK 0x40
+#define MB_ICONERROR MB_ICONHAND
+#define MB_ICONSTOP MB_ICONHAND
+#define MB_ICONWARNING MB_ICONEXCLAMATION
+#define MB_ICONINFORMATION MB_ICONASTERISK
+#define MB_DEFBUTTON1 0x0
+#define MB_DEFBUTTON2 0x100
+#define MB_DEFBUTTON3 0x200
+#define MB_DEFBUTTON4 0x300
+#define MB_APPLMODAL 0x0
+#define MB_SYSTEMMODAL 0x1000
+#define MB_TASKMODAL 0x2000
+#define MB_HELP 0x4000
+#define MB_SETFOREGROUND 0x10000
+#define MB_DEFAULT_DESKTOP_ONLY 0x20000
+#define MB_TOPMOST 0x40000
+#define MB_RIGHT 0x80000
+#define MB_RTLREADING 0x100000
+#define MB_SERVICE_NOTIFICATION 0x200000
+#define MB_TYPEMASK 0xF
+#define MB_ICONMASK 0xF0
+#define MB_DEFMASK 0xF00
+#define MB_MODEMASK 0x3000
+#define MB_MISCMASK 0xC000
+#define IDOK 1
+#define IDCANCEL 2
+#define IDABORT 3
+#define IDRETRY 4
+#define IDIGNORE 5
+#define IDYES 6
+#define IDNO 7
+#define IDCLOSE 8
+#define IDHELP 9
+#define IDTRYAGAIN 10
+#define IDCONTINUE 11
+
+/* Shows a message box the console way: flushes stdout, writes
+ * "caption: text" and a newline to stderr (a NULL caption is "Error", as
+ * on Windows; NULL text is empty), waits for no one, and returns the
+ * button that is the box's default: the MB_DEFBUTTONn-th of the buttons
+ * the type shows (the first if there is no such button), e.g. IDOK for
+ * MB_OK, IDYES for MB_YESNO, IDNO for MB_YESNO | MB_DEFBUTTON2. hWnd is
+ * not used. Returns 0 with ERROR_INVALID_MSGBOX_STYLE for a button type
+ * above MB_CANCELTRYCONTINUE. */
+SHMAP_W32API int WINAPI MessageBoxA(HWND hWnd, LPCSTR lpText,
+                                    LPCSTR lpCaption, UINT uType);
+SHMAP_W32API int WINAPI MessageBoxW(HWND hWnd, LPCWSTR lpText,
+                                    LPCWSTR lpCaption, UINT uType);
+#ifdef UNICODE
+#define MessageBox MessageBoxW
+#else
+#define MessageBox MessageBoxA
+#endif
+
 /* ---- End of runtime helpers. */
 
 #ifdef __cplusplus

@@ -119,3 +119,56 @@ int _kbhit(void)
 	errno = saved;
 	return r > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR)) != 0;
 }
+
+/* Message boxes: the default button of each MB_ type, in screen order. */
+static const int mb_buttons[7][3] = {
+	[MB_OK] = {IDOK},
+	[MB_OKCANCEL] = {IDOK, IDCANCEL},
+	[MB_ABORTRETRYIGNORE] = {IDABORT, IDRETRY, IDIGNORE},
+	[MB_YESNOCANCEL] = {IDYES, IDNO, IDCANCEL},
+	[MB_YESNO] = {IDYES, IDNO},
+	[MB_RETRYCANCEL] = {IDRETRY, IDCANCEL},
+	[MB_CANCELTRYCONTINUE] = {IDCANCEL, IDTRYAGAIN, IDCONTINUE},
+};
+
+static int mb_show(const char *text, const char *caption, UINT type)
+{
+	UINT kind = type & MB_TYPEMASK;
+	if (kind > MB_CANCELTRYCONTINUE) {
+		w32_set_error(ERROR_INVALID_MSGBOX_STYLE);
+		return 0;
+	}
+	unsigned def = (type & MB_DEFMASK) >> 8;
+	int id = def < 3 ? mb_buttons[kind][def] : 0;
+	if (!id)
+		id = mb_buttons[kind][0];
+	int saved = errno;
+	fflush(stdout);
+	fprintf(stderr, "%s: %s\n", caption ? caption : "Error",
+	        text ? text : "");
+	errno = saved;
+	return id;
+}
+
+int WINAPI MessageBoxA(HWND hWnd, LPCSTR text, LPCSTR caption, UINT type)
+{
+	(void)hWnd;
+	return mb_show(text, caption, type);
+}
+
+int WINAPI MessageBoxW(HWND hWnd, LPCWSTR text, LPCWSTR caption, UINT type)
+{
+	(void)hWnd;
+	char *t = text ? w32_narrow(text) : NULL;
+	char *c = caption ? w32_narrow(caption) : NULL;
+	if ((text && !t) || (caption && !c)) {
+		free(t);
+		free(c);
+		w32_set_error(ERROR_NOT_ENOUGH_MEMORY);
+		return 0;
+	}
+	int id = mb_show(t, c, type);
+	free(t);
+	free(c);
+	return id;
+}
