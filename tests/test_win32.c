@@ -3107,6 +3107,119 @@ static void group(const char *name, const struct row *rows, size_t n,
 	group(name, rows, sizeof rows / sizeof rows[0], timeout)
 
 /* ------------------------------------------------------------------ */
+/* Threads                                                            */
+
+static DWORD WINAPI th_wait_event(LPVOID e)
+{
+	WaitForSingleObject((HANDLE)e, 20000);
+	return 17;
+}
+
+static DWORD WINAPI th_return(LPVOID arg)
+{
+	return (DWORD)(uintptr_t)arg;
+}
+
+static struct obs th_still_active(void)
+{
+	HANDLE e = CreateEventA(NULL, TRUE, FALSE, NULL);
+	NEED(e);
+	HANDLE t = CreateThread(NULL, 0, th_wait_event, e, 0, NULL);
+	NEED(t);
+	DWORD code = 0;
+	ARM();
+	BOOL ok = GetExitCodeThread(t, &code);
+	struct obs o = seen(ok ? (long long)code : -1);
+	SetEvent(e);
+	WaitForSingleObject(t, 20000);
+	CloseHandle(t);
+	CloseHandle(e);
+	return o;
+}
+
+static struct obs th_exit_code(void)
+{
+	HANDLE t = CreateThread(NULL, 0, th_return, (LPVOID)(uintptr_t)1234, 0,
+	                        NULL);
+	NEED(t);
+	NEED(WaitForSingleObject(t, 20000) == WAIT_OBJECT_0);
+	DWORD code = 0;
+	ARM();
+	BOOL ok = GetExitCodeThread(t, &code);
+	struct obs o = seen(ok ? (long long)code : -1);
+	CloseHandle(t);
+	return o;
+}
+
+static struct obs th_wait_running(void)
+{
+	HANDLE e = CreateEventA(NULL, TRUE, FALSE, NULL);
+	NEED(e);
+	HANDLE t = CreateThread(NULL, 0, th_wait_event, e, 0, NULL);
+	NEED(t);
+	ARM();
+	DWORD r = WaitForSingleObject(t, 20);
+	struct obs o = seen(r);
+	SetEvent(e);
+	WaitForSingleObject(t, 20000);
+	CloseHandle(t);
+	CloseHandle(e);
+	return o;
+}
+
+static struct obs th_dup_all(void)
+{
+	HANDLE t = CreateThread(NULL, 0, th_return, NULL, 0, NULL);
+	NEED(t);
+	NEED(WaitForSingleObject(t, 20000) == WAIT_OBJECT_0);
+	HANDLE h[2] = {t, t};
+	ARM();
+	DWORD r = WaitForMultipleObjects(2, h, TRUE, 0);
+	struct obs o = seen(r);
+	CloseHandle(t);
+	return o;
+}
+
+static struct obs th_null_routine(void)
+{
+	ARM();
+	return seen(hv(CreateThread(NULL, 0, NULL, NULL, 0, NULL)));
+}
+
+static struct obs th_code_of_event(void)
+{
+	HANDLE e = CreateEventA(NULL, TRUE, FALSE, NULL);
+	NEED(e);
+	DWORD code = 0;
+	ARM();
+	struct obs o = seen(GetExitCodeThread(e, &code));
+	CloseHandle(e);
+	return o;
+}
+
+static struct obs th_close_pseudo(void)
+{
+	ARM();
+	return seen(CloseHandle(GetCurrentThread()));
+}
+
+static const struct row thread_rows[] = {
+	{"GetExitCodeThread while running", th_still_active, K_NUM,
+	 STILL_ACTIVE, E_KEEP},
+	{"GetExitCodeThread after return", th_exit_code, K_NUM, 1234, E_KEEP},
+	{"wait on a running thread times out", th_wait_running, K_WAIT,
+	 WAIT_TIMEOUT, E_KEEP},
+	{"same thread twice, wait-all", th_dup_all, K_WAIT, WAIT_FAILED,
+	 ERROR_INVALID_PARAMETER},
+	{"CreateThread with no routine", th_null_routine, K_HANDLE, H_NULL,
+	 ERROR_INVALID_PARAMETER},
+	{"GetExitCodeThread on an event", th_code_of_event, K_BOOL, FALSE,
+	 ERROR_INVALID_HANDLE},
+	{"CloseHandle(GetCurrentThread())", th_close_pseudo, K_BOOL, TRUE,
+	 E_KEEP},
+};
+
+/* ------------------------------------------------------------------ */
 /* The child side of the process rows                                 */
 
 static int child_main(int argc, char **argv)
@@ -3187,6 +3300,7 @@ int main(int argc, char **argv)
 	GROUP("WaitForMultipleObjects", wait_rows, 60);
 	GROUP("files", file_rows, 60);
 	GROUP("processes", process_rows, 240);
+	GROUP("threads", thread_rows, 60);
 	GROUP("Global namespace", global_rows, 60);
 	t_rm_dir(g_fdir);
 	printf("rows: %d, failed %d, skipped %d\n", atomic_load(&g_tot->rows),

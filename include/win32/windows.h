@@ -453,6 +453,201 @@ SHMAP_W32API BOOL WINAPI GetExitCodeProcess(HANDLE hProcess,
 SHMAP_W32API BOOL WINAPI TerminateProcess(HANDLE hProcess, UINT uExitCode);
 SHMAP_W32API void WINAPI ExitProcess(UINT uExitCode);
 
+/* ---- Threads, interlocked operations, critical sections, clocks ---- */
+
+typedef DWORD(WINAPI *PTHREAD_START_ROUTINE)(LPVOID lpThreadParameter);
+typedef PTHREAD_START_ROUTINE LPTHREAD_START_ROUTINE;
+
+#define CREATE_SUSPENDED 0x4
+#define STACK_SIZE_PARAM_IS_A_RESERVATION 0x10000
+#define THREAD_TERMINATE 0x0001
+#define THREAD_SUSPEND_RESUME 0x0002
+#define THREAD_QUERY_INFORMATION 0x0040
+#define THREAD_ALL_ACCESS 0x1FFFFF
+
+/* The layout of 64-bit Windows' RTL_CRITICAL_SECTION; the fields are the
+ * library's own (LockCount is a futex word, OwningThread the owner's
+ * thread ID), so a program must only pass it to the calls below. */
+typedef struct _RTL_CRITICAL_SECTION {
+	PVOID DebugInfo;
+	LONG LockCount;
+	LONG RecursionCount;
+	HANDLE OwningThread;
+	HANDLE LockSemaphore;
+	ULONG_PTR SpinCount;
+} CRITICAL_SECTION, *PCRITICAL_SECTION, *LPCRITICAL_SECTION,
+        RTL_CRITICAL_SECTION, *PRTL_CRITICAL_SECTION;
+
+/*
+ * Starts a thread running lpStartAddress(lpParameter) and returns a handle
+ * to it (THREAD_ALL_ACCESS, never inherited), storing its ID in *lpThreadId
+ * if not NULL. The handle is signalled once the thread ends (it returns or
+ * calls ExitThread), in WaitForSingleObject and WaitForMultipleObjects;
+ * closing it leaves the thread running. dwStackSize, if not 0, is the
+ * stack's size (at least the system's minimum). dwCreationFlags may hold
+ * CREATE_SUSPENDED (the thread starts at ResumeThread) and
+ * STACK_SIZE_PARAM_IS_A_RESERVATION; any other flag fails with
+ * ERROR_INVALID_PARAMETER. Returns NULL and sets the last error on failure.
+ */
+SHMAP_W32API HANDLE WINAPI CreateThread(LPSECURITY_ATTRIBUTES lpThreadAttributes,
+                                        SIZE_T dwStackSize,
+                                        LPTHREAD_START_ROUTINE lpStartAddress,
+                                        LPVOID lpParameter,
+                                        DWORD dwCreationFlags,
+                                        LPDWORD lpThreadId);
+/* Ends the calling thread with exit code dwExitCode; a thread started by
+ * CreateThread signals its handle first. Never returns. */
+SHMAP_W32API void WINAPI ExitThread(DWORD dwExitCode);
+/* Stores the thread's exit code in *lpExitCode, STILL_ACTIVE while it
+ * runs. FALSE and the last error for a handle that is not a thread's. */
+SHMAP_W32API BOOL WINAPI GetExitCodeThread(HANDLE hThread, LPDWORD lpExitCode);
+/* Decrements a thread's suspend count and starts it when the count
+ * reaches 0; returns the previous count, or (DWORD)-1 and the last error.
+ * Only a thread created with CREATE_SUSPENDED is ever suspended. */
+SHMAP_W32API DWORD WINAPI ResumeThread(HANDLE hThread);
+/* The pseudo handle (HANDLE)-2 that means "the calling thread" in
+ * GetExitCodeThread, GetThreadId and CloseHandle (a no-op). */
+SHMAP_W32API HANDLE WINAPI GetCurrentThread(void);
+/* The calling thread's ID (its Linux thread ID), unique among the running
+ * threads of the system. */
+SHMAP_W32API DWORD WINAPI GetCurrentThreadId(void);
+/* The ID of the thread of hThread, or 0 and the last error. */
+SHMAP_W32API DWORD WINAPI GetThreadId(HANDLE hThread);
+/* Yields the processor; TRUE (another thread may have run). */
+SHMAP_W32API BOOL WINAPI SwitchToThread(void);
+
+/* Makes lpCriticalSection a free recursive lock. */
+SHMAP_W32API void WINAPI InitializeCriticalSection(
+        LPCRITICAL_SECTION lpCriticalSection);
+/* As InitializeCriticalSection, spinning up to dwSpinCount times before
+ * sleeping in EnterCriticalSection; TRUE. */
+SHMAP_W32API BOOL WINAPI InitializeCriticalSectionAndSpinCount(
+        LPCRITICAL_SECTION lpCriticalSection, DWORD dwSpinCount);
+/* Takes the lock, waiting as long as another thread holds it; the holder
+ * may take it again, and must leave as many times. */
+SHMAP_W32API void WINAPI EnterCriticalSection(
+        LPCRITICAL_SECTION lpCriticalSection);
+/* Takes the lock if free or held by the caller: TRUE; FALSE otherwise. */
+SHMAP_W32API BOOL WINAPI TryEnterCriticalSection(
+        LPCRITICAL_SECTION lpCriticalSection);
+/* Leaves the lock once; the last leave frees it. Only the holder may. */
+SHMAP_W32API void WINAPI LeaveCriticalSection(
+        LPCRITICAL_SECTION lpCriticalSection);
+/* Ends the use of an unowned critical section (nothing to free). */
+SHMAP_W32API void WINAPI DeleteCriticalSection(
+        LPCRITICAL_SECTION lpCriticalSection);
+
+/* Milliseconds since boot (CLOCK_MONOTONIC), wrapping every 49.7 days. */
+SHMAP_W32API DWORD WINAPI GetTickCount(void);
+/* Milliseconds since boot (CLOCK_MONOTONIC). */
+SHMAP_W32API ULONGLONG WINAPI GetTickCount64(void);
+/* CLOCK_MONOTONIC in units of 100 ns (the frequency is 10 MHz, as on
+ * current Windows); TRUE. */
+SHMAP_W32API BOOL WINAPI QueryPerformanceCounter(LARGE_INTEGER *lpPerformanceCount);
+/* Stores 10000000 (10 MHz) in *lpFrequency; TRUE. */
+SHMAP_W32API BOOL WINAPI QueryPerformanceFrequency(LARGE_INTEGER *lpFrequency);
+
+/*
+ * Interlocked operations: atomic, each a full barrier (sequentially
+ * consistent), as on Windows. Increment, Decrement and the Add forms
+ * return the new value; Exchange, CompareExchange, ExchangeAdd, And, Or
+ * and Xor return the previous one.
+ */
+static inline LONG InterlockedIncrement(LONG volatile *p)
+{
+	return __atomic_add_fetch(p, 1, __ATOMIC_SEQ_CST);
+}
+static inline LONG InterlockedDecrement(LONG volatile *p)
+{
+	return __atomic_sub_fetch(p, 1, __ATOMIC_SEQ_CST);
+}
+static inline LONG InterlockedExchange(LONG volatile *p, LONG v)
+{
+	return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
+}
+static inline LONG InterlockedCompareExchange(LONG volatile *p, LONG v,
+                                              LONG cmp)
+{
+	__atomic_compare_exchange_n(p, &cmp, v, 0, __ATOMIC_SEQ_CST,
+	                            __ATOMIC_SEQ_CST);
+	return cmp; /* the previous value, whether or not it was cmp */
+}
+static inline LONG InterlockedExchangeAdd(LONG volatile *p, LONG v)
+{
+	return __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST);
+}
+static inline LONG InterlockedAdd(LONG volatile *p, LONG v)
+{
+	return __atomic_add_fetch(p, v, __ATOMIC_SEQ_CST);
+}
+static inline LONG InterlockedAnd(LONG volatile *p, LONG v)
+{
+	return __atomic_fetch_and(p, v, __ATOMIC_SEQ_CST);
+}
+static inline LONG InterlockedOr(LONG volatile *p, LONG v)
+{
+	return __atomic_fetch_or(p, v, __ATOMIC_SEQ_CST);
+}
+static inline LONG InterlockedXor(LONG volatile *p, LONG v)
+{
+	return __atomic_fetch_xor(p, v, __ATOMIC_SEQ_CST);
+}
+static inline LONGLONG InterlockedIncrement64(LONGLONG volatile *p)
+{
+	return __atomic_add_fetch(p, 1, __ATOMIC_SEQ_CST);
+}
+static inline LONGLONG InterlockedDecrement64(LONGLONG volatile *p)
+{
+	return __atomic_sub_fetch(p, 1, __ATOMIC_SEQ_CST);
+}
+static inline LONGLONG InterlockedExchange64(LONGLONG volatile *p, LONGLONG v)
+{
+	return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
+}
+static inline LONGLONG InterlockedCompareExchange64(LONGLONG volatile *p,
+                                                    LONGLONG v, LONGLONG cmp)
+{
+	__atomic_compare_exchange_n(p, &cmp, v, 0, __ATOMIC_SEQ_CST,
+	                            __ATOMIC_SEQ_CST);
+	return cmp;
+}
+static inline LONGLONG InterlockedExchangeAdd64(LONGLONG volatile *p,
+                                                LONGLONG v)
+{
+	return __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST);
+}
+static inline LONGLONG InterlockedAdd64(LONGLONG volatile *p, LONGLONG v)
+{
+	return __atomic_add_fetch(p, v, __ATOMIC_SEQ_CST);
+}
+static inline LONGLONG InterlockedAnd64(LONGLONG volatile *p, LONGLONG v)
+{
+	return __atomic_fetch_and(p, v, __ATOMIC_SEQ_CST);
+}
+static inline LONGLONG InterlockedOr64(LONGLONG volatile *p, LONGLONG v)
+{
+	return __atomic_fetch_or(p, v, __ATOMIC_SEQ_CST);
+}
+static inline LONGLONG InterlockedXor64(LONGLONG volatile *p, LONGLONG v)
+{
+	return __atomic_fetch_xor(p, v, __ATOMIC_SEQ_CST);
+}
+static inline PVOID InterlockedExchangePointer(PVOID volatile *p, PVOID v)
+{
+	return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
+}
+static inline PVOID InterlockedCompareExchangePointer(PVOID volatile *p,
+                                                      PVOID v, PVOID cmp)
+{
+	__atomic_compare_exchange_n(p, &cmp, v, 0, __ATOMIC_SEQ_CST,
+	                            __ATOMIC_SEQ_CST);
+	return cmp;
+}
+/* A full memory barrier. */
+#define MemoryBarrier() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+
+/* ---- end of threads, interlocked operations, critical sections ---- */
+
 /* The A or W name of each call, as UNICODE says. */
 #ifdef UNICODE
 #define CreateFileMapping CreateFileMappingW

@@ -230,6 +230,10 @@ static void destroy(struct w32_obj *o)
 	case W32_SEMAPHORE:
 		shmap_sync_close(o->sync);
 		break;
+	case W32_THREAD:
+		shmap_sync_close(o->sync);
+		w32_thread_free(o->thr);
+		break;
 	default:
 		if (o->fd >= 0)
 			close(o->fd);
@@ -260,7 +264,7 @@ void w32_each_inheritable(void (*fn)(HANDLE, struct w32_obj *, DWORD, void *),
 BOOL WINAPI CloseHandle(HANDLE h)
 {
 	struct w32_obj *o = NULL;
-	if (h == GetCurrentProcess())
+	if (h == GetCurrentProcess() || h == GetCurrentThread())
 		return TRUE; /* a pseudo handle: closing it does nothing */
 	pthread_mutex_lock(&g_lock);
 	size_t i = slot_of(h);

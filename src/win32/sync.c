@@ -283,8 +283,10 @@ static int ms_timeout(DWORD ms)
 
 static int is_sync(const struct w32_obj *o)
 {
+	/* A thread waits as its private manual-reset event, set as it
+	 * ends (thread.c). */
 	return o->type == W32_EVENT || o->type == W32_MUTEX ||
-	       o->type == W32_SEMAPHORE;
+	       o->type == W32_SEMAPHORE || o->type == W32_THREAD;
 }
 
 static int is_proc(const struct w32_obj *o)

@@ -14,6 +14,7 @@ enum w32_type {
 	W32_SEMAPHORE,
 	W32_FILE,
 	W32_PROCESS,
+	W32_THREAD, /* sync: a private manual-reset event set as it ends */
 };
 
 /* A kernel-object-like thing several handles may refer to. */
@@ -28,6 +29,7 @@ struct w32_obj {
 	pid_t pid; /* a process */
 	int reaped, status, terminated;
 	DWORD term_code;
+	struct w32_thread *thr; /* a thread: see thread.c */
 };
 
 /* Returns a new handle to obj (taking one reference), or NULL and sets the
@@ -62,6 +64,9 @@ void w32_each_inheritable(void (*fn)(HANDLE, struct w32_obj *, DWORD, void *),
  * are ignored. Returns how many handles were adopted.
  */
 int shmap__w32_adopt_handles(const char *spec, HANDLE *out, size_t cap);
+
+/* Frees a thread object's own part (thread.c). */
+void w32_thread_free(struct w32_thread *t);
 
 /* Reaps an ended child process object once; 1 if it has ended. */
 int w32_reap(struct w32_obj *p);

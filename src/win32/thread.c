@@ -1,0 +1,358 @@
+/*
+ * Threads, critical sections and clocks for the Win32 layer.
+ *
+ * A thread is a detached pthread. Its handle's object (W32_THREAD) holds a
+ * private unnamed manual-reset event, set as the thread ends (it returns or
+ * calls ExitThread), so waits treat a thread handle as that event and mix
+ * it freely with events, mutexes and semaphores. The running thread holds
+ * a reference to its object, so closing every handle leaves it running.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "w32.h"
+
+struct w32_thread {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pid_t tid;     /* under mu; set by the thread as it starts */
+	DWORD suspend; /* under mu; the thread waits while not 0 */
+	int done;      /* atomic: the thread has ended */
+	DWORD code;    /* atomic: its exit code, valid once done */
+	LPTHREAD_START_ROUTINE fn;
+	LPVOID arg;
+};
+
+/* The calling thread's object, if CreateThread started it. */
+static __thread struct w32_obj *t_self;
+/* The calling thread's ID, cached; 0 until asked. */
+static __thread pid_t t_tid;
+
+static pid_t my_tid(void)
+{
+	if (!t_tid)
+		t_tid = (pid_t)syscall(SYS_gettid);
+	return t_tid;
+}
+
+/* A forked child's only thread has a new ID. */
+static void forget_tid(void)
+{
+	t_tid = 0;
+}
+
+__attribute__((constructor)) static void thread_init(void)
+{
+	pthread_atfork(NULL, NULL, forget_tid);
+}
+
+void w32_thread_free(struct w32_thread *t)
+{
+	if (!t)
+		return;
+	pthread_mutex_destroy(&t->mu);
+	pthread_cond_destroy(&t->cv);
+	free(t);
+}
+
+/* Records the calling thread's end: its code, then its event. */
+static void finish(DWORD code)
+{
+	struct w32_obj *o = t_self;
+	if (!o)
+		return;
+	t_self = NULL;
+	/* Release: whoever sees done sees the code. */
+	__atomic_store_n(&o->thr->code, code, __ATOMIC_RELAXED);
+	__atomic_store_n(&o->thr->done, 1, __ATOMIC_RELEASE);
+	shmap_event_set(o->sync);
+	w32_put(o);
+}
+
+static void *start(void *arg)
+{
+	struct w32_obj *o = arg;
+	struct w32_thread *t = o->thr;
+	t_self = o;
+	pthread_mutex_lock(&t->mu);
+	t->tid = my_tid();
+	pthread_cond_broadcast(&t->cv);
+	while (t->suspend)
+		pthread_cond_wait(&t->cv, &t->mu);
+	pthread_mutex_unlock(&t->mu);
+	finish(t->fn(t->arg));
+	return NULL;
+}
+
+HANDLE WINAPI CreateThread(LPSECURITY_ATTRIBUTES sa, SIZE_T stack,
+                           LPTHREAD_START_ROUTINE fn, LPVOID param, DWORD flags,
+                           LPDWORD tid)
+{
+	(void)sa; /* a thread handle never crosses to a child */
+	if (!fn || (flags & ~(DWORD)(CREATE_SUSPENDED |
+	                             STACK_SIZE_PARAM_IS_A_RESERVATION))) {
+		w32_set_error(ERROR_INVALID_PARAMETER);
+		return NULL;
+	}
+	struct w32_obj *o = w32_obj_new(W32_THREAD);
+	if (!o)
+		return NULL;
+	struct w32_thread *t = calloc(1, sizeof *t);
+	int rc =
+	    t ? shmap_event_create(NULL, SHMAP_EVENT_MANUAL, NULL, &o->sync)
+	      : -ENOMEM;
+	if (rc) {
+		free(t);
+		free(o);
+		w32_error(rc);
+		return NULL;
+	}
+	pthread_mutex_init(&t->mu, NULL);
+	pthread_cond_init(&t->cv, NULL);
+	t->fn = fn;
+	t->arg = param;
+	t->suspend = (flags & CREATE_SUSPENDED) ? 1 : 0;
+	o->thr = t;
+	HANDLE h = w32_handle_new(o, THREAD_ALL_ACCESS, 0);
+	if (!h) {
+		shmap_sync_close(o->sync);
+		w32_thread_free(t);
+		free(o);
+		return NULL;
+	}
+	/* The thread's own reference, dropped as it ends. */
+	w32_get(h, W32_THREAD, NULL);
+
+	pthread_attr_t attr;
+	pthread_t th;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (stack) {
+		long page = sysconf(_SC_PAGESIZE);
+		size_t min = PTHREAD_STACK_MIN;
+		size_t sz = stack < min ? min : stack;
+		if (page > 0)
+			sz = (sz + (size_t)page - 1) & ~((size_t)page - 1);
+		pthread_attr_setstacksize(&attr, sz);
+	}
+	rc = pthread_create(&th, &attr, start, o);
+	pthread_attr_destroy(&attr);
+	if (rc) {
+		w32_put(o);
+		CloseHandle(h);
+		w32_set_error(ERROR_NOT_ENOUGH_MEMORY);
+		return NULL;
+	}
+	pthread_mutex_lock(&t->mu);
+	while (!t->tid)
+		pthread_cond_wait(&t->cv, &t->mu);
+	pid_t id = t->tid;
+	pthread_mutex_unlock(&t->mu);
+	if (tid)
+		*tid = (DWORD)id;
+	return h;
+}
+
+void WINAPI ExitThread(DWORD code)
+{
+	finish(code);
+	pthread_exit(NULL);
+}
+
+BOOL WINAPI GetExitCodeThread(HANDLE h, LPDWORD code)
+{
+	if (!code) {
+		w32_set_error(ERROR_INVALID_PARAMETER);
+		return FALSE;
+	}
+	if (h == GetCurrentThread()) {
+		*code = STILL_ACTIVE;
+		return TRUE;
+	}
+	struct w32_obj *o = w32_get(h, W32_THREAD, NULL);
+	if (!o)
+		return FALSE;
+	/* Acquire: pairs with the release in finish. */
+	*code = __atomic_load_n(&o->thr->done, __ATOMIC_ACQUIRE)
+	            ? __atomic_load_n(&o->thr->code, __ATOMIC_RELAXED)
+	            : STILL_ACTIVE;
+	w32_put(o);
+	return TRUE;
+}
+
+DWORD WINAPI ResumeThread(HANDLE h)
+{
+	if (h == GetCurrentThread())
+		return 0; /* running, so not suspended */
+	struct w32_obj *o = w32_get(h, W32_THREAD, NULL);
+	if (!o)
+		return (DWORD)-1;
+	struct w32_thread *t = o->thr;
+	pthread_mutex_lock(&t->mu);
+	DWORD prev = t->suspend;
+	if (prev && --t->suspend == 0)
+		pthread_cond_broadcast(&t->cv);
+	pthread_mutex_unlock(&t->mu);
+	w32_put(o);
+	return prev;
+}
+
+HANDLE WINAPI GetCurrentThread(void)
+{
+	return (HANDLE)(LONG_PTR)-2; /* the pseudo handle, as on Windows */
+}
+
+DWORD WINAPI GetCurrentThreadId(void)
+{
+	return (DWORD)my_tid();
+}
+
+DWORD WINAPI GetThreadId(HANDLE h)
+{
+	if (h == GetCurrentThread())
+		return GetCurrentThreadId();
+	struct w32_obj *o = w32_get(h, W32_THREAD, NULL);
+	if (!o)
+		return 0;
+	pthread_mutex_lock(&o->thr->mu);
+	DWORD id = (DWORD)o->thr->tid;
+	pthread_mutex_unlock(&o->thr->mu);
+	w32_put(o);
+	return id;
+}
+
+BOOL WINAPI SwitchToThread(void)
+{
+	sched_yield();
+	return TRUE;
+}
+
+/* ---- critical sections: a futex word (0 free, 1 held, 2 held with
+ * sleepers), the owner's thread ID and a recursion count ---- */
+
+static long futex(LONG *w, int op, int val)
+{
+	return syscall(SYS_futex, w, op, val, NULL, NULL, 0);
+}
+
+void WINAPI InitializeCriticalSection(LPCRITICAL_SECTION cs)
+{
+	InitializeCriticalSectionAndSpinCount(cs, 0);
+}
+
+BOOL WINAPI InitializeCriticalSectionAndSpinCount(LPCRITICAL_SECTION cs,
+                                                  DWORD spin)
+{
+	cs->DebugInfo = NULL;
+	cs->LockCount = 0;
+	cs->RecursionCount = 0;
+	cs->OwningThread = NULL;
+	cs->LockSemaphore = NULL;
+	cs->SpinCount = spin & 0x00FFFFFF; /* the high byte holds flags */
+	return TRUE;
+}
+
+/* Whether the caller holds cs. Relaxed: only the caller ever stores its
+ * own ID there, and it clears it before letting go. */
+static int held_by_me(LPCRITICAL_SECTION cs)
+{
+	return (uintptr_t)__atomic_load_n(
+	           &cs->OwningThread, __ATOMIC_RELAXED) == (uintptr_t)my_tid();
+}
+
+static void own(LPCRITICAL_SECTION cs)
+{
+	__atomic_store_n(&cs->OwningThread, (HANDLE)(uintptr_t)my_tid(),
+	                 __ATOMIC_RELAXED);
+	cs->RecursionCount = 1;
+}
+
+static int try_lock(LPCRITICAL_SECTION cs)
+{
+	LONG c = 0;
+	/* Acquire: the holder's writes before it left are seen. */
+	return __atomic_compare_exchange_n(&cs->LockCount, &c, 1, 0,
+	                                   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
+void WINAPI EnterCriticalSection(LPCRITICAL_SECTION cs)
+{
+	if (held_by_me(cs)) {
+		cs->RecursionCount++;
+		return;
+	}
+	for (ULONG_PTR i = 0; i <= cs->SpinCount; i++)
+		if (try_lock(cs)) {
+			own(cs);
+			return;
+		}
+	/* Acquire, as in try_lock; 2 tells the holder to wake a sleeper. */
+	while (__atomic_exchange_n(&cs->LockCount, 2, __ATOMIC_ACQUIRE) != 0)
+		futex(&cs->LockCount, FUTEX_WAIT_PRIVATE, 2);
+	own(cs);
+}
+
+BOOL WINAPI TryEnterCriticalSection(LPCRITICAL_SECTION cs)
+{
+	if (held_by_me(cs)) {
+		cs->RecursionCount++;
+		return TRUE;
+	}
+	if (!try_lock(cs))
+		return FALSE;
+	own(cs);
+	return TRUE;
+}
+
+void WINAPI LeaveCriticalSection(LPCRITICAL_SECTION cs)
+{
+	if (!held_by_me(cs) || --cs->RecursionCount > 0)
+		return; /* not the holder's: ignored */
+	__atomic_store_n(&cs->OwningThread, NULL, __ATOMIC_RELAXED);
+	/* Release: the next holder sees everything done under the lock. */
+	if (__atomic_exchange_n(&cs->LockCount, 0, __ATOMIC_RELEASE) == 2)
+		futex(&cs->LockCount, FUTEX_WAKE_PRIVATE, 1);
+}
+
+void WINAPI DeleteCriticalSection(LPCRITICAL_SECTION cs)
+{
+	(void)cs; /* it owns no resource */
+}
+
+/* ---- clocks ---- */
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+DWORD WINAPI GetTickCount(void)
+{
+	return (DWORD)(mono_ns() / 1000000u);
+}
+
+ULONGLONG WINAPI GetTickCount64(void)
+{
+	return mono_ns() / 1000000u;
+}
+
+BOOL WINAPI QueryPerformanceCounter(LARGE_INTEGER *c)
+{
+	c->QuadPart = (LONGLONG)(mono_ns() / 100u);
+	return TRUE;
+}
+
+BOOL WINAPI QueryPerformanceFrequency(LARGE_INTEGER *f)
+{
+	f->QuadPart = 10000000;
+	return TRUE;
+}

@@ -1,0 +1,312 @@
+/*
+ * Win32 threads: CreateThread, exit codes, waits on thread handles,
+ * suspended starts, thread IDs, a mutex abandoned by an ending thread,
+ * Interlocked operations, critical sections and the clocks.
+ */
+#include "harness.h"
+#include <windows.h>
+
+#define NTHR 4
+#define ITERS 20000
+
+static LONG g_count;
+static LONGLONG g_count64;
+static LONG g_plain;
+static CRITICAL_SECTION g_cs;
+
+static DWORD WINAPI bump(LPVOID arg)
+{
+	(void)arg;
+	for (int i = 0; i < ITERS; i++) {
+		InterlockedIncrement(&g_count);
+		InterlockedExchangeAdd64(&g_count64, 2);
+		EnterCriticalSection(&g_cs);
+		EnterCriticalSection(&g_cs); /* recursive */
+		g_plain++;
+		LeaveCriticalSection(&g_cs);
+		LeaveCriticalSection(&g_cs);
+	}
+	return 7;
+}
+
+/* Threads counting with Interlocked* and a critical section; the handles
+ * waited for all at once; exit codes. */
+static void counting(void)
+{
+	HANDLE h[NTHR];
+	InitializeCriticalSectionAndSpinCount(&g_cs, 100);
+	for (int i = 0; i < NTHR; i++) {
+		h[i] = CreateThread(NULL, 0, bump, NULL, 0, NULL);
+		T_ASSERT(h[i] != NULL);
+	}
+	T_EQ(WaitForMultipleObjects(NTHR, h, TRUE, 10000), WAIT_OBJECT_0);
+	T_EQ(g_count, NTHR * ITERS);
+	T_EQ(g_count64, 2LL * NTHR * ITERS);
+	T_EQ(g_plain, NTHR * ITERS);
+	for (int i = 0; i < NTHR; i++) {
+		DWORD code = 0;
+		T_ASSERT(GetExitCodeThread(h[i], &code));
+		T_EQ(code, 7);
+		T_ASSERT(CloseHandle(h[i]));
+	}
+	DeleteCriticalSection(&g_cs);
+}
+
+static DWORD WINAPI wait_event(LPVOID arg)
+{
+	WaitForSingleObject((HANDLE)arg, INFINITE);
+	return 42;
+}
+
+static DWORD WINAPI exit_early(LPVOID arg)
+{
+	(void)arg;
+	ExitThread(5);
+	return 6; /* never reached */
+}
+
+/* STILL_ACTIVE while running; a wait-any mixing a thread handle with an
+ * unsignalled event returns the thread's index; ExitThread's code. */
+static void exit_codes(void)
+{
+	HANDLE ev = CreateEventA(NULL, TRUE, FALSE, NULL);
+	T_ASSERT(ev != NULL);
+	HANDLE t = CreateThread(NULL, 0, wait_event, ev, 0, NULL);
+	T_ASSERT(t != NULL);
+	DWORD code = 0;
+	T_ASSERT(GetExitCodeThread(t, &code));
+	T_EQ(code, STILL_ACTIVE);
+	T_EQ(WaitForSingleObject(t, 50), WAIT_TIMEOUT);
+	HANDLE e = CreateThread(NULL, 0, exit_early, NULL, 0, NULL);
+	T_ASSERT(e != NULL);
+	HANDLE both[3] = {ev, t, e};
+	T_EQ(WaitForMultipleObjects(3, both, FALSE, 5000), WAIT_OBJECT_0 + 2);
+	T_ASSERT(GetExitCodeThread(e, &code));
+	T_EQ(code, 5);
+	/* A signalled thread stays signalled. */
+	T_EQ(WaitForSingleObject(e, 0), WAIT_OBJECT_0);
+	T_ASSERT(SetEvent(ev));
+	T_EQ(WaitForSingleObject(t, 5000), WAIT_OBJECT_0);
+	T_ASSERT(GetExitCodeThread(t, &code));
+	T_EQ(code, 42);
+	T_EQ(WaitForMultipleObjects(3, both, TRUE, 0), WAIT_OBJECT_0);
+	T_ASSERT(GetExitCodeThread(GetCurrentThread(), &code));
+	T_EQ(code, STILL_ACTIVE);
+	T_ASSERT(CloseHandle(GetCurrentThread()));
+	T_ASSERT(CloseHandle(t));
+	T_ASSERT(CloseHandle(e));
+	T_ASSERT(CloseHandle(ev));
+	/* A thread handle is not an event. */
+	SetLastError(0);
+	T_ASSERT(!GetExitCodeThread(ev, &code));
+	T_EQ(GetLastError(), ERROR_INVALID_HANDLE);
+}
+
+static DWORD g_ids[NTHR];
+
+static DWORD WINAPI record_id(LPVOID arg)
+{
+	g_ids[(intptr_t)arg] = GetCurrentThreadId();
+	return 0;
+}
+
+/* Thread IDs: distinct, the creator's lpThreadId and GetThreadId agree
+ * with the thread's own GetCurrentThreadId. */
+static void thread_ids(void)
+{
+	HANDLE h[NTHR];
+	DWORD tid[NTHR];
+	for (intptr_t i = 0; i < NTHR; i++) {
+		h[i] = CreateThread(NULL, 64 * 1024, record_id, (LPVOID)i, 0,
+		                    &tid[i]);
+		T_ASSERT(h[i] != NULL);
+	}
+	T_EQ(WaitForMultipleObjects(NTHR, h, TRUE, 5000), WAIT_OBJECT_0);
+	for (int i = 0; i < NTHR; i++) {
+		T_EQ(g_ids[i], tid[i]);
+		T_EQ(GetThreadId(h[i]), tid[i]);
+		T_ASSERT(tid[i] != GetCurrentThreadId());
+		for (int j = 0; j < i; j++)
+			T_ASSERT(tid[i] != tid[j]);
+		T_ASSERT(CloseHandle(h[i]));
+	}
+	T_EQ(GetThreadId(GetCurrentThread()), GetCurrentThreadId());
+	T_EQ(GetCurrentThreadId(), (DWORD)getpid());
+}
+
+static LONG g_ran;
+
+static DWORD WINAPI mark(LPVOID arg)
+{
+	(void)arg;
+	InterlockedExchange(&g_ran, 1);
+	return 3;
+}
+
+/* CREATE_SUSPENDED: nothing runs until ResumeThread; unknown flags and a
+ * NULL routine are refused. */
+static void suspended(void)
+{
+	DWORD tid = 0;
+	HANDLE h = CreateThread(NULL, 0, mark, NULL, CREATE_SUSPENDED, &tid);
+	T_ASSERT(h != NULL);
+	T_ASSERT(tid != 0);
+	T_EQ(WaitForSingleObject(h, 100), WAIT_TIMEOUT);
+	T_EQ(InterlockedCompareExchange(&g_ran, 0, 0), 0);
+	T_EQ(ResumeThread(h), 1);
+	T_EQ(WaitForSingleObject(h, 5000), WAIT_OBJECT_0);
+	T_EQ(g_ran, 1);
+	T_EQ(ResumeThread(h), 0);
+	T_ASSERT(CloseHandle(h));
+	SetLastError(0);
+	T_ASSERT(CreateThread(NULL, 0, mark, NULL, 0x1000, NULL) == NULL);
+	T_EQ(GetLastError(), ERROR_INVALID_PARAMETER);
+	SetLastError(0);
+	T_ASSERT(CreateThread(NULL, 0, NULL, NULL, 0, NULL) == NULL);
+	T_EQ(GetLastError(), ERROR_INVALID_PARAMETER);
+}
+
+static DWORD WINAPI detached(LPVOID arg)
+{
+	Sleep(50);
+	SetEvent((HANDLE)arg);
+	return 0;
+}
+
+/* Closing a running thread's handle leaves it running. */
+static void close_running(void)
+{
+	HANDLE ev = CreateEventA(NULL, FALSE, FALSE, NULL);
+	HANDLE h = CreateThread(NULL, 0, detached, ev, 0, NULL);
+	T_ASSERT(h != NULL);
+	T_ASSERT(CloseHandle(h));
+	T_EQ(WaitForSingleObject(ev, 5000), WAIT_OBJECT_0);
+	T_ASSERT(CloseHandle(ev));
+}
+
+static DWORD WINAPI take_and_end(LPVOID arg)
+{
+	T_EQ(WaitForSingleObject((HANDLE)arg, 0), WAIT_OBJECT_0);
+	return 0; /* ends owning it */
+}
+
+/* A thread that ends owning a named mutex abandons it: the next waiter
+ * gets WAIT_ABANDONED and owns it. */
+static void abandoned_mutex(void)
+{
+	HANDLE m = CreateMutexA(NULL, FALSE, "Local\\thr-abandon");
+	T_ASSERT(m != NULL);
+	HANDLE t = CreateThread(NULL, 0, take_and_end, m, 0, NULL);
+	T_ASSERT(t != NULL);
+	T_EQ(WaitForSingleObject(t, 5000), WAIT_OBJECT_0);
+	T_EQ(WaitForSingleObject(m, 10000), WAIT_ABANDONED);
+	T_ASSERT(ReleaseMutex(m));
+	T_ASSERT(CloseHandle(t));
+	T_ASSERT(CloseHandle(m));
+}
+
+/* Interlocked return values, as Windows documents them. */
+static void interlocked(void)
+{
+	LONG v = 5;
+	T_EQ(InterlockedIncrement(&v), 6);
+	T_EQ(InterlockedDecrement(&v), 5);
+	T_EQ(InterlockedExchange(&v, 9), 5);
+	T_EQ(InterlockedCompareExchange(&v, 1, 8), 9); /* no match */
+	T_EQ(v, 9);
+	T_EQ(InterlockedCompareExchange(&v, 1, 9), 9);
+	T_EQ(v, 1);
+	T_EQ(InterlockedExchangeAdd(&v, 4), 1);
+	T_EQ(InterlockedAdd(&v, 1), 6);
+	T_EQ(InterlockedAnd(&v, 4), 6);
+	T_EQ(InterlockedOr(&v, 3), 4);
+	T_EQ(InterlockedXor(&v, 1), 7);
+	T_EQ(v, 6);
+	LONGLONG w = 1LL << 40;
+	T_EQ(InterlockedIncrement64(&w), (1LL << 40) + 1);
+	T_EQ(InterlockedDecrement64(&w), 1LL << 40);
+	T_EQ(InterlockedExchange64(&w, 3), 1LL << 40);
+	T_EQ(InterlockedCompareExchange64(&w, 4, 3), 3);
+	T_EQ(InterlockedAnd64(&w, 6), 4);
+	T_EQ(InterlockedOr64(&w, 1), 4);
+	T_EQ(InterlockedXor64(&w, 5), 5);
+	T_EQ(InterlockedAdd64(&w, 10), 10);
+	int a = 1, b = 2;
+	PVOID p = &a;
+	T_ASSERT(InterlockedExchangePointer(&p, &b) == &a);
+	T_ASSERT(InterlockedCompareExchangePointer(&p, &a, &a) == &b);
+	T_ASSERT(p == &b);
+	T_ASSERT(InterlockedCompareExchangePointer(&p, &a, &b) == &b);
+	T_ASSERT(p == &a);
+	MemoryBarrier();
+}
+
+static DWORD WINAPI try_other(LPVOID arg)
+{
+	return TryEnterCriticalSection((LPCRITICAL_SECTION)arg) ? 1 : 0;
+}
+
+/* TryEnter: TRUE for the holder (recursively), FALSE for another thread
+ * until the holder has left as often as it entered. */
+static void critical_section_try(void)
+{
+	CRITICAL_SECTION cs;
+	DWORD code = 9;
+	InitializeCriticalSection(&cs);
+	T_ASSERT(TryEnterCriticalSection(&cs));
+	EnterCriticalSection(&cs);
+	HANDLE t = CreateThread(NULL, 0, try_other, &cs, 0, NULL);
+	T_EQ(WaitForSingleObject(t, 5000), WAIT_OBJECT_0);
+	T_ASSERT(GetExitCodeThread(t, &code));
+	T_EQ(code, 0);
+	T_ASSERT(CloseHandle(t));
+	LeaveCriticalSection(&cs);
+	t = CreateThread(NULL, 0, try_other, &cs, 0, NULL);
+	T_EQ(WaitForSingleObject(t, 5000), WAIT_OBJECT_0);
+	T_ASSERT(GetExitCodeThread(t, &code));
+	T_EQ(code, 0);
+	T_ASSERT(CloseHandle(t));
+	LeaveCriticalSection(&cs);
+	t = CreateThread(NULL, 0, try_other, &cs, 0, NULL);
+	T_EQ(WaitForSingleObject(t, 5000), WAIT_OBJECT_0);
+	T_ASSERT(GetExitCodeThread(t, &code));
+	T_EQ(code, 1); /* and it ended holding it: not ours */
+	T_ASSERT(!TryEnterCriticalSection(&cs));
+	T_ASSERT(CloseHandle(t));
+}
+
+/* The tick counts and the performance counter follow CLOCK_MONOTONIC. */
+static void clocks(void)
+{
+	LARGE_INTEGER f, c0, c1;
+	T_ASSERT(QueryPerformanceFrequency(&f));
+	T_EQ(f.QuadPart, 10000000);
+	ULONGLONG t0 = GetTickCount64();
+	DWORD d0 = GetTickCount();
+	T_ASSERT(QueryPerformanceCounter(&c0));
+	Sleep(100);
+	T_ASSERT(QueryPerformanceCounter(&c1));
+	ULONGLONG el = GetTickCount64() - t0;
+	T_ASSERT(el >= 99 && el < 2000);
+	T_ASSERT((DWORD)(GetTickCount() - d0) >= 99);
+	LONGLONG us = (c1.QuadPart - c0.QuadPart) * 1000000 / f.QuadPart;
+	T_ASSERT(us >= 99000 && us < 2000000);
+	T_EQ((DWORD)t0, (DWORD)(t0 & 0xFFFFFFFFu));
+	T_ASSERT(SwitchToThread());
+}
+
+int main(void)
+{
+	t_setup();
+	t_run("threads count with Interlocked and a critical section", counting,
+	      30);
+	t_run("exit codes, STILL_ACTIVE, mixed waits", exit_codes, 20);
+	t_run("thread IDs", thread_ids, 20);
+	t_run("CREATE_SUSPENDED and ResumeThread", suspended, 20);
+	t_run("closing a running thread's handle", close_running, 20);
+	t_run("a thread ending with a mutex abandons it", abandoned_mutex, 30);
+	t_run("Interlocked return values", interlocked, 10);
+	t_run("TryEnterCriticalSection", critical_section_try, 20);
+	t_run("tick counts and the performance counter", clocks, 20);
+	return t_finish();
+}
