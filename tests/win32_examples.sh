@@ -63,7 +63,7 @@ else
 fi
 export SHMAP_DIR="$shm"
 
-examples="named_writer named_reader struct_share parent_child single_instance file_view"
+examples="named_writer named_reader struct_share parent_child single_instance file_view msdn_process1 msdn_process2"
 variants="c-ansi c-unicode cxx-ansi cxx-unicode"
 failures=0
 
@@ -257,6 +257,44 @@ test_file_view() {
 	no_leftovers
 }
 
+# MSDN's pair as printed: process1 holds the mapping until a key comes on
+# its stdin (_getch); process2, run meanwhile, shows the message with
+# MessageBox (on stderr).
+test_msdn() {
+	d=$tmp/$1
+	o=$d/msdn2.out
+	p=$d/msdn1.out
+	rm -f "$d/key"
+	mkfifo "$d/key"
+	(
+		rc=0
+		timeout 60 "$d/msdn_process1" <"$d/key" >"$p" 2>&1 || rc=$?
+		echo "process1 exit code $rc" >>"$p"
+	) &
+	pid=$!
+	exec 9>"$d/key"
+	n=0
+	until timeout 60 "$d/msdn_process2" >"$o" 2>&1 </dev/null; do
+		n=$((n + 1))
+		if [ $n -gt 300 ]; then
+			echo "FAIL $label: msdn_process2 never opened the mapping:"
+			sed 's/^/    /' "$o"
+			exec 9>&-
+			wait "$pid" || true
+			return 1
+		fi
+		sleep 0.1
+	done
+	ok=0
+	expect "$o" 'Process2: Message from first process.' || ok=1
+	printf x >&9
+	exec 9>&-
+	wait "$pid" || true
+	[ $ok -eq 0 ] &&
+	expect "$p" 'process1 exit code 0' &&
+	no_leftovers
+}
+
 for v in $variants; do
 	broken=" "
 	for ex in $examples; do
@@ -265,10 +303,11 @@ for v in $variants; do
 			failures=$((failures + 1))
 		fi
 	done
-	for t in named struct_share parent_child single_instance file_view; do
+	for t in named struct_share parent_child single_instance file_view msdn; do
 		label="$v $t"
 		needs=$t
 		[ "$t" = named ] && needs="named_writer named_reader"
+		[ "$t" = msdn ] && needs="msdn_process1 msdn_process2"
 		skip=0
 		for ex in $needs; do
 			case $broken in *" $ex "*) skip=1 ;; esac

@@ -1,0 +1,56 @@
+/*
+ * msdn_process2: the second process of MSDN's "Creating Named Shared
+ * Memory", as printed there but for the name ("Local\", as in
+ * msdn_process1) and the line `#pragma comment(lib, "user32.lib")`, which
+ * GCC rejects under -Werror (the library is linked by pkg-config). It shows
+ * the message with MessageBox: on Linux "Process2: <text>" on stderr.
+ */
+#include <windows.h>
+#include <stdio.h>
+#include <conio.h>
+#include <tchar.h>
+
+#define BUF_SIZE 256
+TCHAR szName[]=TEXT("Local\\MyFileMappingObject");
+
+int _tmain()
+{
+   HANDLE hMapFile;
+   LPCTSTR pBuf;
+
+   hMapFile = OpenFileMapping(
+                   FILE_MAP_ALL_ACCESS,   // read/write access
+                   FALSE,                 // do not inherit the name
+                   szName);               // name of mapping object
+
+   if (hMapFile == NULL)
+   {
+      _tprintf(TEXT("Could not open file mapping object (%d).\n"),
+             GetLastError());
+      return 1;
+   }
+
+   pBuf = (LPTSTR) MapViewOfFile(hMapFile, // handle to map object
+               FILE_MAP_ALL_ACCESS,  // read/write permission
+               0,
+               0,
+               BUF_SIZE);
+
+   if (pBuf == NULL)
+   {
+      _tprintf(TEXT("Could not map view of file (%d).\n"),
+             GetLastError());
+
+      CloseHandle(hMapFile);
+
+      return 1;
+   }
+
+   MessageBox(NULL, pBuf, TEXT("Process2"), MB_OK);
+
+   UnmapViewOfFile(pBuf);
+
+   CloseHandle(hMapFile);
+
+   return 0;
+}
