@@ -285,3 +285,15 @@ int WINAPIV wsprintfW(LPWSTR buf, LPCWSTR fmt, ...)
 	va_end(ap);
 	return n < WSPRINTF_MAX ? n : WSPRINTF_MAX - 1;
 }
+
+/* The va_list forms <strsafe.h> formats through. */
+int shmap_w32_vsnprintf(char *buf, size_t cap, const char *fmt, va_list ap)
+{
+	return emit_narrow(NULL, buf, cap, fmt, ap);
+}
+
+int shmap_w32_vsnwprintf(wchar_t *buf, size_t cap, const wchar_t *fmt,
+                         va_list ap)
+{
+	return emit_wide(NULL, buf, cap, fmt, ap);
+}
