@@ -1508,6 +1508,69 @@ static struct obs open_mutex_wait(DWORD access)
 	return o;
 }
 
+/* Opens a fresh named object of type t ('e', 'm', 's') with access;
+ * with a handle, proves it works: waits on it (which needs SYNCHRONIZE). */
+static struct obs open_with_access(char t, DWORD access)
+{
+	const char *n = "w32-acc";
+	HANDLE a = t == 'e'   ? CreateEventA(NULL, TRUE, TRUE, n)
+	           : t == 'm' ? CreateMutexA(NULL, FALSE, n)
+	                      : CreateSemaphoreA(NULL, 5, 5, n);
+	NEED(a);
+	ARM();
+	HANDLE b = t == 'e'   ? OpenEventA(access, FALSE, n)
+	           : t == 'm' ? OpenMutexA(access, FALSE, n)
+	                      : OpenSemaphoreA(access, FALSE, n);
+	struct obs o = seen(hv(b));
+	if (b && WaitForSingleObject(b, 0) != WAIT_OBJECT_0)
+		o.ret = -2;
+	if (b && t == 'm' && !ReleaseMutex(b))
+		o.ret = -3;
+	CloseHandle(b);
+	CloseHandle(a);
+	return o;
+}
+
+static struct obs x_open_undefined_right(void)
+{
+	return open_with_access('m', 0x0002); /* no such mutex right */
+}
+
+static struct obs x_open_reserved_bit(void)
+{
+	return open_with_access('m', SYNCHRONIZE | 0x00200000);
+}
+
+static struct obs x_open_system_security(void)
+{
+	return open_with_access('m', SYNCHRONIZE | 0x01000000);
+}
+
+static struct obs x_open_maximum_allowed(void)
+{
+	return open_with_access('m', 0x02000000); /* MAXIMUM_ALLOWED */
+}
+
+static struct obs e_open_undefined_right(void)
+{
+	return open_with_access('e', SYNCHRONIZE | 0x0004);
+}
+
+static struct obs e_open_maximum_allowed(void)
+{
+	return open_with_access('e', 0x02000000);
+}
+
+static struct obs s_open_undefined_right(void)
+{
+	return open_with_access('s', SYNCHRONIZE | 0x0008);
+}
+
+static struct obs s_open_reserved_bit(void)
+{
+	return open_with_access('s', SYNCHRONIZE | 0x08000000);
+}
+
 static struct obs x_generic_execute_waits(void)
 {
 	return open_mutex_wait(GENERIC_EXECUTE);
@@ -1712,6 +1775,22 @@ static const struct row mutex_rows[] = {
 	 ERROR_INVALID_PARAMETER},
 	{"OpenMutexA access 0", x_open_access0, K_HANDLE, H_NULL,
 	 ERROR_ACCESS_DENIED},
+	{"OpenMutexA with a right mutexes do not have", x_open_undefined_right,
+	 K_HANDLE, H_NULL, ERROR_ACCESS_DENIED},
+	{"OpenMutexA with a reserved access bit", x_open_reserved_bit,
+	 K_HANDLE, H_NULL, ERROR_ACCESS_DENIED},
+	{"OpenMutexA with ACCESS_SYSTEM_SECURITY", x_open_system_security,
+	 K_HANDLE, H_NULL, ERROR_PRIVILEGE_NOT_HELD},
+	{"OpenMutexA(MAXIMUM_ALLOWED): waits and releases",
+	 x_open_maximum_allowed, K_HANDLE, H_OK, ERROR_SUCCESS},
+	{"OpenEventA with a right events do not have", e_open_undefined_right,
+	 K_HANDLE, H_NULL, ERROR_ACCESS_DENIED},
+	{"OpenEventA(MAXIMUM_ALLOWED) can wait", e_open_maximum_allowed,
+	 K_HANDLE, H_OK, ERROR_SUCCESS},
+	{"OpenSemaphoreA with a right semaphores do not have",
+	 s_open_undefined_right, K_HANDLE, H_NULL, ERROR_ACCESS_DENIED},
+	{"OpenSemaphoreA with a reserved access bit", s_open_reserved_bit,
+	 K_HANDLE, H_NULL, ERROR_ACCESS_DENIED},
 	{"OpenMutexA(GENERIC_EXECUTE) handle can wait",
 	 x_generic_execute_waits, K_WAIT, WAIT_OBJECT_0, E_KEEP},
 	{"OpenMutexA(SYNCHRONIZE) handle can wait", x_synchronize_waits,

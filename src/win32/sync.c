@@ -55,6 +55,9 @@ static HANDLE make(int type, const char *name, LPSECURITY_ATTRIBUTES sa,
 	return h;
 }
 
+#define ACCESS_SYSTEM_SECURITY_ 0x01000000u
+#define MAXIMUM_ALLOWED_ 0x02000000u
+
 /* The GENERIC_* bits of access as the object's own rights, as Windows maps
  * them for events, mutexes and semaphores. */
 static DWORD map_generic(int type, DWORD access)
@@ -83,6 +86,10 @@ static HANDLE open_sync(int type, DWORD access, BOOL inherit, const char *name)
 		return NULL;
 	}
 	access = map_generic(type, access);
+	DWORD all = type == W32_EVENT   ? EVENT_ALL_ACCESS
+	            : type == W32_MUTEX ? MUTEX_ALL_ACCESS
+	                                : SEMAPHORE_ALL_ACCESS;
+	DWORD valid = all | MAXIMUM_ALLOWED_;
 	int rc = type == W32_EVENT   ? shmap_event_open(name, fl, &s)
 	         : type == W32_MUTEX ? shmap_mutex_open(name, fl, &s)
 	                             : shmap_sem_open(name, fl, &s);
@@ -90,11 +97,20 @@ static HANDLE open_sync(int type, DWORD access, BOOL inherit, const char *name)
 		w32_error(rc);
 		return NULL;
 	}
-	if (!access) { /* a handle with no rights: refused, as on Windows */
+	/* Windows grants no right the object type does not define (its
+	 * DACL grants none) and ACCESS_SYSTEM_SECURITY only with a privilege
+	 * a normal process does not hold; a handle with no rights is refused. */
+	DWORD e = !access                              ? ERROR_ACCESS_DENIED
+	          : (access & ACCESS_SYSTEM_SECURITY_) ? ERROR_PRIVILEGE_NOT_HELD
+	          : (access & ~valid)                  ? ERROR_ACCESS_DENIED
+	                                               : ERROR_SUCCESS;
+	if (e != ERROR_SUCCESS) {
 		shmap_sync_close(s);
-		w32_set_error(ERROR_ACCESS_DENIED);
+		w32_set_error(e);
 		return NULL;
 	}
+	if (access & MAXIMUM_ALLOWED_) /* everything the DACL gives: all */
+		access = (access & ~MAXIMUM_ALLOWED_) | all;
 	HANDLE h = new_sync(type, s, access, inherit != 0);
 	if (h)
 		w32_set_error(ERROR_SUCCESS);
