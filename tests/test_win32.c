@@ -3282,7 +3282,15 @@ static struct obs th_close_pseudo(void)
 	return seen(CloseHandle(GetCurrentThread()));
 }
 
+static struct obs th_wait_self(void)
+{
+	ARM();
+	return seen(WaitForSingleObject(GetCurrentThread(), 0));
+}
+
 static const struct row thread_rows[] = {
+	{"a thread waiting on itself times out", th_wait_self, K_WAIT,
+	 WAIT_TIMEOUT, E_KEEP},
 	{"GetExitCodeThread while running", th_still_active, K_NUM,
 	 STILL_ACTIVE, E_KEEP},
 	{"GetExitCodeThread after return", th_exit_code, K_NUM, 1234, E_KEEP},

@@ -3,6 +3,8 @@
  * suspended starts, thread IDs, a mutex abandoned by an ending thread,
  * Interlocked operations, critical sections and the clocks.
  */
+#include <pthread.h>
+
 #include "harness.h"
 #include <windows.h>
 
@@ -205,6 +207,73 @@ static void abandoned_mutex(void)
 	T_ASSERT(CloseHandle(m));
 }
 
+static HANDLE g_dup;
+static DWORD g_dup_id;
+
+/* Duplicates the calling thread's pseudo handle into g_dup, then waits for
+ * the event arg before ending. */
+static DWORD WINAPI dup_self(LPVOID arg)
+{
+	if (!DuplicateHandle(GetCurrentProcess(), GetCurrentThread(),
+	                     GetCurrentProcess(), &g_dup, 0, FALSE,
+	                     DUPLICATE_SAME_ACCESS))
+		return 1;
+	g_dup_id = GetCurrentThreadId();
+	SetEvent(((HANDLE *)arg)[0]);
+	WaitForSingleObject(((HANDLE *)arg)[1], 20000);
+	return 9;
+}
+
+static void *dup_self_pthread(void *arg)
+{
+	dup_self(arg);
+	return NULL;
+}
+
+/* Waits for the thread behind g_dup: running until told, then signalled
+ * with code; the duplicate is a real handle naming that thread. */
+static void check_dup(HANDLE *ev, DWORD code)
+{
+	DWORD c = 0;
+	T_EQ(WaitForSingleObject(ev[0], 5000), WAIT_OBJECT_0);
+	T_ASSERT(g_dup != NULL && g_dup != GetCurrentThread());
+	T_EQ(GetThreadId(g_dup), g_dup_id);
+	T_ASSERT(GetExitCodeThread(g_dup, &c));
+	T_EQ(c, STILL_ACTIVE);
+	T_EQ(WaitForSingleObject(g_dup, 20), WAIT_TIMEOUT);
+	T_ASSERT(SetEvent(ev[1]));
+	T_EQ(WaitForSingleObject(g_dup, 5000), WAIT_OBJECT_0);
+	T_ASSERT(GetExitCodeThread(g_dup, &c));
+	T_EQ(c, code);
+	T_ASSERT(CloseHandle(g_dup));
+	T_ASSERT(ResetEvent(ev[0]) && ResetEvent(ev[1]));
+	g_dup = NULL;
+}
+
+/* GetCurrentThread(): a thread waiting on itself times out; duplicated,
+ * it is a real handle, for a CreateThread thread and for any other. */
+static void pseudo_handle(void)
+{
+	HANDLE ev[2] = {CreateEventA(NULL, TRUE, FALSE, NULL),
+	                CreateEventA(NULL, TRUE, FALSE, NULL)};
+	T_ASSERT(ev[0] && ev[1]);
+	T_EQ(WaitForSingleObject(GetCurrentThread(), 30), WAIT_TIMEOUT);
+	HANDLE t = CreateThread(NULL, 0, dup_self, ev, 0, NULL);
+	T_ASSERT(t != NULL);
+	check_dup(ev, 9);
+	T_EQ(WaitForSingleObject(t, 5000), WAIT_OBJECT_0);
+	T_ASSERT(CloseHandle(t));
+	pthread_t th;
+	T_OK(pthread_create(&th, NULL, dup_self_pthread, ev));
+	check_dup(ev, 0);
+	T_OK(pthread_join(th, NULL));
+	/* Not a mutex, so not released as one. */
+	SetLastError(0);
+	T_ASSERT(!ReleaseMutex(GetCurrentThread()));
+	T_EQ(GetLastError(), ERROR_INVALID_HANDLE);
+	T_ASSERT(CloseHandle(ev[0]) && CloseHandle(ev[1]));
+}
+
 /* Interlocked return values, as Windows documents them. */
 static void interlocked(void)
 {
@@ -305,6 +374,7 @@ int main(void)
 	t_run("CREATE_SUSPENDED and ResumeThread", suspended, 20);
 	t_run("closing a running thread's handle", close_running, 20);
 	t_run("a thread ending with a mutex abandons it", abandoned_mutex, 30);
+	t_run("GetCurrentThread's pseudo handle", pseudo_handle, 20);
 	t_run("Interlocked return values", interlocked, 10);
 	t_run("TryEnterCriticalSection", critical_section_try, 20);
 	t_run("tick counts and the performance counter", clocks, 20);

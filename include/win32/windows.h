@@ -505,8 +505,11 @@ SHMAP_W32API BOOL WINAPI GetExitCodeThread(HANDLE hThread, LPDWORD lpExitCode);
  * reaches 0; returns the previous count, or (DWORD)-1 and the last error.
  * Only a thread created with CREATE_SUSPENDED is ever suspended. */
 SHMAP_W32API DWORD WINAPI ResumeThread(HANDLE hThread);
-/* The pseudo handle (HANDLE)-2 that means "the calling thread" in
- * GetExitCodeThread, GetThreadId and CloseHandle (a no-op). */
+/* The pseudo handle (HANDLE)-2 that means "the calling thread" wherever a
+ * thread handle is taken: waits (the thread never sees itself end),
+ * GetExitCodeThread, GetThreadId, DuplicateHandle (which makes a real
+ * handle to the thread, signalled when it ends, for threads CreateThread
+ * did not start too) and CloseHandle (a no-op). */
 SHMAP_W32API HANDLE WINAPI GetCurrentThread(void);
 /* The calling thread's ID (its Linux thread ID), unique among the running
  * threads of the system. */
@@ -643,8 +646,24 @@ static inline PVOID InterlockedCompareExchangePointer(PVOID volatile *p,
 	                            __ATOMIC_SEQ_CST);
 	return cmp;
 }
-/* A full memory barrier. */
-#define MemoryBarrier() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+/* A full memory barrier. ThreadSanitizer does not take fences, so there it
+ * is a locked operation on a local, as Windows' own x64 MemoryBarrier is. */
+#if defined(__SANITIZE_THREAD__)
+#define SHMAP_W32_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define SHMAP_W32_TSAN 1
+#endif
+#endif
+static inline void MemoryBarrier(void)
+{
+#ifdef SHMAP_W32_TSAN
+	LONG b = 0;
+	__atomic_exchange_n(&b, 0, __ATOMIC_SEQ_CST);
+#else
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+#endif
+}
 
 /* ---- end of threads, interlocked operations, critical sections ---- */
 

@@ -202,9 +202,25 @@ static int handle_at(HANDLE h, struct w32_obj *obj, DWORD access)
 	return rc;
 }
 
+void w32_hold(struct w32_obj *obj)
+{
+	pthread_mutex_lock(&g_lock);
+	obj->refs++;
+	pthread_mutex_unlock(&g_lock);
+}
+
 struct w32_obj *w32_get(HANDLE h, int type, DWORD *access)
 {
 	struct w32_obj *o = NULL;
+	if (h == GetCurrentThread()) {
+		/* The pseudo handle: the calling thread's own object. */
+		o = !type || type == W32_THREAD ? w32_thread_self() : NULL;
+		if (o && access)
+			*access = THREAD_ALL_ACCESS;
+		if (!o)
+			w32_set_error(ERROR_INVALID_HANDLE);
+		return o;
+	}
 	pthread_mutex_lock(&g_lock);
 	size_t i = slot_of(h);
 	if (i != SIZE_MAX && (!type || g_tab[i].obj->type == type)) {

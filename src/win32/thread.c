@@ -76,6 +76,70 @@ static void finish(DWORD code)
 	w32_put(o);
 }
 
+/* Holds the object of a thread CreateThread did not start, once asked for;
+ * its destructor records the thread's end (exit code 0). */
+static pthread_key_t g_self_key;
+static int g_self_key_ok;
+static pthread_once_t g_self_once = PTHREAD_ONCE_INIT;
+
+static void self_end(void *p)
+{
+	if (t_self == p)
+		finish(0);
+}
+
+static void self_key_init(void)
+{
+	g_self_key_ok = pthread_key_create(&g_self_key, self_end) == 0;
+}
+
+/* A new thread object whose event is unset, or NULL and the last error. */
+static struct w32_obj *thread_obj_new(void)
+{
+	struct w32_obj *o = w32_obj_new(W32_THREAD);
+	if (!o)
+		return NULL;
+	struct w32_thread *t = calloc(1, sizeof *t);
+	int rc =
+	    t ? shmap_event_create(NULL, SHMAP_EVENT_MANUAL, NULL, &o->sync)
+	      : -ENOMEM;
+	if (rc) {
+		free(t);
+		free(o);
+		w32_error(rc);
+		return NULL;
+	}
+	pthread_mutex_init(&t->mu, NULL);
+	pthread_cond_init(&t->cv, NULL);
+	o->thr = t;
+	return o;
+}
+
+struct w32_obj *w32_thread_self(void)
+{
+	struct w32_obj *o = t_self;
+	if (!o) {
+		pthread_once(&g_self_once, self_key_init);
+		if (!g_self_key_ok) {
+			w32_set_error(ERROR_NOT_ENOUGH_MEMORY);
+			return NULL;
+		}
+		o = thread_obj_new();
+		if (!o)
+			return NULL;
+		o->thr->tid = my_tid();
+		o->refs = 1; /* the thread's own, dropped as it ends */
+		if (pthread_setspecific(g_self_key, o)) {
+			w32_put(o);
+			w32_set_error(ERROR_NOT_ENOUGH_MEMORY);
+			return NULL;
+		}
+		t_self = o;
+	}
+	w32_hold(o);
+	return o;
+}
+
 static void *start(void *arg)
 {
 	struct w32_obj *o = arg;
@@ -101,25 +165,14 @@ HANDLE WINAPI CreateThread(LPSECURITY_ATTRIBUTES sa, SIZE_T stack,
 		w32_set_error(ERROR_INVALID_PARAMETER);
 		return NULL;
 	}
-	struct w32_obj *o = w32_obj_new(W32_THREAD);
+	struct w32_obj *o = thread_obj_new();
 	if (!o)
 		return NULL;
-	struct w32_thread *t = calloc(1, sizeof *t);
-	int rc =
-	    t ? shmap_event_create(NULL, SHMAP_EVENT_MANUAL, NULL, &o->sync)
-	      : -ENOMEM;
-	if (rc) {
-		free(t);
-		free(o);
-		w32_error(rc);
-		return NULL;
-	}
-	pthread_mutex_init(&t->mu, NULL);
-	pthread_cond_init(&t->cv, NULL);
+	struct w32_thread *t = o->thr;
+	int rc;
 	t->fn = fn;
 	t->arg = param;
 	t->suspend = (flags & CREATE_SUSPENDED) ? 1 : 0;
-	o->thr = t;
 	HANDLE h = w32_handle_new(o, THREAD_ALL_ACCESS, 0);
 	if (!h) {
 		shmap_sync_close(o->sync);
@@ -127,8 +180,7 @@ HANDLE WINAPI CreateThread(LPSECURITY_ATTRIBUTES sa, SIZE_T stack,
 		free(o);
 		return NULL;
 	}
-	/* The thread's own reference, dropped as it ends. */
-	w32_get(h, W32_THREAD, NULL);
+	w32_hold(o); /* the thread's own reference, dropped as it ends */
 
 	pthread_attr_t attr;
 	pthread_t th;

@@ -65,6 +65,11 @@ void w32_each_inheritable(void (*fn)(HANDLE, struct w32_obj *, DWORD, void *),
  */
 int shmap__w32_adopt_handles(const char *spec, HANDLE *out, size_t cap);
 
+/* Takes one more reference to obj. */
+void w32_hold(struct w32_obj *obj);
+/* The calling thread's object, made on first use for a thread CreateThread
+ * did not start, with one reference taken; NULL if it cannot be made. */
+struct w32_obj *w32_thread_self(void);
 /* Frees a thread object's own part (thread.c). */
 void w32_thread_free(struct w32_thread *t);
 
