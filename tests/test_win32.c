@@ -450,6 +450,67 @@ static struct obs m_ro_file_writecopy(void)
 	return ro_file_map(PAGE_WRITECOPY);
 }
 
+/* A section of protection prot made of a file opened with access. */
+static struct obs file_map_as(DWORD access, DWORD prot)
+{
+	HANDLE f = scratch_file("acc", access, 4096);
+	NEED(f != IHV);
+	ARM();
+	HANDLE h = CreateFileMappingA(f, NULL, prot, 0, 4096, NULL);
+	struct obs o = seen(hv(h));
+	CloseHandle(h);
+	CloseHandle(f);
+	rm_file("acc");
+	return o;
+}
+
+static struct obs m_noaccess_file_ro(void)
+{
+	return file_map_as(0, PAGE_READONLY);
+}
+
+static struct obs m_noaccess_file_writecopy(void)
+{
+	return file_map_as(0, PAGE_WRITECOPY);
+}
+
+static struct obs m_ro_file_exec_read(void)
+{
+	return file_map_as(GENERIC_READ, PAGE_EXECUTE_READ);
+}
+
+static struct obs m_ro_file_exec_writecopy(void)
+{
+	return file_map_as(GENERIC_READ, PAGE_EXECUTE_WRITECOPY);
+}
+
+static struct obs m_rx_file_exec_read(void)
+{
+	return file_map_as(GENERIC_READ | GENERIC_EXECUTE, PAGE_EXECUTE_READ);
+}
+
+static struct obs m_rx_file_exec_writecopy(void)
+{
+	return file_map_as(GENERIC_READ | GENERIC_EXECUTE,
+	                   PAGE_EXECUTE_WRITECOPY);
+}
+
+static struct obs m_rw_file_exec_rw(void)
+{
+	return file_map_as(GENERIC_READ | GENERIC_WRITE, PAGE_EXECUTE_READWRITE);
+}
+
+static struct obs m_rwx_file_exec_rw(void)
+{
+	return file_map_as(GENERIC_READ | GENERIC_WRITE | GENERIC_EXECUTE,
+	                   PAGE_EXECUTE_READWRITE);
+}
+
+static struct obs m_wo_file_rw(void)
+{
+	return file_map_as(GENERIC_WRITE, PAGE_READWRITE);
+}
+
 static struct obs m_file_size0_is_file_size(void)
 {
 	HANDLE f = scratch_file("sz", GENERIC_READ | GENERIC_WRITE, 0x3456);
@@ -567,6 +628,24 @@ static const struct row mapping_rows[] = {
 	{"GENERIC_READ file, PAGE_READONLY", m_ro_file_ro, K_HANDLE, H_OK, 0},
 	{"GENERIC_READ file, PAGE_WRITECOPY", m_ro_file_writecopy, K_HANDLE,
 	 H_OK, 0},
+	{"access-0 file, PAGE_READONLY", m_noaccess_file_ro, K_HANDLE, H_NULL,
+	 ERROR_ACCESS_DENIED},
+	{"access-0 file, PAGE_WRITECOPY", m_noaccess_file_writecopy, K_HANDLE,
+	 H_NULL, ERROR_ACCESS_DENIED},
+	{"GENERIC_READ file, PAGE_EXECUTE_READ", m_ro_file_exec_read, K_HANDLE,
+	 H_NULL, ERROR_ACCESS_DENIED},
+	{"GENERIC_READ file, PAGE_EXECUTE_WRITECOPY", m_ro_file_exec_writecopy,
+	 K_HANDLE, H_NULL, ERROR_ACCESS_DENIED},
+	{"GENERIC_READ|EXECUTE file, PAGE_EXECUTE_READ", m_rx_file_exec_read,
+	 K_HANDLE, H_OK, ERROR_SUCCESS},
+	{"GENERIC_READ|EXECUTE file, PAGE_EXECUTE_WRITECOPY",
+	 m_rx_file_exec_writecopy, K_HANDLE, H_OK, ERROR_SUCCESS},
+	{"GENERIC_READ|WRITE file, PAGE_EXECUTE_READWRITE", m_rw_file_exec_rw,
+	 K_HANDLE, H_NULL, ERROR_ACCESS_DENIED},
+	{"GENERIC_READ|WRITE|EXECUTE file, PAGE_EXECUTE_READWRITE",
+	 m_rwx_file_exec_rw, K_HANDLE, H_OK, ERROR_SUCCESS},
+	{"GENERIC_WRITE file, PAGE_READWRITE", m_wo_file_rw, K_HANDLE, H_NULL,
+	 ERROR_ACCESS_DENIED},
 	{"file mapping size 0 = file size (0x3456)", m_file_size0_is_file_size,
 	 K_NUM, 0x3456, E_ANY},
 	{"file mapping larger than the file extends it", m_file_extended,

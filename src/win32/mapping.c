@@ -69,6 +69,27 @@ static unsigned to_access(DWORD a)
 	return r;
 }
 
+/*
+ * Whether a file handle's access lets a section of page protection fl be
+ * made of it, as Windows checks: every protection needs read access (data),
+ * a writable one write access too, an executable one execute access too.
+ */
+static int file_allows(DWORD fa, DWORD fl)
+{
+	int r = (fa & (GENERIC_READ | GENERIC_ALL | FILE_READ_DATA)) != 0;
+	int w = (fa & (GENERIC_WRITE | GENERIC_ALL | FILE_WRITE_DATA)) != 0;
+	int x = (fa & (GENERIC_EXECUTE | GENERIC_ALL | FILE_EXECUTE)) != 0;
+	DWORD p = fl & 0xff;
+	if (!r)
+		return 0;
+	if ((p == PAGE_READWRITE || p == PAGE_EXECUTE_READWRITE) && !w)
+		return 0;
+	if ((p == PAGE_EXECUTE_READ || p == PAGE_EXECUTE_READWRITE ||
+	     p == PAGE_EXECUTE_WRITECOPY) && !x)
+		return 0;
+	return 1;
+}
+
 static HANDLE create_mapping(HANDLE hFile, LPSECURITY_ATTRIBUTES sa,
                              DWORD flProtect, DWORD hi, DWORD lo,
                              const char *name)
@@ -104,9 +125,16 @@ static HANDLE create_mapping(HANDLE hFile, LPSECURITY_ATTRIBUTES sa,
 			return NULL;
 		}
 	} else {
-		struct w32_obj *f = w32_get(hFile, W32_FILE, NULL);
+		DWORD fa;
+		struct w32_obj *f = w32_get(hFile, W32_FILE, &fa);
 		if (!f) {
 			free(o);
+			return NULL;
+		}
+		if (!file_allows(fa, flProtect)) {
+			w32_put(f);
+			free(o);
+			w32_set_error(ERROR_ACCESS_DENIED);
 			return NULL;
 		}
 		rc = shmap_map_create_file(name, f->fd, size, prot, &attr,
