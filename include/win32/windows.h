@@ -881,6 +881,37 @@ SHMAP_W32API int WINAPI MessageBoxW(HWND hWnd, LPCWSTR lpText,
 #define MessageBox MessageBoxA
 #endif
 
+/* ---- Standard handles, anonymous pipes. */
+
+#define STD_INPUT_HANDLE ((DWORD)-10)
+#define STD_OUTPUT_HANDLE ((DWORD)-11)
+#define STD_ERROR_HANDLE ((DWORD)-12)
+
+/* Returns the handle for standard input, output or error, for ReadFile,
+ * WriteFile and CloseHandle: the one SetStdHandle last set, else a handle
+ * (made on first use, not inheritable) on the open file of descriptor 0, 1
+ * or 2, or NULL if that descriptor is not open. Closing it leaves the
+ * descriptor itself open. INVALID_HANDLE_VALUE with ERROR_INVALID_HANDLE
+ * for another nStdHandle. */
+SHMAP_W32API HANDLE WINAPI GetStdHandle(DWORD nStdHandle);
+/* Makes hHandle what GetStdHandle(nStdHandle) returns; descriptors 0, 1
+ * and 2 are not changed. FALSE with ERROR_INVALID_HANDLE for another
+ * nStdHandle. */
+SHMAP_W32API BOOL WINAPI SetStdHandle(DWORD nStdHandle, HANDLE hHandle);
+/* Creates an anonymous pipe: *hReadPipe reads what *hWritePipe writes.
+ * Both handles are inheritable if lpPipeAttributes->bInheritHandle is
+ * TRUE; nSize, if not 0, is a hint for the buffer size. ReadFile on the
+ * read end returns as soon as some data arrives, and once every write
+ * handle (in every process) is closed, FALSE with ERROR_BROKEN_PIPE;
+ * WriteFile with no reader left is FALSE with ERROR_BROKEN_PIPE, never a
+ * signal. A child gets a pipe end through STARTUPINFO's hStdInput,
+ * hStdOutput and hStdError with STARTF_USESTDHANDLES. */
+SHMAP_W32API BOOL WINAPI CreatePipe(PHANDLE hReadPipe, PHANDLE hWritePipe,
+                                    LPSECURITY_ATTRIBUTES lpPipeAttributes,
+                                    DWORD nSize);
+
+/* ---- End of standard handles, anonymous pipes. */
+
 /* ---- End of runtime helpers. */
 
 #ifdef __cplusplus

@@ -1,9 +1,12 @@
 /* CreateFile, ReadFile, WriteFile and the file calls mappings need. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "w32.h"
@@ -138,7 +141,33 @@ static struct w32_obj *file_of(HANDLE h)
 	return w32_get(h, W32_FILE, NULL);
 }
 
-/* Reads or writes all n bytes (a read stops early at end of file). */
+/* Writes to a pipe with no reader fail with EPIPE instead of raising
+ * SIGPIPE, as WriteFile fails on Windows: the signal is blocked in this
+ * thread for the write and a SIGPIPE it raised is taken back. */
+static ssize_t pipe_write(int fd, const void *buf, size_t n)
+{
+	sigset_t pipe_set, old, pending;
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	sigpending(&pending);
+	int was_pending = sigismember(&pending, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	ssize_t r = write(fd, buf, n);
+	int e = errno;
+	if (r < 0 && e == EPIPE && !was_pending) {
+		struct timespec zero = {0, 0};
+		while (sigtimedwait(&pipe_set, NULL, &zero) < 0 && errno == EINTR)
+			;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	errno = e;
+	return r;
+}
+
+/* Reads or writes all n bytes (a read stops early at end of file). A
+ * pipe's read returns what one read gives, and FALSE with
+ * ERROR_BROKEN_PIPE at end of input, as an anonymous pipe's ReadFile does
+ * once every write handle is closed. */
 static BOOL transfer(HANDLE hFile, char *buf, DWORD n, LPDWORD done,
                      LPOVERLAPPED ov, int writing)
 {
@@ -149,10 +178,16 @@ static BOOL transfer(HANDLE hFile, char *buf, DWORD n, LPDWORD done,
 	struct w32_obj *o = file_of(hFile);
 	if (!o)
 		return FALSE;
+	struct stat st;
+	int is_pipe = fstat(o->fd, &st) == 0 &&
+	              (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
 	size_t moved = 0;
 	int rc = 0;
 	while (moved < n) {
-		ssize_t r = writing ? write(o->fd, buf + moved, n - moved)
+		ssize_t r = writing ? (is_pipe ? pipe_write(o->fd, buf + moved,
+		                                            n - moved)
+		                               : write(o->fd, buf + moved,
+		                                       n - moved))
 		                    : read(o->fd, buf + moved, n - moved);
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -160,13 +195,21 @@ static BOOL transfer(HANDLE hFile, char *buf, DWORD n, LPDWORD done,
 			rc = -errno;
 			break;
 		}
+		if (r == 0 && is_pipe && !writing && moved == 0 && n > 0)
+			rc = -EPIPE; /* every writer is gone */
 		if (r == 0)
 			break; /* end of file: success with fewer bytes */
 		moved += (size_t)r;
+		if (is_pipe && !writing)
+			break;
 	}
 	w32_put(o);
 	if (done)
 		*done = (DWORD)moved;
+	if (rc == -EPIPE) {
+		w32_set_error(ERROR_BROKEN_PIPE);
+		return FALSE;
+	}
 	if (rc) {
 		/* A descriptor not open for this direction: as Windows says. */
 		w32_error(rc == -EBADF ? -EACCES : rc);
@@ -304,5 +347,114 @@ BOOL WINAPI FlushFileBuffers(HANDLE hFile)
 		w32_error(rc);
 		return FALSE;
 	}
+	return TRUE;
+}
+
+/* ---- Standard handles and anonymous pipes. */
+
+/* A new file handle owning fd (closed on failure); NULL + last error. */
+static HANDLE file_handle(int fd, DWORD access, int inherit)
+{
+	struct w32_obj *o = w32_obj_new(W32_FILE);
+	if (o)
+		o->fd = fd; /* complete before another thread can see it */
+	HANDLE h = o ? w32_handle_new(o, access, inherit) : NULL;
+	if (!h) {
+		free(o);
+		close(fd);
+	}
+	return h;
+}
+
+static pthread_mutex_t std_lock = PTHREAD_MUTEX_INITIALIZER;
+static HANDLE std_handles[3];
+static int std_made[3];
+
+static int std_index(DWORD which)
+{
+	switch (which) {
+	case STD_INPUT_HANDLE:
+		return 0;
+	case STD_OUTPUT_HANDLE:
+		return 1;
+	case STD_ERROR_HANDLE:
+		return 2;
+	}
+	return -1;
+}
+
+HANDLE WINAPI GetStdHandle(DWORD nStdHandle)
+{
+	int i = std_index(nStdHandle);
+	if (i < 0) {
+		w32_set_error(ERROR_INVALID_HANDLE);
+		return INVALID_HANDLE_VALUE;
+	}
+	pthread_mutex_lock(&std_lock);
+	if (!std_made[i]) {
+		/* A handle of its own on the descriptor's open file, so closing
+		 * it leaves descriptor i to the C library; none if i is not
+		 * open, as a process without that standard handle has NULL. */
+		int fd = fcntl(i, F_DUPFD_CLOEXEC, 3);
+		HANDLE h = NULL;
+		if (fd >= 0) {
+			h = file_handle(fd, i ? GENERIC_WRITE : GENERIC_READ, 0);
+			if (!h) {
+				pthread_mutex_unlock(&std_lock);
+				return INVALID_HANDLE_VALUE;
+			}
+		}
+		std_handles[i] = h;
+		std_made[i] = 1;
+	}
+	HANDLE h = std_handles[i];
+	pthread_mutex_unlock(&std_lock);
+	w32_set_error(ERROR_SUCCESS);
+	return h;
+}
+
+BOOL WINAPI SetStdHandle(DWORD nStdHandle, HANDLE hHandle)
+{
+	int i = std_index(nStdHandle);
+	if (i < 0) {
+		w32_set_error(ERROR_INVALID_HANDLE);
+		return FALSE;
+	}
+	pthread_mutex_lock(&std_lock);
+	std_handles[i] = hHandle;
+	std_made[i] = 1;
+	pthread_mutex_unlock(&std_lock);
+	return TRUE;
+}
+
+BOOL WINAPI CreatePipe(PHANDLE hReadPipe, PHANDLE hWritePipe,
+                       LPSECURITY_ATTRIBUTES lpPipeAttributes, DWORD nSize)
+{
+	int fds[2];
+	if (!hReadPipe || !hWritePipe) {
+		w32_set_error(ERROR_INVALID_PARAMETER);
+		return FALSE;
+	}
+	/* Never inherited by exec: CreateProcess hands children their own. */
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		w32_error(-errno);
+		return FALSE;
+	}
+	if (nSize)
+		(void)fcntl(fds[1], F_SETPIPE_SZ, (int)(nSize > 1u << 20 ? 1u << 20
+		                                                         : nSize));
+	int inherit = lpPipeAttributes && lpPipeAttributes->bInheritHandle;
+	HANDLE r = file_handle(fds[0], GENERIC_READ, inherit);
+	if (!r) {
+		close(fds[1]);
+		return FALSE;
+	}
+	HANDLE w = file_handle(fds[1], GENERIC_WRITE, inherit);
+	if (!w) {
+		CloseHandle(r);
+		return FALSE;
+	}
+	*hReadPipe = r;
+	*hWritePipe = w;
 	return TRUE;
 }
