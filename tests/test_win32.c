@@ -663,6 +663,63 @@ static const struct row mapping_rows[] = {
 
 #define VSIZE (3 * 65536 + 100)
 
+/* A view with access of a fresh page-file section of protection prot,
+ * through a handle opened by name with hacc (0: the creating handle). */
+static struct obs exec_view(DWORD prot, DWORD hacc, DWORD access)
+{
+	HANDLE m = page_map(prot, VSIZE, "w32-xview");
+	NEED(m);
+	HANDLE h = hacc ? OpenFileMappingA(hacc, FALSE, "w32-xview") : m;
+	NEED(h);
+	ARM();
+	void *v = MapViewOfFile(h, access, 0, 0, 0);
+	struct obs o = seen(v != NULL);
+	UnmapViewOfFile(v);
+	if (h != m)
+		CloseHandle(h);
+	CloseHandle(m);
+	return o;
+}
+
+static struct obs v_exec_of_rw_section(void)
+{
+	return exec_view(PAGE_READWRITE, 0, FILE_MAP_READ | FILE_MAP_EXECUTE);
+}
+
+static struct obs v_exec_alone_of_ro_section(void)
+{
+	return exec_view(PAGE_READONLY, 0, FILE_MAP_EXECUTE);
+}
+
+static struct obs v_exec_write_of_rw_section(void)
+{
+	return exec_view(PAGE_READWRITE, 0, FILE_MAP_WRITE | FILE_MAP_EXECUTE);
+}
+
+static struct obs v_exec_of_exec_section(void)
+{
+	return exec_view(PAGE_EXECUTE_READWRITE, 0,
+	                 FILE_MAP_READ | FILE_MAP_EXECUTE);
+}
+
+static struct obs v_exec_of_exec_read_section(void)
+{
+	return exec_view(PAGE_EXECUTE_READ, 0, FILE_MAP_READ | FILE_MAP_EXECUTE);
+}
+
+static struct obs v_exec_through_read_handle(void)
+{
+	return exec_view(PAGE_EXECUTE_READWRITE, FILE_MAP_READ,
+	                 FILE_MAP_READ | FILE_MAP_EXECUTE);
+}
+
+static struct obs v_exec_through_exec_handle(void)
+{
+	return exec_view(PAGE_EXECUTE_READWRITE,
+	                 FILE_MAP_READ | FILE_MAP_EXECUTE,
+	                 FILE_MAP_READ | FILE_MAP_EXECUTE);
+}
+
 static struct obs v_unaligned(void)
 {
 	HANDLE m = page_map(PAGE_READWRITE, VSIZE, "w32-view");
@@ -1007,6 +1064,20 @@ static struct obs v_dup_read_view0(void)
 }
 
 static const struct row view_rows[] = {
+	{"FILE_MAP_EXECUTE view of a PAGE_READWRITE section",
+	 v_exec_of_rw_section, K_PTR, P_NULL, ERROR_ACCESS_DENIED},
+	{"FILE_MAP_EXECUTE alone of a PAGE_READONLY section",
+	 v_exec_alone_of_ro_section, K_PTR, P_NULL, ERROR_ACCESS_DENIED},
+	{"FILE_MAP_WRITE|EXECUTE view of a PAGE_READWRITE section",
+	 v_exec_write_of_rw_section, K_PTR, P_NULL, ERROR_ACCESS_DENIED},
+	{"FILE_MAP_EXECUTE view of a PAGE_EXECUTE_READWRITE section",
+	 v_exec_of_exec_section, K_PTR, P_OK, ERROR_SUCCESS},
+	{"FILE_MAP_EXECUTE view of a PAGE_EXECUTE_READ section",
+	 v_exec_of_exec_read_section, K_PTR, P_OK, ERROR_SUCCESS},
+	{"FILE_MAP_EXECUTE view through a FILE_MAP_READ handle",
+	 v_exec_through_read_handle, K_PTR, P_NULL, ERROR_ACCESS_DENIED},
+	{"FILE_MAP_EXECUTE view through a FILE_MAP_READ|EXECUTE handle",
+	 v_exec_through_exec_handle, K_PTR, P_OK, ERROR_SUCCESS},
 	{"MapViewOfFile offset not 64 KiB aligned", v_unaligned, K_PTR, P_NULL,
 	 ERROR_MAPPED_ALIGNMENT},
 	{"MapViewOfFileEx base not 64 KiB aligned", v_unaligned_base, K_PTR,

@@ -154,6 +154,11 @@ static HANDLE create_mapping(HANDLE hFile, LPSECURITY_ATTRIBUTES sa,
 		return NULL;
 	}
 	int existed = shmap_map_existed(o->map);
+	/* A section opened by name keeps its creator's protection, which is
+	 * not known here: only a new one's is. */
+	o->noexec = !existed && !(flProtect & (PAGE_EXECUTE_READ |
+	                                       PAGE_EXECUTE_READWRITE |
+	                                       PAGE_EXECUTE_WRITECOPY));
 	HANDLE h = w32_handle_new(o, FILE_MAP_ALL_ACCESS, sa && sa->bInheritHandle);
 	if (!h) {
 		shmap_map_close(o->map);
@@ -263,6 +268,12 @@ LPVOID WINAPI MapViewOfFileEx(HANDLE hMap, DWORD dwDesiredAccess,
 	 * needs SECTION_MAP_READ (FILE_MAP_WRITE alone does not do). */
 	else if ((want == SHMAP_ACCESS_WRITE && !(haccess & FILE_MAP_WRITE)) ||
 	         (want != SHMAP_ACCESS_WRITE && !(haccess & FILE_MAP_READ)))
+		e = ERROR_ACCESS_DENIED;
+	/* An executable view needs SECTION_MAP_EXECUTE in the handle and a
+	 * section created with an execute protection. */
+	else if ((dwDesiredAccess & FILE_MAP_EXECUTE) &&
+	         (!(haccess & (SECTION_MAP_EXECUTE | FILE_MAP_EXECUTE)) ||
+	          o->noexec))
 		e = ERROR_ACCESS_DENIED;
 	else if (e == ERROR_SUCCESS &&
 	         (off >= info.size || (uint64_t)bytes > info.size - off))

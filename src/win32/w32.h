@@ -26,6 +26,7 @@ struct w32_obj {
 	int fd;        /* a file; a process's pidfd */
 	uint64_t size; /* an unnamed file mapping: for inheritance */
 	unsigned prot;
+	int noexec; /* a mapping known to lack execute protection */
 	pid_t pid; /* a process */
 	int reaped, status, terminated;
 	DWORD term_code;
