@@ -210,6 +210,74 @@ static void redirected_child(void)
 	T_ASSERT(CloseHandle(out_rd));
 }
 
+/* FormatMessage's system text for the layer's codes, as Windows words
+ * it, in a LocalAlloc'd buffer or the caller's. */
+static void format_message(void)
+{
+	LPSTR msg = NULL;
+	DWORD n = FormatMessageA(FORMAT_MESSAGE_ALLOCATE_BUFFER |
+	                                 FORMAT_MESSAGE_FROM_SYSTEM |
+	                                 FORMAT_MESSAGE_IGNORE_INSERTS,
+	                         NULL, ERROR_FILE_NOT_FOUND,
+	                         MAKELANGID(LANG_NEUTRAL, SUBLANG_DEFAULT),
+	                         (LPSTR)&msg, 0, NULL);
+	T_ASSERT(msg);
+	T_ASSERT(strcmp(msg, "The system cannot find the file specified.\r\n") ==
+	         0);
+	T_EQ(n, strlen(msg));
+	T_ASSERT(LocalFree(msg) == NULL);
+	LPWSTR wmsg = NULL;
+	n = FormatMessageW(FORMAT_MESSAGE_ALLOCATE_BUFFER |
+	                           FORMAT_MESSAGE_FROM_SYSTEM |
+	                           FORMAT_MESSAGE_IGNORE_INSERTS |
+	                           FORMAT_MESSAGE_MAX_WIDTH_MASK,
+	                   NULL, ERROR_ACCESS_DENIED, 0, (LPWSTR)&wmsg, 0, NULL);
+	T_EQ(n, 17);
+	T_ASSERT(wcscmp(wmsg, L"Access is denied.") == 0);
+	LocalFree(wmsg);
+	char small[8], big[128];
+	T_EQ(FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM, NULL, ERROR_BROKEN_PIPE,
+	                    0, small, sizeof small, NULL),
+	     0);
+	T_EQ(GetLastError(), ERROR_INSUFFICIENT_BUFFER);
+	T_EQ(FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM, NULL, ERROR_BROKEN_PIPE,
+	                    0, big, sizeof big, NULL),
+	     26);
+	T_ASSERT(strcmp(big, "The pipe has been ended.\r\n") == 0);
+	T_EQ(FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM, NULL, 123456, 0, big,
+	                    sizeof big, NULL),
+	     0);
+	T_EQ(GetLastError(), ERROR_MR_MID_NOT_FOUND);
+	T_EQ(FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM, NULL, 5,
+	                    MAKELANGID(0x07, SUBLANG_DEFAULT), big, sizeof big,
+	                    NULL),
+	     0);
+	T_EQ(GetLastError(), ERROR_RESOURCE_LANG_NOT_FOUND);
+	T_EQ(MAKELANGID(LANG_NEUTRAL, SUBLANG_DEFAULT), 0x400);
+	/* Every code the layer defines has its text. */
+	static const DWORD codes[] = {
+	        ERROR_SUCCESS, ERROR_FILE_NOT_FOUND, ERROR_PATH_NOT_FOUND,
+	        ERROR_TOO_MANY_OPEN_FILES, ERROR_ACCESS_DENIED,
+	        ERROR_INVALID_HANDLE, ERROR_NOT_ENOUGH_MEMORY, ERROR_BAD_FORMAT,
+	        ERROR_INVALID_ACCESS, ERROR_OUTOFMEMORY, ERROR_SHARING_VIOLATION,
+	        ERROR_HANDLE_EOF, ERROR_NOT_SUPPORTED, ERROR_FILE_EXISTS,
+	        ERROR_INVALID_PARAMETER, ERROR_BROKEN_PIPE, ERROR_DISK_FULL,
+	        ERROR_INSUFFICIENT_BUFFER, ERROR_INVALID_NAME,
+	        ERROR_NEGATIVE_SEEK, ERROR_BAD_PATHNAME, ERROR_BUSY,
+	        ERROR_ALREADY_EXISTS, ERROR_FILENAME_EXCED_RANGE, ERROR_NOT_OWNER,
+	        ERROR_TOO_MANY_POSTS, ERROR_INVALID_ADDRESS, ERROR_SWAPERR,
+	        ERROR_FILE_INVALID, ERROR_MAPPED_ALIGNMENT,
+	        ERROR_USER_MAPPED_FILE, ERROR_PRIVILEGE_NOT_HELD,
+	        ERROR_FILE_CORRUPT, ERROR_INVALID_MSGBOX_STYLE,
+	        ERROR_COMMITMENT_LIMIT, ERROR_TIMEOUT, WAIT_TIMEOUT,
+	        ERROR_NO_DATA, ERROR_MR_MID_NOT_FOUND};
+	for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
+		T_ASSERT(FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM |
+		                                FORMAT_MESSAGE_IGNORE_INSERTS,
+		                        NULL, codes[i], 0, big, sizeof big,
+		                        NULL) > 2);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "child") == 0)
@@ -227,5 +295,7 @@ int main(int argc, char **argv)
 	      20);
 	t_run("child with redirected input and output (Microsoft's sample)",
 	      redirected_child, 30);
+	t_run("FormatMessageA/W from the system, LocalFree", format_message,
+	      20);
 	return t_finish();
 }

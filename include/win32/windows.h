@@ -881,7 +881,7 @@ SHMAP_W32API int WINAPI MessageBoxW(HWND hWnd, LPCWSTR lpText,
 #define MessageBox MessageBoxA
 #endif
 
-/* ---- Standard handles, anonymous pipes. */
+/* ---- Standard handles, anonymous pipes, FormatMessage. */
 
 #define STD_INPUT_HANDLE ((DWORD)-10)
 #define STD_OUTPUT_HANDLE ((DWORD)-11)
@@ -910,7 +910,60 @@ SHMAP_W32API BOOL WINAPI CreatePipe(PHANDLE hReadPipe, PHANDLE hWritePipe,
                                     LPSECURITY_ATTRIBUTES lpPipeAttributes,
                                     DWORD nSize);
 
-/* ---- End of standard handles, anonymous pipes. */
+#include <stdarg.h>
+
+#define FORMAT_MESSAGE_ALLOCATE_BUFFER 0x00000100
+#define FORMAT_MESSAGE_IGNORE_INSERTS 0x00000200
+#define FORMAT_MESSAGE_FROM_STRING 0x00000400
+#define FORMAT_MESSAGE_FROM_HMODULE 0x00000800
+#define FORMAT_MESSAGE_FROM_SYSTEM 0x00001000
+#define FORMAT_MESSAGE_ARGUMENT_ARRAY 0x00002000
+#define FORMAT_MESSAGE_MAX_WIDTH_MASK 0x000000FF
+#ifndef MAKELANGID
+#define MAKELANGID(p, s) ((((WORD)(s)) << 10) | (WORD)(p))
+#endif
+#define PRIMARYLANGID(lgid) ((WORD)(lgid) & 0x3ff)
+#define SUBLANGID(lgid) ((WORD)(lgid) >> 10)
+#define LANG_NEUTRAL 0x00
+#define LANG_ENGLISH 0x09
+#define SUBLANG_NEUTRAL 0x00
+#define SUBLANG_DEFAULT 0x01
+#define SUBLANG_SYS_DEFAULT 0x02
+#define SUBLANG_ENGLISH_US 0x01
+#define ERROR_INVALID_FUNCTION 1L
+#define ERROR_NO_DATA 232L
+#define ERROR_MR_MID_NOT_FOUND 317L
+#define ERROR_RESOURCE_LANG_NOT_FOUND 1815L
+
+/* Formats a system message: with FORMAT_MESSAGE_FROM_SYSTEM (and neither
+ * FROM_STRING nor FROM_HMODULE, else 0 with ERROR_INVALID_PARAMETER),
+ * the text Windows gives, in English, for the error codes this layer sets
+ * (every ERROR_ constant here, and ERROR_SUCCESS), ending in "\r\n" unless
+ * the width mask is FORMAT_MESSAGE_MAX_WIDTH_MASK. dwLanguageId must be
+ * LANG_NEUTRAL or LANG_ENGLISH in any sublanguage (0 and
+ * MAKELANGID(LANG_NEUTRAL, SUBLANG_DEFAULT) included), else
+ * ERROR_RESOURCE_LANG_NOT_FOUND; an unknown code is ERROR_MR_MID_NOT_FOUND.
+ * With FORMAT_MESSAGE_ALLOCATE_BUFFER, lpBuffer is really a pointer to a
+ * pointer that receives a LocalAlloc'd buffer of at least nSize characters,
+ * for LocalFree; else the text goes into lpBuffer, nSize characters, or
+ * fails with ERROR_INSUFFICIENT_BUFFER. The messages have no inserts, so
+ * Arguments and FORMAT_MESSAGE_IGNORE_INSERTS change nothing. Returns the
+ * characters stored, the terminator excluded, or 0. */
+SHMAP_W32API DWORD WINAPI FormatMessageA(DWORD dwFlags, LPCVOID lpSource,
+                                         DWORD dwMessageId,
+                                         DWORD dwLanguageId, LPSTR lpBuffer,
+                                         DWORD nSize, va_list *Arguments);
+SHMAP_W32API DWORD WINAPI FormatMessageW(DWORD dwFlags, LPCVOID lpSource,
+                                         DWORD dwMessageId,
+                                         DWORD dwLanguageId, LPWSTR lpBuffer,
+                                         DWORD nSize, va_list *Arguments);
+#ifdef UNICODE
+#define FormatMessage FormatMessageW
+#else
+#define FormatMessage FormatMessageA
+#endif
+
+/* ---- End of standard handles, anonymous pipes, FormatMessage. */
 
 /* ---- End of runtime helpers. */
 

@@ -172,3 +172,150 @@ int WINAPI MessageBoxW(HWND hWnd, LPCWSTR text, LPCWSTR caption, UINT type)
 	free(c);
 	return id;
 }
+
+/* ---- FormatMessage: the system's text for the error codes this layer
+ * sets, in Windows' English wording. */
+
+static const struct {
+	DWORD code;
+	const char *text;
+} sys_messages[] = {
+	{0, "The operation completed successfully."},
+	{1, "Incorrect function."},
+	{2, "The system cannot find the file specified."},
+	{3, "The system cannot find the path specified."},
+	{4, "The system cannot open the file."},
+	{5, "Access is denied."},
+	{6, "The handle is invalid."},
+	{8, "Not enough memory resources are available to process this "
+	    "command."},
+	{11, "An attempt was made to load a program with an incorrect "
+	     "format."},
+	{12, "The access code is invalid."},
+	{14, "Not enough memory resources are available to complete this "
+	     "operation."},
+	{32, "The process cannot access the file because it is being used by "
+	     "another process."},
+	{38, "Reached the end of the file."},
+	{50, "The request is not supported."},
+	{80, "The file exists."},
+	{87, "The parameter is incorrect."},
+	{109, "The pipe has been ended."},
+	{112, "There is not enough space on the disk."},
+	{122, "The data area passed to a system call is too small."},
+	{123, "The filename, directory name, or volume label syntax is "
+	      "incorrect."},
+	{131, "An attempt was made to move the file pointer before the "
+	      "beginning of the file."},
+	{161, "The specified path is invalid."},
+	{170, "The requested resource is in use."},
+	{183, "Cannot create a file when that file already exists."},
+	{206, "The filename or extension is too long."},
+	{232, "The pipe is being closed."},
+	{258, "The wait operation timed out."},
+	{288, "Attempt to release mutex not owned by caller."},
+	{298, "Too many posts were made to a semaphore."},
+	{317, "The system cannot find message text for message number 0x%1 in "
+	      "the message file for %2."},
+	{487, "Attempt to access invalid address."},
+	{999, "Error performing inpage operation."},
+	{1006, "The volume for a file has been externally altered so that the "
+	       "opened file is no longer valid."},
+	{1132, "The base address or the file offset specified does not have "
+	       "the proper alignment."},
+	{1224, "The requested operation cannot be performed on a file with a "
+	       "user-mapped section open."},
+	{1314, "A required privilege is not held by the client."},
+	{1392, "The file or directory is corrupted and unreadable."},
+	{1438, "Invalid message box style."},
+	{1455, "The paging file is too small for this operation to complete."},
+	{1460, "This operation returned because the timeout period expired."},
+	{1815, "The specified resource language ID cannot be found in the "
+	       "image file."},
+};
+
+/* The message for (flags, id, lang) with Windows' "\r\n" ending (none
+ * when the width mask is FORMAT_MESSAGE_MAX_WIDTH_MASK), or NULL with the
+ * last error set. */
+static const char *sys_message(DWORD flags, DWORD id, DWORD lang, int *crlf)
+{
+	if ((flags & (FORMAT_MESSAGE_FROM_STRING | FORMAT_MESSAGE_FROM_HMODULE |
+	              FORMAT_MESSAGE_FROM_SYSTEM)) != FORMAT_MESSAGE_FROM_SYSTEM) {
+		w32_set_error(ERROR_INVALID_PARAMETER);
+		return NULL;
+	}
+	DWORD primary = lang & 0x3ff;
+	if (primary != LANG_NEUTRAL && primary != LANG_ENGLISH) {
+		w32_set_error(ERROR_RESOURCE_LANG_NOT_FOUND);
+		return NULL;
+	}
+	for (size_t i = 0; i < sizeof sys_messages / sizeof sys_messages[0]; i++)
+		if (sys_messages[i].code == id) {
+			*crlf = (flags & FORMAT_MESSAGE_MAX_WIDTH_MASK) !=
+			        FORMAT_MESSAGE_MAX_WIDTH_MASK;
+			return sys_messages[i].text;
+		}
+	w32_set_error(ERROR_MR_MID_NOT_FOUND);
+	return NULL;
+}
+
+/* Stores len characters of text (widened when wide) plus a NUL, into the
+ * caller's buffer or a LocalAlloc'd one; returns len, or 0. */
+static DWORD format_out(DWORD flags, const char *text, int crlf, void *buf,
+                        DWORD size, int wide)
+{
+	size_t len = strlen(text) + (crlf ? 2 : 0);
+	size_t unit = wide ? sizeof(wchar_t) : 1;
+	void *out;
+	if (!buf) {
+		w32_set_error(ERROR_INVALID_PARAMETER);
+		return 0;
+	}
+	if (flags & FORMAT_MESSAGE_ALLOCATE_BUFFER) {
+		size_t n = len + 1 > size ? len + 1 : size;
+		out = LocalAlloc(LMEM_FIXED, n * unit);
+		if (!out)
+			return 0;
+		*(void **)buf = out;
+	} else {
+		if (len + 1 > size) {
+			w32_set_error(ERROR_INSUFFICIENT_BUFFER);
+			return 0;
+		}
+		out = buf;
+	}
+	for (size_t i = 0; i <= len; i++) {
+		char c = i < len - (crlf ? 2 : 0) ? text[i]
+		         : i == len               ? 0
+		         : i == len - 2           ? '\r'
+		                                  : '\n';
+		if (wide)
+			((wchar_t *)out)[i] = (wchar_t)(unsigned char)c;
+		else
+			((char *)out)[i] = c;
+	}
+	w32_set_error(ERROR_SUCCESS);
+	return (DWORD)len;
+}
+
+DWORD WINAPI FormatMessageA(DWORD dwFlags, LPCVOID lpSource,
+                            DWORD dwMessageId, DWORD dwLanguageId,
+                            LPSTR lpBuffer, DWORD nSize, va_list *Arguments)
+{
+	(void)lpSource;
+	(void)Arguments;
+	int crlf = 0;
+	const char *text = sys_message(dwFlags, dwMessageId, dwLanguageId, &crlf);
+	return text ? format_out(dwFlags, text, crlf, lpBuffer, nSize, 0) : 0;
+}
+
+DWORD WINAPI FormatMessageW(DWORD dwFlags, LPCVOID lpSource,
+                            DWORD dwMessageId, DWORD dwLanguageId,
+                            LPWSTR lpBuffer, DWORD nSize, va_list *Arguments)
+{
+	(void)lpSource;
+	(void)Arguments;
+	int crlf = 0;
+	const char *text = sys_message(dwFlags, dwMessageId, dwLanguageId, &crlf);
+	return text ? format_out(dwFlags, text, crlf, lpBuffer, nSize, 1) : 0;
+}
