@@ -2957,6 +2957,108 @@ static struct obs p_exit_code(void)
 	return running_child('C');
 }
 
+static struct obs p_wait_self_pseudo(void)
+{
+	ARM();
+	return seen(WaitForSingleObject(GetCurrentProcess(), 0));
+}
+
+static struct obs p_wait_self_pseudo_timed(void)
+{
+	ARM();
+	return seen(WaitForSingleObject(GetCurrentProcess(), 30));
+}
+
+static struct obs p_code_self_pseudo(void)
+{
+	DWORD code = 0;
+	NEED(GetExitCodeProcess(GetCurrentProcess(), &code));
+	return val(code);
+}
+
+/* DuplicateHandle of the pseudo handle: a real handle to this process. */
+static HANDLE dup_self(void)
+{
+	HANDLE h = NULL;
+	if (!DuplicateHandle(GetCurrentProcess(), GetCurrentProcess(),
+	                     GetCurrentProcess(), &h, 0, FALSE,
+	                     DUPLICATE_SAME_ACCESS))
+		return NULL;
+	return h;
+}
+
+static struct obs p_dup_self(void)
+{
+	ARM();
+	HANDLE h = dup_self();
+	struct obs o = seen(hv(h));
+	if (h == GetCurrentProcess())
+		o.ret = -2; /* still the pseudo handle */
+	CloseHandle(h);
+	return o;
+}
+
+static struct obs p_dup_self_waits(void)
+{
+	HANDLE h = dup_self();
+	NEED(h);
+	ARM();
+	struct obs o = seen(WaitForSingleObject(h, 20));
+	CloseHandle(h);
+	return o;
+}
+
+static struct obs p_dup_self_code(void)
+{
+	HANDLE h = dup_self();
+	NEED(h);
+	DWORD code = 0;
+	struct obs o = val(GetExitCodeProcess(h, &code) ? (long long)code : -1);
+	CloseHandle(h);
+	return o;
+}
+
+static struct obs p_dup_self_close(void)
+{
+	HANDLE h = dup_self();
+	NEED(h);
+	ARM();
+	return seen(CloseHandle(h));
+}
+
+static struct obs p_dup_self_close_twice(void)
+{
+	HANDLE h = dup_self();
+	NEED(h);
+	NEED(CloseHandle(h));
+	ARM();
+	return seen(CloseHandle(h));
+}
+
+/* A child checks its own process handles (child mode "self"). */
+static struct obs p_child_self(void)
+{
+	PROCESS_INFORMATION pi;
+	NEED(spawn("self", FALSE, &pi));
+	struct obs o = child_verdict(&pi);
+	done_pi(&pi);
+	return o;
+}
+
+/* A child terminates itself through a real handle to itself. */
+static struct obs p_child_self_terminate(void)
+{
+	PROCESS_INFORMATION pi;
+	NEED(spawn("self-terminate", FALSE, &pi));
+	DWORD code = 0;
+	NEED(WaitForSingleObject(pi.hProcess, 20000) == WAIT_OBJECT_0);
+	struct obs o = val(GetExitCodeProcess(pi.hProcess, &code)
+	                           ? (long long)code
+	                           : -1);
+	done_pi(&pi);
+	return o;
+}
+
 static struct obs p_terminate(int want_code)
 {
 	PROCESS_INFORMATION pi;
@@ -3155,6 +3257,26 @@ static const struct row process_rows[] = {
 	 K_BOOL, TRUE, 0},
 	{"owner process terminated: WAIT_ABANDONED", p_abandoned, K_WAIT,
 	 WAIT_ABANDONED, E_ANY},
+	{"wait 0 on GetCurrentProcess()", p_wait_self_pseudo, K_WAIT,
+	 WAIT_TIMEOUT, E_KEEP},
+	{"wait 30 ms on GetCurrentProcess()", p_wait_self_pseudo_timed, K_WAIT,
+	 WAIT_TIMEOUT, E_KEEP},
+	{"GetExitCodeProcess(GetCurrentProcess())", p_code_self_pseudo, K_NUM,
+	 STILL_ACTIVE, E_ANY},
+	{"DuplicateHandle of GetCurrentProcess(): a real handle", p_dup_self,
+	 K_HANDLE, H_OK, E_KEEP},
+	{"wait on the duplicated process handle", p_dup_self_waits, K_WAIT,
+	 WAIT_TIMEOUT, E_KEEP},
+	{"GetExitCodeProcess on the duplicated handle", p_dup_self_code, K_NUM,
+	 STILL_ACTIVE, E_ANY},
+	{"CloseHandle of the duplicated process handle", p_dup_self_close,
+	 K_BOOL, TRUE, E_KEEP},
+	{"CloseHandle of it twice", p_dup_self_close_twice, K_BOOL, FALSE,
+	 ERROR_INVALID_HANDLE},
+	{"child: waits on, duplicates and closes its own handle",
+	 p_child_self, K_BOOL, TRUE, 0},
+	{"child: TerminateProcess(real handle to itself, 9)",
+	 p_child_self_terminate, K_NUM, 9, E_ANY},
 };
 
 /* ------------------------------------------------------------------ */
@@ -3485,6 +3607,25 @@ static int child_main(int argc, char **argv)
 		SetEvent(e);
 		Sleep(30000); /* until terminated */
 		return 101;
+	} else if (!strcmp(mode, "self") || !strcmp(mode, "self-terminate")) {
+		HANDLE me = NULL;
+		DWORD code = 0;
+		if (WaitForSingleObject(GetCurrentProcess(), 10) != WAIT_TIMEOUT)
+			return 105;
+		if (!DuplicateHandle(GetCurrentProcess(), GetCurrentProcess(),
+		                     GetCurrentProcess(), &me, 0, FALSE,
+		                     DUPLICATE_SAME_ACCESS) ||
+		    !me || me == GetCurrentProcess())
+			return 106;
+		if (WaitForSingleObject(me, 10) != WAIT_TIMEOUT)
+			return 107;
+		if (!GetExitCodeProcess(me, &code) || code != STILL_ACTIVE)
+			return 108;
+		if (!strcmp(mode, "self-terminate")) {
+			TerminateProcess(me, 9);
+			return 109;
+		}
+		ok = CloseHandle(me);
 	} else if (!strcmp(mode, "set-event")) {
 		ok = SetEvent(h);
 	} else if (!strcmp(mode, "map-write")) {

@@ -221,6 +221,15 @@ struct w32_obj *w32_get(HANDLE h, int type, DWORD *access)
 			w32_set_error(ERROR_INVALID_HANDLE);
 		return o;
 	}
+	if (h == GetCurrentProcess()) {
+		/* The pseudo handle: this process, with every right. */
+		o = !type || type == W32_PROCESS ? w32_process_self() : NULL;
+		if (o && access)
+			*access = PROCESS_ALL_ACCESS;
+		if (!o && type != W32_PROCESS && type)
+			w32_set_error(ERROR_INVALID_HANDLE);
+		return o;
+	}
 	pthread_mutex_lock(&g_lock);
 	size_t i = slot_of(h);
 	if (i != SIZE_MAX && (!type || g_tab[i].obj->type == type)) {

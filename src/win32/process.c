@@ -28,6 +28,37 @@ HANDLE WINAPI GetCurrentProcess(void)
 	return (HANDLE)(LONG_PTR)-1; /* the pseudo handle, as on Windows */
 }
 
+static struct w32_obj *g_self;
+static pthread_once_t g_self_once = PTHREAD_ONCE_INIT;
+
+static void self_init(void)
+{
+	struct w32_obj *p = calloc(1, sizeof *p);
+	if (!p)
+		return;
+	p->type = W32_PROCESS;
+	p->self = 1;
+	p->refs = 1; /* its own: it is never freed */
+	p->pid = getpid();
+	/* A pidfd of a running process is not readable: waits on it sleep
+	 * until their timeout instead of polling. */
+	p->fd = (int)syscall(SYS_pidfd_open, p->pid, 0);
+	if (p->fd >= 0)
+		(void)fcntl(p->fd, F_SETFD, FD_CLOEXEC);
+	g_self = p;
+}
+
+struct w32_obj *w32_process_self(void)
+{
+	pthread_once(&g_self_once, self_init);
+	if (!g_self) {
+		w32_set_error(ERROR_NOT_ENOUGH_MEMORY);
+		return NULL;
+	}
+	w32_hold(g_self);
+	return g_self;
+}
+
 void WINAPI ExitProcess(UINT code)
 {
 	exit((int)code);
@@ -573,6 +604,8 @@ static pthread_mutex_t g_reap_lock = PTHREAD_MUTEX_INITIALIZER;
 int w32_reap(struct w32_obj *p)
 {
 	/* One reaper at a time: the pid stays ours until reaped. */
+	if (p->self)
+		return 0; /* this process: running while anyone asks */
 	pthread_mutex_lock(&g_reap_lock);
 	int st = 0;
 	pid_t w = p->reaped ? 0 : waitpid(p->pid, &st, WNOHANG);
@@ -621,6 +654,8 @@ BOOL WINAPI TerminateProcess(HANDLE h, UINT code)
 	struct w32_obj *p = w32_get(h, W32_PROCESS, NULL);
 	if (!p)
 		return FALSE;
+	if (p->self)
+		_exit((int)code); /* a real handle to this process */
 	int rc = 0;
 	siginfo_t si;
 	memset(&si, 0, sizeof si);

@@ -29,6 +29,7 @@ struct w32_obj {
 	int noexec; /* a mapping known to lack execute protection */
 	pid_t pid; /* a process */
 	int reaped, status, terminated;
+	int self; /* a process: the calling one, never ended */
 	DWORD term_code;
 	struct w32_thread *thr; /* a thread: see thread.c */
 };
@@ -71,6 +72,9 @@ void w32_hold(struct w32_obj *obj);
 /* The calling thread's object, made on first use for a thread CreateThread
  * did not start, with one reference taken; NULL if it cannot be made. */
 struct w32_obj *w32_thread_self(void);
+/* The calling process's object, made on first use and never freed, with
+ * one reference taken; NULL (last error set) if it cannot be made. */
+struct w32_obj *w32_process_self(void);
 /* Frees a thread object's own part (thread.c). */
 void w32_thread_free(struct w32_thread *t);
 
