@@ -752,6 +752,9 @@ static inline void MemoryBarrier(void)
 	 SYNCHRONIZE)
 #define FILE_FLAG_DELETE_ON_CLOSE 0x04000000u
 #define HANDLE_FLAG_PROTECT_FROM_CLOSE 0x2
+#ifndef ERROR_NOACCESS
+#define ERROR_NOACCESS 998L
+#endif
 #define DUPLICATE_SAME_ATTRIBUTES 0x4
 #define SEC_WRITECOMBINE 0x40000000
 
@@ -966,6 +969,233 @@ SHMAP_W32API DWORD WINAPI FormatMessageW(DWORD dwFlags, LPCVOID lpSource,
 /* ---- End of standard handles, anonymous pipes, FormatMessage. */
 
 /* ---- End of runtime helpers. */
+
+/* ---- Miscellaneous system calls: overlapped I/O's structure, handle
+ * flags, SignalObjectAndWait, security descriptors, temporary files, file
+ * attributes, system time and version (src/win32/misc.c). ---- */
+
+/* The SDK's layout; shmap does no overlapped I/O, but programs declare
+ * one and pass it (or NULL) to ReadFile/WriteFile. */
+struct _OVERLAPPED {
+	ULONG_PTR Internal;
+	ULONG_PTR InternalHigh;
+	union {
+		struct {
+			DWORD Offset;
+			DWORD OffsetHigh;
+		};
+		PVOID Pointer;
+	};
+	HANDLE hEvent;
+};
+
+#define HANDLE_FLAG_PROTECT_FROM_CLOSE 0x2
+
+/* Stores in *lpdwFlags the handle's HANDLE_FLAG_INHERIT and
+ * HANDLE_FLAG_PROTECT_FROM_CLOSE flags. Returns FALSE with
+ * ERROR_INVALID_HANDLE for a handle not open. (SetHandleInformation sets
+ * either flag; CloseHandle of a protected handle fails with
+ * ERROR_INVALID_HANDLE and leaves it open, as on Windows without a
+ * debugger.) */
+SHMAP_W32API BOOL WINAPI GetHandleInformation(HANDLE hObject,
+                                              LPDWORD lpdwFlags);
+
+/* Signals hObjectToSignal (an event is set, a mutex released, a semaphore
+ * released by one) and then waits for hObjectToWaitOn as
+ * WaitForSingleObject does, returning its result. If the signal fails
+ * (ERROR_NOT_OWNER for a mutex this thread does not own,
+ * ERROR_TOO_MANY_POSTS for a semaphore at its maximum, ERROR_INVALID_HANDLE
+ * for an object of another kind) it returns WAIT_FAILED without waiting.
+ * bAlertable is accepted; shmap queues no APCs, so WAIT_IO_COMPLETION
+ * never comes back. */
+SHMAP_W32API DWORD WINAPI SignalObjectAndWait(HANDLE hObjectToSignal,
+                                              HANDLE hObjectToWaitOn,
+                                              DWORD dwMilliseconds,
+                                              BOOL bAlertable);
+#ifndef WAIT_IO_COMPLETION
+#define WAIT_IO_COMPLETION 0xC0u
+#endif
+
+typedef WORD SECURITY_DESCRIPTOR_CONTROL, *PSECURITY_DESCRIPTOR_CONTROL;
+typedef PVOID PSID;
+typedef struct _ACL {
+	BYTE AclRevision;
+	BYTE Sbz1;
+	WORD AclSize;
+	WORD AceCount;
+	WORD Sbz2;
+} ACL, *PACL;
+/* The SDK's absolute form. */
+typedef struct _SECURITY_DESCRIPTOR {
+	BYTE Revision;
+	BYTE Sbz1;
+	SECURITY_DESCRIPTOR_CONTROL Control;
+	PSID Owner;
+	PSID Group;
+	PACL Sacl;
+	PACL Dacl;
+} SECURITY_DESCRIPTOR, *PISECURITY_DESCRIPTOR;
+typedef PVOID PSECURITY_DESCRIPTOR;
+#define SECURITY_DESCRIPTOR_REVISION 1
+#define SECURITY_DESCRIPTOR_REVISION1 1
+#define SECURITY_DESCRIPTOR_MIN_LENGTH 20
+#define SE_DACL_PRESENT 0x0004
+#define SE_DACL_DEFAULTED 0x0008
+#define ERROR_UNKNOWN_REVISION 1305L
+#define ERROR_INVALID_SECURITY_DESCR 1338L
+
+/* Initialises *pSecurityDescriptor: no owner, group, SACL or DACL.
+ * Returns FALSE with ERROR_UNKNOWN_REVISION unless dwRevision is
+ * SECURITY_DESCRIPTOR_REVISION. */
+SHMAP_W32API BOOL WINAPI InitializeSecurityDescriptor(
+        PSECURITY_DESCRIPTOR pSecurityDescriptor, DWORD dwRevision);
+/* Sets the descriptor's DACL: with bDaclPresent and a NULL pDacl, a NULL
+ * DACL, which grants every user full access. Returns FALSE with
+ * ERROR_UNKNOWN_REVISION if the descriptor is not initialised. */
+SHMAP_W32API BOOL WINAPI SetSecurityDescriptorDacl(
+        PSECURITY_DESCRIPTOR pSecurityDescriptor, BOOL bDaclPresent,
+        PACL pDacl, BOOL bDaclDefaulted);
+
+typedef struct _FILETIME {
+	DWORD dwLowDateTime;
+	DWORD dwHighDateTime;
+} FILETIME, *PFILETIME, *LPFILETIME;
+
+/* Stores the current UTC time in *lpSystemTimeAsFileTime: 100-nanosecond
+ * intervals since 1 January 1601. */
+SHMAP_W32API VOID WINAPI GetSystemTimeAsFileTime(
+        LPFILETIME lpSystemTimeAsFileTime);
+
+typedef struct _OSVERSIONINFOA {
+	DWORD dwOSVersionInfoSize;
+	DWORD dwMajorVersion;
+	DWORD dwMinorVersion;
+	DWORD dwBuildNumber;
+	DWORD dwPlatformId;
+	CHAR szCSDVersion[128];
+} OSVERSIONINFOA, *POSVERSIONINFOA, *LPOSVERSIONINFOA;
+typedef struct _OSVERSIONINFOW {
+	DWORD dwOSVersionInfoSize;
+	DWORD dwMajorVersion;
+	DWORD dwMinorVersion;
+	DWORD dwBuildNumber;
+	DWORD dwPlatformId;
+	WCHAR szCSDVersion[128];
+} OSVERSIONINFOW, *POSVERSIONINFOW, *LPOSVERSIONINFOW;
+typedef struct _OSVERSIONINFOEXA {
+	DWORD dwOSVersionInfoSize;
+	DWORD dwMajorVersion;
+	DWORD dwMinorVersion;
+	DWORD dwBuildNumber;
+	DWORD dwPlatformId;
+	CHAR szCSDVersion[128];
+	WORD wServicePackMajor;
+	WORD wServicePackMinor;
+	WORD wSuiteMask;
+	BYTE wProductType;
+	BYTE wReserved;
+} OSVERSIONINFOEXA, *POSVERSIONINFOEXA, *LPOSVERSIONINFOEXA;
+typedef struct _OSVERSIONINFOEXW {
+	DWORD dwOSVersionInfoSize;
+	DWORD dwMajorVersion;
+	DWORD dwMinorVersion;
+	DWORD dwBuildNumber;
+	DWORD dwPlatformId;
+	WCHAR szCSDVersion[128];
+	WORD wServicePackMajor;
+	WORD wServicePackMinor;
+	WORD wSuiteMask;
+	BYTE wProductType;
+	BYTE wReserved;
+} OSVERSIONINFOEXW, *POSVERSIONINFOEXW, *LPOSVERSIONINFOEXW;
+#define VER_PLATFORM_WIN32_NT 2
+#define VER_NT_WORKSTATION 1
+
+/* Fills *lpVersionInformation, whose dwOSVersionInfoSize must be the size
+ * of OSVERSIONINFO or OSVERSIONINFOEX (else FALSE with
+ * ERROR_INSUFFICIENT_BUFFER), with what Windows 8.1 and later report to a
+ * program without a compatibility manifest, which every shmap program is:
+ * version 6.2, build 9200, VER_PLATFORM_WIN32_NT, no service pack, a
+ * workstation. */
+SHMAP_W32API BOOL WINAPI GetVersionExA(LPOSVERSIONINFOA lpVersionInformation);
+SHMAP_W32API BOOL WINAPI GetVersionExW(LPOSVERSIONINFOW lpVersionInformation);
+
+/* Stores the directory for temporary files, ending in '/':
+ * $TMPDIR if set, else /tmp, followed by '/'. Returns its length without
+ * the terminator; if nBufferLength is too small, stores nothing and
+ * returns the size needed including the terminator. */
+SHMAP_W32API DWORD WINAPI GetTempPathA(DWORD nBufferLength, LPSTR lpBuffer);
+SHMAP_W32API DWORD WINAPI GetTempPathW(DWORD nBufferLength, LPWSTR lpBuffer);
+
+/* Stores in lpTempFileName (MAX_PATH characters) the name
+ * "<path>/<first three characters of prefix><hex number>.TMP". With
+ * uUnique not 0 the number is uUnique's low 16 bits and no file is
+ * created; with 0 the number is chosen so the file does not exist yet and
+ * the file is created, empty. Returns the number used, or 0 with the last
+ * error (ERROR_DIRECTORY, ERROR_BUFFER_OVERFLOW, ERROR_PATH_NOT_FOUND,
+ * ERROR_FILE_EXISTS when every number is taken...). */
+SHMAP_W32API UINT WINAPI GetTempFileNameA(LPCSTR lpPathName,
+                                          LPCSTR lpPrefixString, UINT uUnique,
+                                          LPSTR lpTempFileName);
+SHMAP_W32API UINT WINAPI GetTempFileNameW(LPCWSTR lpPathName,
+                                          LPCWSTR lpPrefixString,
+                                          UINT uUnique, LPWSTR lpTempFileName);
+
+#define INVALID_FILE_ATTRIBUTES ((DWORD)-1)
+#ifndef FILE_ATTRIBUTE_DIRECTORY
+#define FILE_ATTRIBUTE_DIRECTORY 0x10
+#endif
+#ifndef FILE_ATTRIBUTE_ARCHIVE
+#define FILE_ATTRIBUTE_ARCHIVE 0x20
+#endif
+#ifndef FILE_ATTRIBUTE_HIDDEN
+#define FILE_ATTRIBUTE_HIDDEN 0x2
+#endif
+#ifndef FILE_ATTRIBUTE_SYSTEM
+#define FILE_ATTRIBUTE_SYSTEM 0x4
+#endif
+#ifndef ERROR_DIRECTORY
+#define ERROR_DIRECTORY 267L
+#endif
+#ifndef ERROR_BUFFER_OVERFLOW
+#define ERROR_BUFFER_OVERFLOW 111L
+#endif
+
+/* A file's attributes: FILE_ATTRIBUTE_DIRECTORY for a directory,
+ * FILE_ATTRIBUTE_READONLY when it has no write permission bit, and
+ * FILE_ATTRIBUTE_NORMAL when neither applies. INVALID_FILE_ATTRIBUTES
+ * with ERROR_FILE_NOT_FOUND (ERROR_PATH_NOT_FOUND if a directory on the
+ * way is missing) when there is no such file. */
+SHMAP_W32API DWORD WINAPI GetFileAttributesA(LPCSTR lpFileName);
+SHMAP_W32API DWORD WINAPI GetFileAttributesW(LPCWSTR lpFileName);
+/* Sets FILE_ATTRIBUTE_READONLY by clearing the write permission bits, or
+ * clears it by giving back the owner's write bit (and the group's and
+ * others' where they can read). Other attributes are accepted and have no
+ * effect. FALSE with ERROR_FILE_NOT_FOUND when there is no such file. */
+SHMAP_W32API BOOL WINAPI SetFileAttributesA(LPCSTR lpFileName,
+                                            DWORD dwFileAttributes);
+SHMAP_W32API BOOL WINAPI SetFileAttributesW(LPCWSTR lpFileName,
+                                            DWORD dwFileAttributes);
+
+#ifdef UNICODE
+typedef OSVERSIONINFOW OSVERSIONINFO, *POSVERSIONINFO, *LPOSVERSIONINFO;
+typedef OSVERSIONINFOEXW OSVERSIONINFOEX, *POSVERSIONINFOEX, *LPOSVERSIONINFOEX;
+#define GetVersionEx GetVersionExW
+#define GetTempPath GetTempPathW
+#define GetTempFileName GetTempFileNameW
+#define GetFileAttributes GetFileAttributesW
+#define SetFileAttributes SetFileAttributesW
+#else
+typedef OSVERSIONINFOA OSVERSIONINFO, *POSVERSIONINFO, *LPOSVERSIONINFO;
+typedef OSVERSIONINFOEXA OSVERSIONINFOEX, *POSVERSIONINFOEX, *LPOSVERSIONINFOEX;
+#define GetVersionEx GetVersionExA
+#define GetTempPath GetTempPathA
+#define GetTempFileName GetTempFileNameA
+#define GetFileAttributes GetFileAttributesA
+#define SetFileAttributes SetFileAttributesA
+#endif
+
+/* ---- End of miscellaneous system calls. */
 
 #ifdef __cplusplus
 }

@@ -109,6 +109,7 @@ struct entry {
 	struct w32_obj *obj;
 	DWORD access;
 	int inherit;
+	int protect; /* HANDLE_FLAG_PROTECT_FROM_CLOSE */
 };
 
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -164,6 +165,7 @@ static int place(size_t i, struct w32_obj *obj, DWORD access, int inherit)
 	g_tab[i].obj = obj;
 	g_tab[i].access = access;
 	g_tab[i].inherit = inherit;
+	g_tab[i].protect = 0;
 	return 0;
 }
 
@@ -293,12 +295,14 @@ BOOL WINAPI CloseHandle(HANDLE h)
 		return TRUE; /* a pseudo handle: closing it does nothing */
 	pthread_mutex_lock(&g_lock);
 	size_t i = slot_of(h);
-	if (i != SIZE_MAX) {
+	if (i != SIZE_MAX && !g_tab[i].protect) {
 		o = g_tab[i].obj;
 		g_tab[i].obj = NULL;
 	}
 	pthread_mutex_unlock(&g_lock);
 	if (!o) {
+		/* Also a protected handle: it stays open (Windows raises an
+		 * exception only under a debugger). */
 		w32_set_error(ERROR_INVALID_HANDLE);
 		return FALSE;
 	}
@@ -351,12 +355,39 @@ BOOL WINAPI SetHandleInformation(HANDLE h, DWORD dwMask, DWORD dwFlags)
 	if (i != SIZE_MAX) {
 		if (dwMask & HANDLE_FLAG_INHERIT)
 			g_tab[i].inherit = (dwFlags & HANDLE_FLAG_INHERIT) != 0;
+		if (dwMask & HANDLE_FLAG_PROTECT_FROM_CLOSE)
+			g_tab[i].protect =
+			        (dwFlags & HANDLE_FLAG_PROTECT_FROM_CLOSE) != 0;
 		ok = TRUE;
 	}
 	pthread_mutex_unlock(&g_lock);
 	if (!ok)
 		w32_set_error(ERROR_INVALID_HANDLE);
 	return ok;
+}
+
+BOOL WINAPI GetHandleInformation(HANDLE h, LPDWORD lpdwFlags)
+{
+	BOOL ok = FALSE;
+	DWORD f = 0;
+	pthread_mutex_lock(&g_lock);
+	size_t i = slot_of(h);
+	if (i != SIZE_MAX) {
+		f = (g_tab[i].inherit ? HANDLE_FLAG_INHERIT : 0) |
+		    (g_tab[i].protect ? HANDLE_FLAG_PROTECT_FROM_CLOSE : 0);
+		ok = TRUE;
+	}
+	pthread_mutex_unlock(&g_lock);
+	if (!ok) {
+		w32_set_error(ERROR_INVALID_HANDLE);
+		return FALSE;
+	}
+	if (!lpdwFlags) {
+		w32_set_error(ERROR_NOACCESS);
+		return FALSE;
+	}
+	*lpdwFlags = f;
+	return TRUE;
 }
 
 /* ---- handles inherited from a parent (see prepare_one in process.c) ---- */

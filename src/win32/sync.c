@@ -612,3 +612,32 @@ void WINAPI Sleep(DWORD ms)
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
 }
+
+DWORD WINAPI SignalObjectAndWait(HANDLE hSignal, HANDLE hWait, DWORD ms,
+                                 BOOL alertable)
+{
+	(void)alertable; /* no APCs are ever queued */
+	struct w32_obj *o = w32_get(hSignal, 0, NULL);
+	if (!o)
+		return WAIT_FAILED;
+	int type = o->type;
+	w32_put(o);
+	BOOL ok;
+	switch (type) {
+	case W32_EVENT:
+		ok = SetEvent(hSignal);
+		break;
+	case W32_MUTEX:
+		ok = ReleaseMutex(hSignal);
+		break;
+	case W32_SEMAPHORE:
+		ok = ReleaseSemaphore(hSignal, 1, NULL);
+		break;
+	default:
+		w32_set_error(ERROR_INVALID_HANDLE);
+		ok = FALSE;
+	}
+	if (!ok)
+		return WAIT_FAILED;
+	return WaitForSingleObject(hWait, ms);
+}
