@@ -3,7 +3,9 @@
  * GetStdHandle, SetStdHandle, CreatePipe and a child process with
  * redirected input and output, as Microsoft's sample starts one.
  */
+#include <pthread.h>
 #include <signal.h>
+#include <sys/wait.h>
 
 #include "harness.h"
 #include <strsafe.h>
@@ -278,6 +280,119 @@ static void format_message(void)
 		                        NULL) > 2);
 }
 
+static volatile int ctrl_calls[4], ctrl_order;
+static pthread_t ctrl_main;
+static volatile int ctrl_other_thread;
+static int ctrl_note_fd = -1;
+
+static BOOL WINAPI ctrl_yes(DWORD type)
+{
+	ctrl_other_thread = !pthread_equal(pthread_self(), ctrl_main);
+	ctrl_calls[0] = (int)type + 1;
+	ctrl_order = ctrl_order * 10 + 1;
+	return TRUE;
+}
+
+static BOOL WINAPI ctrl_no(DWORD type)
+{
+	ctrl_calls[1] = (int)type + 1;
+	ctrl_order = ctrl_order * 10 + 2;
+	return FALSE;
+}
+
+static BOOL WINAPI ctrl_close_note(DWORD type)
+{
+	char c = type == CTRL_CLOSE_EVENT ? 'C' : '?';
+	ssize_t r = write(ctrl_note_fd, &c, 1);
+	(void)r;
+	return TRUE;
+}
+
+static void wait_for(volatile int *v)
+{
+	for (int i = 0; i < 500 && !*v; i++)
+		usleep(10000);
+}
+
+/* SIGINT is CTRL_C_EVENT: handlers run on another thread, the last added
+ * first, until one returns TRUE; none returning TRUE ends the process by
+ * the signal; NULL, TRUE ignores it. SIGTERM is CTRL_CLOSE_EVENT and the
+ * process ends after the handlers. */
+static void ctrl_handlers(void)
+{
+	ctrl_main = pthread_self();
+	T_ASSERT(SetConsoleCtrlHandler(ctrl_yes, TRUE));
+	T_ASSERT(SetConsoleCtrlHandler(ctrl_no, TRUE));
+	T_OK(kill(getpid(), SIGINT));
+	wait_for(&ctrl_calls[0]);
+	T_EQ(ctrl_calls[0], CTRL_C_EVENT + 1);
+	T_EQ(ctrl_calls[1], CTRL_C_EVENT + 1);
+	T_EQ(ctrl_order, 21);
+	T_ASSERT(ctrl_other_thread);
+	T_ASSERT(SetConsoleCtrlHandler(ctrl_no, FALSE));
+	T_ASSERT(!SetConsoleCtrlHandler(ctrl_no, FALSE));
+	T_EQ(GetLastError(), ERROR_INVALID_PARAMETER);
+	/* Ignored: no handler runs. */
+	ctrl_calls[0] = 0;
+	T_ASSERT(SetConsoleCtrlHandler(NULL, TRUE));
+	T_OK(kill(getpid(), SIGINT));
+	usleep(100000);
+	T_EQ(ctrl_calls[0], 0);
+	T_ASSERT(SetConsoleCtrlHandler(NULL, FALSE));
+	T_ASSERT(SetConsoleCtrlHandler(ctrl_yes, FALSE));
+
+	/* Only a handler returning FALSE: the process dies of SIGINT. */
+	pid_t pid = fork();
+	if (pid == 0) {
+		SetConsoleCtrlHandler(ctrl_no, TRUE);
+		kill(getpid(), SIGINT);
+		for (int i = 0; i < 500; i++)
+			usleep(10000);
+		_exit(0);
+	}
+	int st;
+	T_EQ(waitpid(pid, &st, 0), pid);
+	T_ASSERT(WIFSIGNALED(st) && WTERMSIG(st) == SIGINT);
+
+	/* A close event: the handler runs, then the process ends. */
+	int p[2];
+	T_OK(pipe(p));
+	pid = fork();
+	if (pid == 0) {
+		ctrl_note_fd = p[1];
+		SetConsoleCtrlHandler(ctrl_close_note, TRUE);
+		kill(getpid(), SIGTERM);
+		for (int i = 0; i < 500; i++)
+			usleep(10000);
+		_exit(0);
+	}
+	close(p[1]);
+	T_EQ(waitpid(pid, &st, 0), pid);
+	T_ASSERT(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM);
+	char c = 0;
+	T_EQ(read(p[0], &c, 1), 1);
+	T_EQ(c, 'C');
+	T_EQ(CTRL_CLOSE_EVENT, 2);
+}
+
+/* OutputDebugString writes its text to stderr as is. */
+static void debug_string(void)
+{
+	int p[2];
+	char buf[32];
+	T_OK(pipe(p));
+	int saved = dup(2);
+	T_ASSERT(dup2(p[1], 2) == 2);
+	OutputDebugStringA("one ");
+	OutputDebugStringW(L"tw\u00f6\n");
+	OutputDebugStringA(NULL);
+	fflush(stderr);
+	T_ASSERT(dup2(saved, 2) == 2);
+	ssize_t n = read(p[0], buf, sizeof buf);
+	T_EQ(n, 9);
+	T_ASSERT(memcmp(buf, "one tw\xc3\xb6\n", 9) == 0);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "child") == 0)
@@ -297,5 +412,8 @@ int main(int argc, char **argv)
 	      redirected_child, 30);
 	t_run("FormatMessageA/W from the system, LocalFree", format_message,
 	      20);
+	t_run("SetConsoleCtrlHandler: SIGINT, SIGTERM, handler order, default",
+	      ctrl_handlers, 30);
+	t_run("OutputDebugStringA/W to stderr", debug_string, 20);
 	return t_finish();
 }

@@ -884,7 +884,8 @@ SHMAP_W32API int WINAPI MessageBoxW(HWND hWnd, LPCWSTR lpText,
 #define MessageBox MessageBoxA
 #endif
 
-/* ---- Standard handles, anonymous pipes, FormatMessage. */
+/* ---- Standard handles, anonymous pipes, FormatMessage,
+ * console control handlers, OutputDebugString. */
 
 #define STD_INPUT_HANDLE ((DWORD)-10)
 #define STD_OUTPUT_HANDLE ((DWORD)-11)
@@ -966,7 +967,38 @@ SHMAP_W32API DWORD WINAPI FormatMessageW(DWORD dwFlags, LPCVOID lpSource,
 #define FormatMessage FormatMessageA
 #endif
 
-/* ---- End of standard handles, anonymous pipes, FormatMessage. */
+#define CTRL_C_EVENT 0
+#define CTRL_BREAK_EVENT 1
+#define CTRL_CLOSE_EVENT 2
+#define CTRL_LOGOFF_EVENT 5
+#define CTRL_SHUTDOWN_EVENT 6
+typedef BOOL(WINAPI *PHANDLER_ROUTINE)(DWORD CtrlType);
+
+/* Adds (Add TRUE) or removes (FALSE; the latest registration of it, else
+ * FALSE with ERROR_INVALID_PARAMETER) a console control handler. SIGINT
+ * is CTRL_C_EVENT and SIGTERM is CTRL_CLOSE_EVENT: on either, the
+ * handlers run on a thread of the library's own, the last added first,
+ * until one returns TRUE; if none does, the process dies of the signal, as
+ * Windows' default handler ends it. After a CTRL_CLOSE_EVENT the process
+ * dies of SIGTERM whatever the handlers return, as Windows ends it once
+ * they are done. HandlerRoutine NULL with Add TRUE makes the process
+ * ignore CTRL_C_EVENT, with FALSE undoes that. The first call installs
+ * SIGINT and SIGTERM handlers for good; a process forked (not exec'd)
+ * afterwards takes the default action on them. */
+SHMAP_W32API BOOL WINAPI SetConsoleCtrlHandler(PHANDLER_ROUTINE HandlerRoutine,
+                                               BOOL Add);
+/* Writes lpOutputString (UTF-8 for the W form) to stderr, as is: the
+ * console stands in for the debugger. NULL writes nothing. */
+SHMAP_W32API void WINAPI OutputDebugStringA(LPCSTR lpOutputString);
+SHMAP_W32API void WINAPI OutputDebugStringW(LPCWSTR lpOutputString);
+#ifdef UNICODE
+#define OutputDebugString OutputDebugStringW
+#else
+#define OutputDebugString OutputDebugStringA
+#endif
+
+/* ---- End of standard handles, anonymous pipes, FormatMessage,
+ * console control handlers, OutputDebugString. */
 
 /* ---- End of runtime helpers. */
 

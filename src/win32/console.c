@@ -1,7 +1,10 @@
 /* Runtime helpers of Windows programs: local memory, string lengths, and
  * console input and output (<conio.h>). */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -318,4 +321,174 @@ DWORD WINAPI FormatMessageW(DWORD dwFlags, LPCVOID lpSource,
 	int crlf = 0;
 	const char *text = sys_message(dwFlags, dwMessageId, dwLanguageId, &crlf);
 	return text ? format_out(dwFlags, text, crlf, lpBuffer, nSize, 1) : 0;
+}
+
+/* ---- Console control handlers: SIGINT is CTRL_C_EVENT and SIGTERM is
+ * CTRL_CLOSE_EVENT. The signal handler only writes the event to a pipe; a
+ * thread of the library's own reads it and calls the handlers, as Windows
+ * calls them on a thread of their own. */
+
+static pthread_mutex_t ctrl_lock = PTHREAD_MUTEX_INITIALIZER;
+static PHANDLER_ROUTINE *ctrl_handlers; /* registration order */
+static size_t ctrl_count, ctrl_cap;
+static int ctrl_ignore_c; /* SetConsoleCtrlHandler(NULL, TRUE) */
+static int ctrl_pipe[2] = {-1, -1};
+static pid_t ctrl_pid; /* the process whose thread reads the pipe */
+static int ctrl_started;
+
+/* Dies of sig as if no handler were installed. */
+static void ctrl_default(int sig)
+{
+	sigset_t one;
+	sigemptyset(&one);
+	sigaddset(&one, sig);
+	signal(sig, SIG_DFL);
+	/* Unblocked here, so raise delivers it before it returns. */
+	pthread_sigmask(SIG_UNBLOCK, &one, NULL);
+	raise(sig);
+	_exit(128 + sig); /* not reached */
+}
+
+static void ctrl_signal(int sig)
+{
+	int e = errno;
+	unsigned char c = (unsigned char)sig;
+	/* A forked child has no reading thread: the default action. */
+	if (getpid() != ctrl_pid || write(ctrl_pipe[1], &c, 1) != 1)
+		ctrl_default(sig);
+	errno = e;
+}
+
+static void *ctrl_thread(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		unsigned char c;
+		ssize_t r = read(ctrl_pipe[0], &c, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r != 1)
+			return NULL;
+		int sig = c;
+		DWORD type = sig == SIGINT ? CTRL_C_EVENT : CTRL_CLOSE_EVENT;
+		pthread_mutex_lock(&ctrl_lock);
+		size_t n = ctrl_count;
+		int ignore = type == CTRL_C_EVENT && ctrl_ignore_c;
+		PHANDLER_ROUTINE *list = n ? malloc(n * sizeof *list) : NULL;
+		if (list)
+			memcpy(list, ctrl_handlers, n * sizeof *list);
+		pthread_mutex_unlock(&ctrl_lock);
+		if (ignore) {
+			free(list);
+			continue;
+		}
+		BOOL handled = FALSE;
+		/* The last registered first, until one returns TRUE. */
+		for (size_t i = list ? n : 0; i-- > 0 && !handled;)
+			handled = list[i](type);
+		free(list);
+		/* Windows ends the process after a close event's handler. */
+		if (!handled || type == CTRL_CLOSE_EVENT)
+			ctrl_default(sig);
+	}
+}
+
+/* Starts the reading thread and installs the signal handlers once; 0 or
+ * a negative errno. Called with ctrl_lock held. */
+static int ctrl_start(void)
+{
+	if (ctrl_started && ctrl_pid == getpid())
+		return 0;
+	/* In a forked child the parent's pipe descriptors are left open:
+	 * the program may have closed and reused those numbers. */
+	if (pipe2(ctrl_pipe, O_CLOEXEC) < 0) {
+		ctrl_pipe[0] = ctrl_pipe[1] = -1;
+		return -errno;
+	}
+	ctrl_pid = getpid();
+	pthread_t t;
+	pthread_attr_t a;
+	pthread_attr_init(&a);
+	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+	/* The thread takes no signal of its own: it must not run handlers
+	 * inside the signal handler. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int rc = pthread_create(&t, &a, ctrl_thread, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&a);
+	if (rc)
+		return -rc;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = ctrl_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	ctrl_started = 1;
+	return 0;
+}
+
+BOOL WINAPI SetConsoleCtrlHandler(PHANDLER_ROUTINE HandlerRoutine, BOOL Add)
+{
+	int rc = 0;
+	pthread_mutex_lock(&ctrl_lock);
+	if (!HandlerRoutine) {
+		ctrl_ignore_c = Add ? 1 : 0;
+		if (Add)
+			rc = ctrl_start();
+	} else if (Add) {
+		if (ctrl_count == ctrl_cap) {
+			size_t cap = ctrl_cap ? 2 * ctrl_cap : 8;
+			PHANDLER_ROUTINE *p =
+			        realloc(ctrl_handlers, cap * sizeof *p);
+			if (p) {
+				ctrl_handlers = p;
+				ctrl_cap = cap;
+			} else {
+				rc = -ENOMEM;
+			}
+		}
+		if (!rc)
+			rc = ctrl_start();
+		if (!rc)
+			ctrl_handlers[ctrl_count++] = HandlerRoutine;
+	} else {
+		/* The most recent registration of it goes. */
+		size_t i = ctrl_count;
+		while (i-- > 0 && ctrl_handlers[i] != HandlerRoutine)
+			;
+		if (i < ctrl_count) {
+			memmove(ctrl_handlers + i, ctrl_handlers + i + 1,
+			        (ctrl_count - i - 1) * sizeof *ctrl_handlers);
+			ctrl_count--;
+		} else {
+			rc = -EINVAL;
+		}
+	}
+	pthread_mutex_unlock(&ctrl_lock);
+	if (rc) {
+		if (rc == -EINVAL)
+			w32_set_error(ERROR_INVALID_PARAMETER);
+		else
+			w32_error(rc);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+void WINAPI OutputDebugStringA(LPCSTR lpOutputString)
+{
+	if (lpOutputString)
+		fputs(lpOutputString, stderr);
+}
+
+void WINAPI OutputDebugStringW(LPCWSTR lpOutputString)
+{
+	char *s = lpOutputString ? w32_narrow(lpOutputString) : NULL;
+	if (s)
+		fputs(s, stderr);
+	free(s);
 }
