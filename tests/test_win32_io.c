@@ -3,8 +3,10 @@
  * GetStdHandle, SetStdHandle, CreatePipe and a child process with
  * redirected input and output, as Microsoft's sample starts one.
  */
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "harness.h"
@@ -76,6 +78,13 @@ static int child_copy(void)
 {
 	char buf[4096];
 	DWORD n, w;
+	/* No pipe is held open past the standard handles: an extra write
+	 * end would keep the parent's reader from ever seeing the end. */
+	for (int fd = 3; fd < 1024; fd++) {
+		struct stat st;
+		if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode))
+			return 5;
+	}
 	HANDLE in = GetStdHandle(STD_INPUT_HANDLE);
 	HANDLE out = GetStdHandle(STD_OUTPUT_HANDLE);
 	if (in == INVALID_HANDLE_VALUE || out == INVALID_HANDLE_VALUE)
@@ -168,6 +177,10 @@ static void redirected_child(void)
 	T_ASSERT(CreatePipe(&in_rd, &in_wr, &sa, 0));
 	T_ASSERT(SetHandleInformation(in_wr, HANDLE_FLAG_INHERIT, 0));
 
+	/* The harness's own descriptors stay here: the child's check sees
+	 * only what CreateProcess passes. */
+	for (int fd = 3; fd < 1024; fd++)
+		(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
 	char cmd[4200];
 	snprintf(cmd, sizeof cmd, "\"%s\" child", self_exe);
 	PROCESS_INFORMATION pi;

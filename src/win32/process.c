@@ -202,10 +202,17 @@ static void prepare_one(HANDLE h, struct w32_obj *o, DWORD access, void *arg)
 			       : o->type == W32_MUTEX ? 'X'
 			                              : 'S';
 		break;
-	case W32_FILE:
+	case W32_FILE: {
+		/* Only regular files can be adopted; a pipe reaches a child
+		 * as a standard handle (STARTF_USESTDHANDLES) and must not be
+		 * held open anywhere else, or its reader never sees the end. */
+		struct stat fst;
+		if (fstat(o->fd, &fst) < 0 || !S_ISREG(fst.st_mode))
+			return;
 		fd = fcntl(o->fd, F_DUPFD_CLOEXEC, 3);
 		kind = fd >= 0 ? 'D' : 0;
 		break;
+	}
 	default:
 		return; /* process handles do not cross */
 	}
