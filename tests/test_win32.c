@@ -1231,8 +1231,53 @@ static struct obs h_dup_close_source(void)
 	NEED(DuplicateHandle(GetCurrentProcess(), m, GetCurrentProcess(), &d, 0,
 	                     FALSE,
 	                     DUPLICATE_SAME_ACCESS | DUPLICATE_CLOSE_SOURCE));
-	struct obs o = close_h(m);
+	NEED(CloseHandle(d));
+	ARM();
+	HANDLE again = OpenFileMappingA(FILE_MAP_READ, FALSE, "w32-dup");
+	struct obs o = seen(hv(again)); /* d was the last handle */
+	CloseHandle(again);
+	return o;
+}
+
+static struct obs h_dup_close_source_same_value(void)
+{
+	HANDLE a = CreateEventA(NULL, TRUE, FALSE, NULL);
+	HANDLE m = CreateEventA(NULL, TRUE, FALSE, NULL), d = NULL;
+	NEED(a && m);
+	NEED(DuplicateHandle(GetCurrentProcess(), m, GetCurrentProcess(), &d, 0,
+	                     FALSE,
+	                     DUPLICATE_SAME_ACCESS | DUPLICATE_CLOSE_SOURCE));
+	struct obs o = val(d == m && SetEvent(d) &&
+	                   WaitForSingleObject(d, 0) == WAIT_OBJECT_0);
 	CloseHandle(d);
+	CloseHandle(a);
+	return o;
+}
+
+static struct obs h_dup_close_source_access(void)
+{
+	HANDLE m = CreateEventA(NULL, TRUE, FALSE, NULL), d = NULL;
+	NEED(m);
+	NEED(DuplicateHandle(GetCurrentProcess(), m, GetCurrentProcess(), &d,
+	                     SYNCHRONIZE, FALSE, DUPLICATE_CLOSE_SOURCE));
+	ARM();
+	struct obs o = seen(SetEvent(d)); /* the duplicate's access, not m's */
+	CloseHandle(d);
+	return o;
+}
+
+static struct obs h_dup_same_attributes(void)
+{
+	HANDLE m = CreateEventA(NULL, TRUE, FALSE, NULL), d = NULL;
+	NEED(m);
+	ARM();
+	BOOL ok = DuplicateHandle(GetCurrentProcess(), m, GetCurrentProcess(),
+	                          &d, 0, TRUE,
+	                          DUPLICATE_SAME_ACCESS |
+	                                  DUPLICATE_SAME_ATTRIBUTES);
+	struct obs o = seen(ok);
+	CloseHandle(d);
+	CloseHandle(m);
 	return o;
 }
 
@@ -1311,7 +1356,13 @@ static const struct row handle_rows[] = {
 	{"both closed: name gone", h_dup_both_closed, K_HANDLE, H_NULL,
 	 ERROR_FILE_NOT_FOUND},
 	{"DUPLICATE_CLOSE_SOURCE closes the source", h_dup_close_source,
-	 K_BOOL, FALSE, ERROR_INVALID_HANDLE},
+	 K_HANDLE, H_NULL, ERROR_FILE_NOT_FOUND},
+	{"DUPLICATE_CLOSE_SOURCE: the duplicate takes the source's value",
+	 h_dup_close_source_same_value, K_BOOL, TRUE, E_ANY},
+	{"DUPLICATE_CLOSE_SOURCE: the duplicate has its own access",
+	 h_dup_close_source_access, K_BOOL, FALSE, ERROR_ACCESS_DENIED},
+	{"DUPLICATE_SAME_ATTRIBUTES accepted", h_dup_same_attributes, K_BOOL,
+	 TRUE, E_ANY},
 	{"DuplicateHandle of a garbage handle", h_dup_invalid, K_BOOL, FALSE,
 	 ERROR_INVALID_HANDLE},
 	{"low 2 bits of a handle value are ignored", h_low_bits_ignored, K_WAIT,
@@ -3040,9 +3091,7 @@ static struct obs p_child_self(void)
 {
 	PROCESS_INFORMATION pi;
 	NEED(spawn("self", FALSE, &pi));
-	struct obs o = child_verdict(&pi);
-	done_pi(&pi);
-	return o;
+	return child_verdict(&pi); /* which closes its handles */
 }
 
 /* A child terminates itself through a real handle to itself. */
@@ -3122,6 +3171,42 @@ static struct obs inherit_event(int inheritable, BOOL inherit, int set_info)
 		o.ret = -2; /* the child set something else */
 	CloseHandle(ev);
 	return o;
+}
+
+/* A child given (by inheritance) a duplicate, made with
+ * DUPLICATE_SAME_ATTRIBUTES and bInheritHandle the opposite of the
+ * source's inheritability, sets the event through it. */
+static struct obs dup_attrs_event(int inheritable)
+{
+	SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, TRUE};
+	HANDLE ev = CreateEventA(inheritable ? &sa : NULL, TRUE, FALSE, NULL);
+	HANDLE d = NULL;
+	NEED(ev);
+	NEED(DuplicateHandle(GetCurrentProcess(), ev, GetCurrentProcess(), &d,
+	                     0, !inheritable,
+	                     DUPLICATE_SAME_ACCESS | DUPLICATE_SAME_ATTRIBUTES));
+	NEED(SetHandleInformation(ev, HANDLE_FLAG_INHERIT, 0));
+	char args[64];
+	PROCESS_INFORMATION pi;
+	snprintf(args, sizeof args, "set-event %lu",
+	         (unsigned long)(uintptr_t)d);
+	NEED(spawn(args, TRUE, &pi));
+	struct obs o = child_verdict(&pi);
+	if (o.ret == TRUE && WaitForSingleObject(ev, 0) != WAIT_OBJECT_0)
+		o.ret = -2; /* the child set something else */
+	CloseHandle(d);
+	CloseHandle(ev);
+	return o;
+}
+
+static struct obs p_dup_same_attributes_inherit(void)
+{
+	return dup_attrs_event(1);
+}
+
+static struct obs p_dup_same_attributes_no_inherit(void)
+{
+	return dup_attrs_event(0);
 }
 
 static struct obs p_inherit_event(void)
@@ -3251,6 +3336,11 @@ static const struct row process_rows[] = {
 	 p_not_inheritable, K_BOOL, FALSE, ERROR_INVALID_HANDLE},
 	{"SetHandleInformation makes it inheritable",
 	 p_set_handle_information, K_BOOL, TRUE, 0},
+	{"DUPLICATE_SAME_ATTRIBUTES copies an inheritable source's flag",
+	 p_dup_same_attributes_inherit, K_BOOL, TRUE, 0},
+	{"DUPLICATE_SAME_ATTRIBUTES copies a private source's flag",
+	 p_dup_same_attributes_no_inherit, K_BOOL, FALSE,
+	 ERROR_INVALID_HANDLE},
 	{"inherited unnamed mapping: child writes a view", p_inherit_mapping,
 	 K_BOOL, TRUE, 0},
 	{"inherited file handle: child writes the file", p_inherit_file,

@@ -322,21 +322,43 @@ BOOL WINAPI DuplicateHandle(HANDLE hSourceProcessHandle, HANDLE hSourceHandle,
 		w32_set_error(ERROR_NOT_SUPPORTED);
 		return FALSE;
 	}
-	if (dwOptions & ~(DWORD)(DUPLICATE_CLOSE_SOURCE | DUPLICATE_SAME_ACCESS)) {
+	if (dwOptions & ~(DWORD)(DUPLICATE_CLOSE_SOURCE | DUPLICATE_SAME_ACCESS |
+	                         DUPLICATE_SAME_ATTRIBUTES)) {
 		w32_set_error(ERROR_INVALID_PARAMETER);
 		return FALSE;
 	}
 	struct w32_obj *o = w32_get(hSourceHandle, 0, &access);
 	if (!o)
 		return FALSE;
+	if (!(dwOptions & DUPLICATE_SAME_ACCESS))
+		access = dwDesiredAccess;
+	int inherit = bInheritHandle != 0;
+	HANDLE h = NULL;
+	pthread_mutex_lock(&g_lock);
+	size_t i = slot_of(hSourceHandle);
+	if (i != SIZE_MAX && g_tab[i].obj != o)
+		i = SIZE_MAX; /* closed and reused since: not the source */
+	if (dwOptions & DUPLICATE_SAME_ATTRIBUTES) /* a pseudo handle: none */
+		inherit = i != SIZE_MAX && g_tab[i].inherit;
+	if ((dwOptions & DUPLICATE_CLOSE_SOURCE) && lpTargetHandle &&
+	    i != SIZE_MAX && !g_tab[i].protect) {
+		/* Closing the source frees its entry first, and Windows' handle
+		 * table hands the entry just freed to the duplicate: the same
+		 * value, now with the duplicate's access and attributes. */
+		g_tab[i].access = access;
+		g_tab[i].inherit = inherit;
+		h = to_handle(i);
+	}
+	pthread_mutex_unlock(&g_lock);
+	if (h) {
+		w32_put(o);
+		*lpTargetHandle = h;
+		return TRUE;
+	}
 	/* With DUPLICATE_CLOSE_SOURCE the source goes even if the copy fails,
 	 * as on Windows. */
-	HANDLE h = NULL;
-	if (lpTargetHandle) {
-		if (!(dwOptions & DUPLICATE_SAME_ACCESS))
-			access = dwDesiredAccess;
-		h = w32_handle_new(o, access, bInheritHandle != 0);
-	}
+	if (lpTargetHandle)
+		h = w32_handle_new(o, access, inherit);
 	w32_put(o);
 	if (dwOptions & DUPLICATE_CLOSE_SOURCE)
 		CloseHandle(hSourceHandle);
