@@ -5,6 +5,7 @@
  * files, file attributes, GetSystemTimeAsFileTime and GetVersionEx.
  */
 #include <fcntl.h>
+#include <grp.h>
 #include <stddef.h>
 #include <sys/stat.h>
 
@@ -143,6 +144,123 @@ static void security_descriptor(void)
 	T_EQ(SECURITY_DESCRIPTOR_REVISION, 1);
 }
 
+#define NOBODY 65534
+
+static int become_nobody(void)
+{
+	return setgroups(0, NULL) || setgid(NOBODY) || setuid(NOBODY) ||
+	       geteuid() != NOBODY;
+}
+
+/* Whether a child can run as nobody here (root only). */
+static int nobody_ok(void)
+{
+	if (geteuid() != 0)
+		return 0;
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(become_nobody() ? 1 : 0);
+	return pid > 0 && t_exit_code(t_wait(pid, 10)) == 0;
+}
+
+/* Another user opens and uses the four Global objects; want_ok says
+ * whether it should be let in. Runs in a child as nobody. */
+static void other_user(const char *tag, int want_ok)
+{
+	char n[64];
+	snprintf(n, sizeof n, "Global\\%s-map", tag);
+	SetLastError(E_KEEP);
+	HANDLE m = OpenFileMappingA(FILE_MAP_ALL_ACCESS, FALSE, n);
+	if (!want_ok) {
+		T_ASSERT(m == NULL);
+		T_EQ(GetLastError(), ERROR_ACCESS_DENIED);
+		snprintf(n, sizeof n, "Global\\%s-ev", tag);
+		T_ASSERT(OpenEventA(EVENT_ALL_ACCESS, FALSE, n) == NULL);
+		T_EQ(GetLastError(), ERROR_ACCESS_DENIED);
+		return;
+	}
+	T_ASSERT(m);
+	char *v = MapViewOfFile(m, FILE_MAP_ALL_ACCESS, 0, 0, 0);
+	T_ASSERT(v);
+	T_EQ(v[0], 'r');
+	v[0] = 'n';
+	UnmapViewOfFile(v);
+	snprintf(n, sizeof n, "Global\\%s-ev", tag);
+	HANDLE e = OpenEventA(EVENT_ALL_ACCESS, FALSE, n);
+	T_ASSERT(e && SetEvent(e));
+	snprintf(n, sizeof n, "Global\\%s-mx", tag);
+	HANDLE x = OpenMutexA(MUTEX_ALL_ACCESS, FALSE, n);
+	T_ASSERT(x);
+	T_EQ(WaitForSingleObject(x, 0), WAIT_OBJECT_0);
+	T_ASSERT(ReleaseMutex(x));
+	snprintf(n, sizeof n, "Global\\%s-sem", tag);
+	HANDLE s = OpenSemaphoreA(SEMAPHORE_ALL_ACCESS, FALSE, n);
+	T_ASSERT(s && ReleaseSemaphore(s, 1, NULL));
+}
+
+/* Creates the four Global objects with sa, lets nobody try them. */
+static void share_with(const char *tag, SECURITY_ATTRIBUTES *sa, int want_ok)
+{
+	char n[64];
+	snprintf(n, sizeof n, "Global\\%s-map", tag);
+	HANDLE m = CreateFileMappingA(INVALID_HANDLE_VALUE, sa, PAGE_READWRITE,
+	                              0, 4096, n);
+	T_ASSERT(m);
+	char path[4096];
+	t_backing_path(n, path, sizeof path);
+	struct stat st;
+	T_OK(stat(path, &st));
+	T_EQ(st.st_mode & 0777, want_ok ? 0666 : 0600);
+	char *v = MapViewOfFile(m, FILE_MAP_ALL_ACCESS, 0, 0, 0);
+	T_ASSERT(v);
+	v[0] = 'r';
+	snprintf(n, sizeof n, "Global\\%s-ev", tag);
+	HANDLE e = CreateEventA(sa, TRUE, FALSE, n);
+	snprintf(n, sizeof n, "Global\\%s-mx", tag);
+	HANDLE x = CreateMutexA(sa, FALSE, n);
+	snprintf(n, sizeof n, "Global\\%s-sem", tag);
+	HANDLE s = CreateSemaphoreA(sa, 0, 1, n);
+	T_ASSERT(e && x && s);
+	fflush(NULL);
+	pid_t pid = fork();
+	T_ASSERT(pid >= 0);
+	if (pid == 0) {
+		if (become_nobody())
+			T_FAIL("cannot become nobody");
+		other_user(tag, want_ok);
+		exit(0);
+	}
+	T_EQ(t_exit_code(t_wait(pid, 20)), 0);
+	T_EQ(WaitForSingleObject(e, 0), want_ok ? WAIT_OBJECT_0 : WAIT_TIMEOUT);
+	T_EQ(WaitForSingleObject(s, 0), want_ok ? WAIT_OBJECT_0 : WAIT_TIMEOUT);
+	T_EQ(v[0], want_ok ? 'n' : 'r');
+	UnmapViewOfFile(v);
+	CloseHandle(m);
+	CloseHandle(e);
+	CloseHandle(x);
+	CloseHandle(s);
+}
+
+/* A NULL DACL shares a Global object with every user (mode 0666); no
+ * descriptor, or a descriptor without a DACL, keeps the default: the
+ * creator only. */
+static void null_dacl_shares(void)
+{
+	if (!nobody_ok())
+		exit(T_SKIP);
+	SECURITY_DESCRIPTOR sd;
+	T_ASSERT(InitializeSecurityDescriptor(&sd,
+	                                      SECURITY_DESCRIPTOR_REVISION));
+	SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, FALSE};
+	share_with("none", &sa, 0);
+	share_with("null", NULL, 0);
+	sa.lpSecurityDescriptor = &sd;
+	share_with("nodacl", &sa, 0);
+	T_ASSERT(SetSecurityDescriptorDacl(&sd, TRUE, NULL, FALSE));
+	share_with("world", &sa, 1);
+}
+
 static void system_time(void)
 {
 	FILETIME ft;
@@ -279,6 +397,8 @@ int main(void)
 	t_run("Get/SetHandleInformation, protect from close", handle_flags, 20);
 	t_run("SignalObjectAndWait", signal_and_wait, 20);
 	t_run("security descriptor with a NULL DACL", security_descriptor, 20);
+	t_run("NULL DACL: Global objects every user may use", null_dacl_shares,
+	      30);
 	t_run("GetSystemTimeAsFileTime", system_time, 20);
 	t_run("GetVersionEx: 6.2 without a manifest", version, 20);
 	t_run("GetTempPath, GetTempFileName", temp_files, 20);

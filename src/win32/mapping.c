@@ -99,7 +99,7 @@ static HANDLE create_mapping(HANDLE hFile, LPSECURITY_ATTRIBUTES sa,
 	uint64_t size = ((uint64_t)hi << 32) | lo;
 	/* Inheritance is the handle table's: CreateProcess gives a child
 	 * holds of its own, so the native object never crosses exec. */
-	shmap_attr attr = {0, 0};
+	shmap_attr attr = {w32_sa_mode(sa), 0};
 	struct w32_obj *o;
 	int rc;
 	if (!prot) {

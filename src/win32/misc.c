@@ -56,6 +56,17 @@ BOOL WINAPI SetSecurityDescriptorDacl(PSECURITY_DESCRIPTOR psd, BOOL present,
 	return TRUE;
 }
 
+unsigned w32_sa_mode(const SECURITY_ATTRIBUTES *sa)
+{
+	const SECURITY_DESCRIPTOR *sd =
+	        sa ? (const SECURITY_DESCRIPTOR *)sa->lpSecurityDescriptor
+	           : NULL;
+	if (sd && sd->Revision == SECURITY_DESCRIPTOR_REVISION &&
+	    (sd->Control & SE_DACL_PRESENT) && !sd->Dacl)
+		return 0666;
+	return 0;
+}
+
 /* ---- system time and version ---- */
 
 /* 100-ns intervals from 1601-01-01 to 1970-01-01. */

@@ -31,7 +31,7 @@ static HANDLE make(int type, const char *name, LPSECURITY_ATTRIBUTES sa,
 {
 	shmap_sync *s;
 	/* Inheritance is the handle table's (see create_mapping). */
-	shmap_attr attr = {0, 0};
+	shmap_attr attr = {w32_sa_mode(sa), 0};
 	int rc;
 	if (type == W32_EVENT)
 		rc = shmap_event_create(name, (a1 ? SHMAP_EVENT_MANUAL : 0) |

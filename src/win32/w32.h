@@ -81,6 +81,11 @@ void w32_thread_free(struct w32_thread *t);
 /* Reaps an ended child process object once; 1 if it has ended. */
 int w32_reap(struct w32_obj *p);
 
+/* The native mode of a Global object created with sa: 0666 when its
+ * security descriptor has a NULL DACL (every user has full access), else
+ * 0 (the default, owner only). */
+unsigned w32_sa_mode(const SECURITY_ATTRIBUTES *sa);
+
 /* Maps a shmap error code to the Win32 one and stores it as last error. */
 DWORD w32_error(int rc);
 void w32_set_error(DWORD e);
