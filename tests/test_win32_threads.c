@@ -3,9 +3,11 @@
  * suspended starts, thread IDs, a mutex abandoned by an ending thread,
  * Interlocked operations, critical sections and the clocks.
  */
+#include <errno.h>
 #include <pthread.h>
 
 #include "harness.h"
+#include <process.h>
 #include <windows.h>
 
 #define NTHR 4
@@ -274,6 +276,55 @@ static void pseudo_handle(void)
 	T_ASSERT(CloseHandle(ev[0]) && CloseHandle(ev[1]));
 }
 
+static unsigned __stdcall crt_fn(void *arg)
+{
+	InterlockedIncrement((LONG *)arg);
+	_endthreadex(11);
+	return 12;
+}
+
+static LONG g_bt;
+
+static void __cdecl bt_fn(void *arg)
+{
+	InterlockedExchange(&g_bt, (LONG)(intptr_t)arg);
+	SetEvent(g_dup); /* reused as a plain event here */
+}
+
+/* _beginthreadex gives a thread handle (CreateThread's); _beginthread's
+ * handle closes itself as the thread ends. */
+static void crt_threads(void)
+{
+	LONG n = 0;
+	unsigned id = 0;
+	uintptr_t h = _beginthreadex(NULL, 0, crt_fn, &n, 0, &id);
+	T_ASSERT(h != 0 && id != 0);
+	T_EQ(WaitForSingleObject((HANDLE)h, 5000), WAIT_OBJECT_0);
+	DWORD code = 0;
+	T_ASSERT(GetExitCodeThread((HANDLE)h, &code));
+	T_EQ(code, 11);
+	T_EQ(n, 1);
+	T_EQ(GetThreadId((HANDLE)h), id);
+	T_ASSERT(CloseHandle((HANDLE)h));
+	errno = 0;
+	T_EQ(_beginthreadex(NULL, 0, NULL, NULL, 0, NULL), 0);
+	T_EQ(errno, EINVAL);
+
+	g_dup = CreateEventA(NULL, TRUE, FALSE, NULL);
+	uintptr_t b = _beginthread(bt_fn, 0, (void *)(intptr_t)5);
+	T_ASSERT(b != (uintptr_t)-1);
+	T_EQ(WaitForSingleObject(g_dup, 5000), WAIT_OBJECT_0);
+	T_EQ(g_bt, 5);
+	/* Gone once the thread has ended. */
+	double t0 = t_now();
+	DWORD c;
+	while (GetExitCodeThread((HANDLE)b, &c) && t_now() - t0 < 5)
+		Sleep(1);
+	T_EQ(GetLastError(), ERROR_INVALID_HANDLE);
+	T_ASSERT(CloseHandle(g_dup));
+	g_dup = NULL;
+}
+
 /* Interlocked return values, as Windows documents them. */
 static void interlocked(void)
 {
@@ -375,6 +426,7 @@ int main(void)
 	t_run("closing a running thread's handle", close_running, 20);
 	t_run("a thread ending with a mutex abandons it", abandoned_mutex, 30);
 	t_run("GetCurrentThread's pseudo handle", pseudo_handle, 20);
+	t_run("_beginthreadex and _beginthread", crt_threads, 20);
 	t_run("Interlocked return values", interlocked, 10);
 	t_run("TryEnterCriticalSection", critical_section_try, 20);
 	t_run("tick counts and the performance counter", clocks, 20);

@@ -455,6 +455,14 @@ SHMAP_W32API void WINAPI ExitProcess(UINT uExitCode);
 
 /* ---- Threads, interlocked operations, critical sections, clocks ---- */
 
+/* Calling conventions mean nothing on x86-64 Linux. */
+#ifndef __stdcall
+#define __stdcall
+#endif
+#ifndef __cdecl
+#define __cdecl
+#endif
+
 typedef DWORD(WINAPI *PTHREAD_START_ROUTINE)(LPVOID lpThreadParameter);
 typedef PTHREAD_START_ROUTINE LPTHREAD_START_ROUTINE;
 

@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <process.h>
+
 #include "w32.h"
 
 struct w32_thread {
@@ -28,6 +30,7 @@ struct w32_thread {
 	DWORD code;    /* atomic: its exit code, valid once done */
 	LPTHREAD_START_ROUTINE fn;
 	LPVOID arg;
+	HANDLE close_at_end; /* under mu: _beginthread's handle */
 };
 
 /* The calling thread's object, if CreateThread started it. */
@@ -73,6 +76,11 @@ static void finish(DWORD code)
 	__atomic_store_n(&o->thr->code, code, __ATOMIC_RELAXED);
 	__atomic_store_n(&o->thr->done, 1, __ATOMIC_RELEASE);
 	shmap_event_set(o->sync);
+	pthread_mutex_lock(&o->thr->mu);
+	HANDLE h = o->thr->close_at_end;
+	pthread_mutex_unlock(&o->thr->mu);
+	if (h)
+		CloseHandle(h);
 	w32_put(o);
 }
 
@@ -407,4 +415,78 @@ BOOL WINAPI QueryPerformanceFrequency(LARGE_INTEGER *f)
 {
 	f->QuadPart = 10000000;
 	return TRUE;
+}
+
+/* ---- Microsoft's C runtime (<process.h>) ---- */
+
+uintptr_t _beginthreadex(void *security, unsigned stack_size,
+                         unsigned (*start_address)(void *), void *arglist,
+                         unsigned initflag, unsigned *thrdaddr)
+{
+	DWORD id = 0;
+	if (!start_address) {
+		errno = EINVAL; /* the C runtime's contract */
+		return 0;
+	}
+	HANDLE h = CreateThread(security, stack_size, start_address, arglist,
+	                        initflag, &id);
+	if (!h) {
+		errno =
+		    GetLastError() == ERROR_INVALID_PARAMETER ? EINVAL : EAGAIN;
+		return 0;
+	}
+	if (thrdaddr)
+		*thrdaddr = id;
+	return (uintptr_t)h;
+}
+
+void _endthreadex(unsigned retval)
+{
+	ExitThread(retval);
+}
+
+struct bt_start {
+	void (*fn)(void *);
+	void *arg;
+};
+
+static DWORD WINAPI bt_run(LPVOID p)
+{
+	struct bt_start b = *(struct bt_start *)p;
+	free(p);
+	b.fn(b.arg);
+	return 0;
+}
+
+uintptr_t _beginthread(void (*start_address)(void *), unsigned stack_size,
+                       void *arglist)
+{
+	struct bt_start *b = malloc(sizeof *b);
+	if (!start_address || !b) {
+		free(b);
+		errno = start_address ? EAGAIN : EINVAL;
+		return (uintptr_t)-1;
+	}
+	b->fn = start_address;
+	b->arg = arglist;
+	HANDLE h =
+	    CreateThread(NULL, stack_size, bt_run, b, CREATE_SUSPENDED, NULL);
+	if (!h) {
+		free(b);
+		errno = EAGAIN;
+		return (uintptr_t)-1;
+	}
+	/* The handle closes itself as the thread ends, as on Windows. */
+	struct w32_obj *o = w32_get(h, W32_THREAD, NULL);
+	pthread_mutex_lock(&o->thr->mu);
+	o->thr->close_at_end = h;
+	pthread_mutex_unlock(&o->thr->mu);
+	w32_put(o);
+	ResumeThread(h);
+	return (uintptr_t)h;
+}
+
+void _endthread(void)
+{
+	ExitThread(0);
 }
