@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -293,7 +294,7 @@ static void format_message(void)
 		                        NULL) > 2);
 }
 
-static volatile int ctrl_calls[4], ctrl_order;
+static _Atomic int ctrl_calls[4], ctrl_order; /* written by the handler thread */
 static pthread_t ctrl_main;
 static volatile int ctrl_other_thread;
 static int ctrl_note_fd = -1;
@@ -321,7 +322,7 @@ static BOOL WINAPI ctrl_close_note(DWORD type)
 	return TRUE;
 }
 
-static void wait_for(volatile int *v)
+static void wait_for(_Atomic int *v)
 {
 	for (int i = 0; i < 500 && !*v; i++)
 		usleep(10000);
@@ -353,7 +354,16 @@ static void ctrl_handlers(void)
 	T_EQ(ctrl_calls[0], 0);
 	T_ASSERT(SetConsoleCtrlHandler(NULL, FALSE));
 	T_ASSERT(SetConsoleCtrlHandler(ctrl_yes, FALSE));
+}
 
+/*
+ * The default actions, each in a child forked while this case's process has
+ * no thread yet (the handler thread starts in the child): only a handler
+ * returning FALSE, the process dies of SIGINT; a close event runs the
+ * handler, then the process ends by SIGTERM.
+ */
+static void ctrl_defaults(void)
+{
 	/* Only a handler returning FALSE: the process dies of SIGINT. */
 	pid_t pid = fork();
 	if (pid == 0) {
@@ -425,8 +435,9 @@ int main(int argc, char **argv)
 	      redirected_child, 30);
 	t_run("FormatMessageA/W from the system, LocalFree", format_message,
 	      20);
-	t_run("SetConsoleCtrlHandler: SIGINT, SIGTERM, handler order, default",
+	t_run("SetConsoleCtrlHandler: SIGINT, handler order, ignoring",
 	      ctrl_handlers, 30);
+	t_run("SetConsoleCtrlHandler: the default actions", ctrl_defaults, 30);
 	t_run("OutputDebugStringA/W to stderr", debug_string, 20);
 	return t_finish();
 }

@@ -642,7 +642,10 @@ BOOL WINAPI GetExitCodeProcess(HANDLE h, LPDWORD code)
 		w32_set_error(ERROR_INVALID_PARAMETER);
 		return FALSE;
 	}
-	if (!w32_reap(p))
+	int ended = w32_reap(p);
+	/* The fields are written under the reap lock (w32_reap, Terminate). */
+	pthread_mutex_lock(&g_reap_lock);
+	if (!ended)
 		*code = STILL_ACTIVE;
 	else if (p->terminated)
 		*code = p->term_code;
@@ -650,6 +653,7 @@ BOOL WINAPI GetExitCodeProcess(HANDLE h, LPDWORD code)
 		*code = (DWORD)WEXITSTATUS(p->status);
 	else
 		*code = 128u + (DWORD)WTERMSIG(p->status);
+	pthread_mutex_unlock(&g_reap_lock);
 	w32_put(p);
 	return TRUE;
 }
@@ -666,7 +670,9 @@ BOOL WINAPI TerminateProcess(HANDLE h, UINT code)
 	int rc = 0;
 	siginfo_t si;
 	memset(&si, 0, sizeof si);
-	/* An ended process cannot be terminated, and keeps its exit code. */
+	/* An ended process cannot be terminated, and keeps its exit code.
+	 * Under the reap lock: a reaper may be marking it ended meanwhile. */
+	pthread_mutex_lock(&g_reap_lock);
 	if (p->reaped ||
 	    (waitid(P_PID, (id_t)p->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
 	     si.si_pid == p->pid))
@@ -679,6 +685,7 @@ BOOL WINAPI TerminateProcess(HANDLE h, UINT code)
 		p->terminated = 1;
 		p->term_code = code;
 	}
+	pthread_mutex_unlock(&g_reap_lock);
 	w32_put(p);
 	if (rc) {
 		w32_error(rc);
