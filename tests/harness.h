@@ -9,6 +9,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,6 +150,29 @@ static inline int t_wait(pid_t pid, double timeout)
 static inline int t_exit_code(int st)
 {
 	return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* The uid and gid of the unprivileged user tests switch to. */
+#define T_NOBODY 65534
+
+/* Makes this process nobody, with no supplementary groups; 0 on success. */
+static inline int t_become_nobody(void)
+{
+	return setgroups(0, NULL) || setgid(T_NOBODY) || setuid(T_NOBODY) ||
+	       geteuid() != T_NOBODY;
+}
+
+/* Whether a forked child can switch to nobody here (root only, and not in
+ * every sandbox). */
+static inline int t_nobody_ok(void)
+{
+	if (geteuid() != 0)
+		return 0;
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(t_become_nobody() ? 1 : 0);
+	return pid > 0 && t_exit_code(t_wait(pid, 10)) == 0;
 }
 
 /* The mount point of t_with_tmpfs, while its case runs. */

@@ -9,7 +9,6 @@
 
 #include "harness.h"
 
-#define NOBODY 65534
 #define RW SHMAP_PROT_READWRITE
 
 static int g_nobody_ok; /* whether a child can become nobody here */
@@ -20,19 +19,13 @@ static void need_root(void)
 		exit(T_SKIP);
 }
 
-static int become_nobody(void)
-{
-	return setgroups(0, NULL) || setgid(NOBODY) || setuid(NOBODY) ||
-	       geteuid() != NOBODY;
-}
-
 /* Forks a child running as nobody: returns its pid, or 0 in the child. */
 static pid_t fork_nobody(void)
 {
 	fflush(NULL);
 	pid_t pid = fork();
 	T_ASSERT(pid >= 0);
-	if (pid == 0 && become_nobody())
+	if (pid == 0 && t_become_nobody())
 		T_FAIL("cannot become nobody: %s", strerror(errno));
 	return pid;
 }
@@ -165,7 +158,7 @@ static void squat_local(mode_t mode)
 	}
 	wait_ok(pid);
 	snap_take(path, &before);
-	T_EQ(before.st.st_uid, NOBODY);
+	T_EQ(before.st.st_uid, T_NOBODY);
 	T_EQ(before.st.st_mode & 07777, mode);
 	T_EQ(shmap_map_create("Local\\x", 4096, RW, NULL, &m), -EACCES);
 	T_EQ(shmap_map_create("x", 4096, RW, NULL, &m), -EACCES);
@@ -388,11 +381,11 @@ static void local_names_per_user(void)
 	/* Both objects are live now, in two files of two owners. */
 	struct stat rs, ns;
 	snprintf(nobody_path, sizeof nobody_path, "%s/shmap.u%u.same", t_dir,
-	         NOBODY);
+	         T_NOBODY);
 	T_OK(stat(root_path, &rs));
 	T_OK(stat(nobody_path, &ns));
 	T_EQ(rs.st_uid, 0);
-	T_EQ(ns.st_uid, NOBODY);
+	T_EQ(ns.st_uid, T_NOBODY);
 	T_EQ(rs.st_mode & 07777, 0600);
 	T_EQ(ns.st_mode & 07777, 0600);
 	T_ASSERT(rs.st_ino != ns.st_ino);
@@ -512,7 +505,7 @@ static void squat_global(void)
 		}
 		wait_ok(pid);
 		snap_take(path, &before);
-		T_EQ(before.st.st_uid, NOBODY);
+		T_EQ(before.st.st_uid, T_NOBODY);
 		T_EQ(shmap_map_create("Global\\squat", 4096, RW, NULL, &m),
 		     -EACCES);
 		T_EQ(
@@ -885,24 +878,12 @@ static void global_writer_gate_bounded(void)
 	}
 }
 
-/* Whether a forked child can switch to nobody here (not in every sandbox). */
-static int probe_nobody(void)
-{
-	if (geteuid() != 0)
-		return 0;
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid == 0)
-		_exit(become_nobody() ? 1 : 0);
-	return pid > 0 && t_exit_code(t_wait(pid, 10)) == 0;
-}
-
 int main(void)
 {
 	t_setup();
-	g_nobody_ok = probe_nobody();
+	g_nobody_ok = t_nobody_ok();
 	if (geteuid() == 0 && !g_nobody_ok)
-		fprintf(stderr, "cannot switch to uid %d: skipping\n", NOBODY);
+		fprintf(stderr, "cannot switch to uid %d: skipping\n", T_NOBODY);
 	t_run("backing directory is shared", backing_dir_shared, 20);
 	t_run("Local name squatted by nobody (0600)", squat_local_0600, 20);
 	t_run("Local name squatted by nobody (0666)", squat_local_0666, 20);

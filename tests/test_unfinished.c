@@ -9,27 +9,9 @@
 
 #include "harness.h"
 
-#define NOBODY 65534
 #define RW SHMAP_PROT_READWRITE
 
 static int g_nobody_ok;
-
-static int become_nobody(void)
-{
-	return setgroups(0, NULL) || setgid(NOBODY) || setuid(NOBODY) ||
-	       geteuid() != NOBODY;
-}
-
-static int probe_nobody(void)
-{
-	if (geteuid() != 0)
-		return 0;
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid == 0)
-		_exit(become_nobody() ? 1 : 0);
-	return pid > 0 && t_exit_code(t_wait(pid, 10)) == 0;
-}
 
 static const char *g_name;
 static mode_t g_umask;
@@ -116,7 +98,7 @@ static void nobody_opens(const char *name, int mutex, int want)
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid == 0) {
-		if (become_nobody())
+		if (t_become_nobody())
 			_exit(2);
 		_exit(open_rc(name, mutex) == want ? 0 : 1);
 	}
@@ -212,7 +194,7 @@ static void untrusted_empty_refused(void)
 		fflush(NULL);
 		pid_t pid = fork();
 		if (pid == 0) {
-			if (become_nobody())
+			if (t_become_nobody())
 				_exit(2);
 			raw_empty(path, 0600);
 			_exit(0);
@@ -221,7 +203,7 @@ static void untrusted_empty_refused(void)
 		T_EQ(open_rc(names[i], 0), -EACCES);
 		T_EQ(do_create(names[i], 0), -EACCES);
 		T_OK(stat(path, &st));
-		T_EQ(st.st_uid, NOBODY);
+		T_EQ(st.st_uid, T_NOBODY);
 		T_EQ(st.st_size, 0);
 		T_OK(unlink(path));
 	}
@@ -241,7 +223,7 @@ static void untrusted_empty_refused(void)
 	pid_t pid = fork();
 	if (pid == 0) {
 		char c = 1;
-		if (become_nobody())
+		if (t_become_nobody())
 			_exit(2);
 		int fd = open(path, O_RDONLY);
 		struct flock fl = {.l_type = F_RDLCK, .l_whence = SEEK_SET,
@@ -285,7 +267,7 @@ static void run(const char *ns, const char *what, void (*fn)(void))
 int main(void)
 {
 	t_setup();
-	g_nobody_ok = probe_nobody();
+	g_nobody_ok = t_nobody_ok();
 	static const char *const names[] = {"Local\\unfinished",
 	                                    "Global\\unfinished"};
 	for (int i = 0; i < 2; i++) {

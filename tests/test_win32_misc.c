@@ -144,26 +144,6 @@ static void security_descriptor(void)
 	T_EQ(SECURITY_DESCRIPTOR_REVISION, 1);
 }
 
-#define NOBODY 65534
-
-static int become_nobody(void)
-{
-	return setgroups(0, NULL) || setgid(NOBODY) || setuid(NOBODY) ||
-	       geteuid() != NOBODY;
-}
-
-/* Whether a child can run as nobody here (root only). */
-static int nobody_ok(void)
-{
-	if (geteuid() != 0)
-		return 0;
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid == 0)
-		_exit(become_nobody() ? 1 : 0);
-	return pid > 0 && t_exit_code(t_wait(pid, 10)) == 0;
-}
-
 /* Another user opens and uses the four Global objects; want_ok says
  * whether it should be let in. Runs in a child as nobody. */
 static void other_user(const char *tag, int want_ok)
@@ -226,7 +206,7 @@ static void share_with(const char *tag, SECURITY_ATTRIBUTES *sa, int want_ok)
 	pid_t pid = fork();
 	T_ASSERT(pid >= 0);
 	if (pid == 0) {
-		if (become_nobody())
+		if (t_become_nobody())
 			T_FAIL("cannot become nobody");
 		other_user(tag, want_ok);
 		exit(0);
@@ -247,7 +227,7 @@ static void share_with(const char *tag, SECURITY_ATTRIBUTES *sa, int want_ok)
  * creator only. */
 static void null_dacl_shares(void)
 {
-	if (!nobody_ok())
+	if (!t_nobody_ok())
 		exit(T_SKIP);
 	SECURITY_DESCRIPTOR sd;
 	T_ASSERT(InitializeSecurityDescriptor(&sd,
