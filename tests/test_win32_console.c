@@ -88,11 +88,13 @@ static void small_helpers(void)
 	T_EQ(lstrlen(TEXT("four")), 4);
 }
 
-/* LocalAlloc: fixed and zeroed blocks, size 0, bad flags; LocalFree. */
+/* LocalAlloc: fixed and zeroed blocks, size 0, bad flags; LocalSize;
+ * LocalFree. */
 static void local_memory(void)
 {
 	unsigned char *p = (unsigned char *)LocalAlloc(LPTR, 4096);
 	T_ASSERT(p != NULL);
+	T_EQ(LocalSize(p), 4096);
 	for (int i = 0; i < 4096; i++)
 		T_EQ(p[i], 0);
 	memset(p, 0xAB, 4096);
@@ -103,6 +105,12 @@ static void local_memory(void)
 	T_ASSERT(LocalFree(q) == NULL);
 	void *z1 = LocalAlloc(LMEM_FIXED, 0), *z2 = LocalAlloc(LHND, 0);
 	T_ASSERT(z1 != NULL && z2 != NULL && z1 != z2);
+	T_EQ(LocalSize(z1), 0);
+	T_EQ(LocalSize(q = (char *)LocalAlloc(LMEM_ZEROINIT, 77)), 77);
+	LocalFree(q);
+	SetLastError(0);
+	T_EQ(LocalSize(NULL), 0);
+	T_EQ(GetLastError(), ERROR_INVALID_HANDLE);
 	LocalFree(z1);
 	LocalFree(z2);
 	T_ASSERT(LocalFree(NULL) == NULL);

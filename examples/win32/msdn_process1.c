@@ -1,9 +1,10 @@
 /*
  * msdn_process1: the first process of MSDN's "Creating Named Shared
- * Memory", as printed there but for the name: "Global\" needs a privilege
- * on Linux as on Windows, so it uses "Local\". It creates the mapping,
- * copies a message into it and keeps it until a key is pressed (_getch).
- * Run msdn_process2 meanwhile.
+ * Memory", as printed there. It creates the mapping "Global\" +
+ * "MyFileMappingObject", copies a message into it and keeps it until a
+ * key is pressed (_getch). Run msdn_process2 meanwhile. As on Windows,
+ * creating a Global name needs a privilege (on Linux: root, or the
+ * shmap-global group); without it the creation fails with error 5.
  */
 #include <windows.h>
 #include <stdio.h>
@@ -11,7 +12,7 @@
 #include <tchar.h>
 
 #define BUF_SIZE 256
-TCHAR szName[]=TEXT("Local\\MyFileMappingObject");
+TCHAR szName[]=TEXT("Global\\MyFileMappingObject");
 TCHAR szMsg[]=TEXT("Message from first process.");
 
 int _tmain()

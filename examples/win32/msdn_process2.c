@@ -1,17 +1,18 @@
 /*
  * msdn_process2: the second process of MSDN's "Creating Named Shared
- * Memory", as printed there but for the name ("Local\", as in
- * msdn_process1) and the line `#pragma comment(lib, "user32.lib")`, which
- * GCC rejects under -Werror (the library is linked by pkg-config). It shows
- * the message with MessageBox: on Linux "Process2: <text>" on stderr.
+ * Memory", as printed there. It opens "Global\MyFileMappingObject" and
+ * shows the message with MessageBox: on Linux "Process2: <text>" on
+ * stderr. The user32.lib pragma means nothing here (pkg-config links the
+ * library) and is ignored, as Visual C++ ignores pragmas it does not know.
  */
 #include <windows.h>
 #include <stdio.h>
 #include <conio.h>
 #include <tchar.h>
+#pragma comment(lib, "user32.lib")
 
 #define BUF_SIZE 256
-TCHAR szName[]=TEXT("Local\\MyFileMappingObject");
+TCHAR szName[]=TEXT("Global\\MyFileMappingObject");
 
 int _tmain()
 {

@@ -22,6 +22,15 @@ extern "C" {
 #define SHMAP_W32API
 #endif
 
+/* Windows code carries Visual C++'s own pragmas (comment(lib, ...),
+ * warning(disable: ...)), which have no meaning here; as Visual C++ ignores
+ * pragmas it does not know, so do GCC and Clang after this header. (G++
+ * before 13 decides on unknown pragmas before it reads this one, so
+ * shmap-win32.pc also gives -Wno-unknown-pragmas.) */
+#ifdef __GNUC__
+#pragma GCC diagnostic ignored "-Wunknown-pragmas"
+#endif
+
 /* A program's wmain, as in tchar.h: C linkage for the two-argument form,
  * and wmain's own symbol for a C++ int wmain(), so that shmap's main
  * (libshmap-win32main) finds either; with neither, nor a main, the link
@@ -88,6 +97,12 @@ typedef CHAR TCHAR;
 #endif
 typedef TCHAR *LPTSTR;
 typedef const TCHAR *LPCTSTR;
+typedef CHAR *PSTR, *PCHAR;
+typedef const CHAR *PCSTR;
+typedef WCHAR *PWSTR, *PWCHAR;
+typedef const WCHAR *PCWSTR;
+typedef TCHAR *PTSTR, *PTCHAR;
+typedef const TCHAR *PCTSTR;
 
 typedef union _LARGE_INTEGER {
 	struct {
@@ -801,6 +816,10 @@ SHMAP_W32API HLOCAL WINAPI LocalAlloc(UINT uFlags, SIZE_T uBytes);
 /* Frees a block from LocalAlloc (NULL is allowed and does nothing) and
  * returns NULL. */
 SHMAP_W32API HLOCAL WINAPI LocalFree(HLOCAL hMem);
+/* Returns the size in bytes that LocalAlloc was asked for when it made
+ * hMem (0 for a 0-byte block); 0 with ERROR_INVALID_HANDLE for NULL. hMem
+ * must come from LocalAlloc. */
+SHMAP_W32API SIZE_T WINAPI LocalSize(HLOCAL hMem);
 
 /* The length of a string in characters, without the terminator; 0 for
  * NULL. */

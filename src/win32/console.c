@@ -15,24 +15,47 @@
 #include "w32.h"
 #include <conio.h>
 
+/* A local block carries its requested size in front of it, for LocalSize;
+ * 16 bytes keep the block as aligned as malloc's. */
+#define LOCAL_HDR 16
+
 HLOCAL WINAPI LocalAlloc(UINT flags, SIZE_T n)
 {
 	if (flags & ~(UINT)(LMEM_MOVEABLE | LMEM_ZEROINIT)) {
 		w32_set_error(ERROR_INVALID_PARAMETER);
 		return NULL;
 	}
-	/* One byte for a 0-byte request, so the block is valid and unique. */
-	void *p = flags & LMEM_ZEROINIT ? calloc(1, n ? n : 1)
-	                                : malloc(n ? n : 1);
-	if (!p)
+	if (n > (SIZE_T)-1 - LOCAL_HDR) {
 		w32_set_error(ERROR_NOT_ENOUGH_MEMORY);
-	return p;
+		return NULL;
+	}
+	/* A 0-byte block still has its header, so it is valid and unique. */
+	unsigned char *p = flags & LMEM_ZEROINIT ? calloc(1, LOCAL_HDR + n)
+	                                         : malloc(LOCAL_HDR + n);
+	if (!p) {
+		w32_set_error(ERROR_NOT_ENOUGH_MEMORY);
+		return NULL;
+	}
+	memcpy(p, &n, sizeof n);
+	return p + LOCAL_HDR;
 }
 
 HLOCAL WINAPI LocalFree(HLOCAL h)
 {
-	free(h);
+	if (h)
+		free((unsigned char *)h - LOCAL_HDR);
 	return NULL;
+}
+
+SIZE_T WINAPI LocalSize(HLOCAL h)
+{
+	SIZE_T n;
+	if (!h) {
+		w32_set_error(ERROR_INVALID_HANDLE);
+		return 0;
+	}
+	memcpy(&n, (unsigned char *)h - LOCAL_HDR, sizeof n);
+	return n;
 }
 
 int WINAPI lstrlenA(LPCSTR s)

@@ -10,6 +10,7 @@
 #include <wchar.h>
 
 #include "w32.h"
+#include <strsafe.h>
 #include <tchar.h>
 
 /*
