@@ -3,7 +3,8 @@
 # `pkg-config --cflags --libs shmap-win32`: main, wmain(int, wchar_t **),
 # a C wmain(void) and a C++ int wmain(), with windows.h or tchar.h, each
 # links and runs with its arguments; a program with neither main nor wmain
-# fails to link, naming wmain, as on Windows.
+# fails to link, naming wmain, as on Windows. A call Linux cannot honour
+# fails to compile, saying why.
 set -eu
 build=$1
 tmp=$(mktemp -d)
@@ -18,8 +19,9 @@ export LD_LIBRARY_PATH
 flags=$(pkg-config --cflags --libs shmap-win32)
 failures=0
 
-# check NAME LANG EXPECT SOURCE: builds SOURCE as LANG (c or c++); EXPECT
-# is the exit code of "prog a b" (argc 3 gives 3), or "nolink".
+# check NAME LANG EXPECT SOURCE [WHY]: builds SOURCE as LANG (c or c++);
+# EXPECT is the exit code of "prog a b" (argc 3 gives 3), "nolink", or
+# "nocompile" with WHY, a text the compiler's error must hold.
 check() {
 	name=$1 lang=$2 expect=$3
 	printf '%s\n' "$4" >"$tmp/$name.src"
@@ -27,6 +29,21 @@ check() {
 	c) cc_cmd="cc -std=c11 -Wall -Wextra -Werror -x c" ;;
 	*) cc_cmd="c++ -std=c++17 -Wall -Wextra -Werror -x c++" ;;
 	esac
+	if [ "$expect" = nocompile ]; then
+		# shellcheck disable=SC2086
+		if $cc_cmd -c -o "$tmp/$name.o" "$tmp/$name.src" $flags \
+			>"$tmp/$name.log" 2>&1; then
+			echo "FAIL $name: compiles"
+			failures=$((failures + 1))
+		elif ! grep -F -- "$5" "$tmp/$name.log" >/dev/null; then
+			echo "FAIL $name: the error does not say \"$5\":"
+			sed 's/^/    /' "$tmp/$name.log"
+			failures=$((failures + 1))
+		else
+			echo "ok   $name"
+		fi
+		return
+	fi
 	# shellcheck disable=SC2086
 	if $cc_cmd -o "$tmp/$name" "$tmp/$name.src" $flags \
 		>"$tmp/$name.log" 2>&1; then
@@ -80,5 +97,19 @@ check cxx-neither cxx nolink '#include <windows.h>
 #include <tchar.h>
 int helper() { return 1; }'
 check c-neither-bare c nolink 'int helper(void) { return 1; }'
+for lang in c cxx; do
+	check $lang-suspend $lang nocompile '#include <windows.h>
+int main(void) { return (int)SuspendThread(GetCurrentThread()); }' \
+		'cannot stop one thread from another'
+	check $lang-terminate-thread $lang nocompile '#include <windows.h>
+int main(void) { return TerminateThread(GetCurrentThread(), 1); }' \
+		'cannot end one thread from another'
+	check $lang-thread-priority $lang nocompile '#include <windows.h>
+int main(void) { return SetThreadPriority(GetCurrentThread(), 2); }' \
+		'SetThreadPriority is not available on Linux'
+	check $lang-get-thread-priority $lang nocompile '#include <windows.h>
+int main(void) { return GetThreadPriority(GetCurrentThread()); }' \
+		'GetThreadPriority is not available on Linux'
+done
 
 [ "$failures" -eq 0 ]

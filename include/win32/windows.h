@@ -542,6 +542,41 @@ SHMAP_W32API DWORD WINAPI GetThreadId(HANDLE hThread);
 /* Yields the processor; TRUE (another thread may have run). */
 SHMAP_W32API BOOL WINAPI SwitchToThread(void);
 
+/* Thread calls Linux cannot honour are declared so that a use fails to
+ * compile, with the reason, rather than to link or to run. */
+#if defined(__has_attribute)
+#if __has_attribute(unavailable)
+#define SHMAP_W32_UNAVAILABLE(why) __attribute__((unavailable(why)))
+#endif
+#endif
+#ifndef SHMAP_W32_UNAVAILABLE
+#define SHMAP_W32_UNAVAILABLE(why) __attribute__((error(why)))
+#endif
+/* Not available: Linux cannot stop one thread of a process from another.
+ * Have the thread wait on an event or a mutex instead. */
+SHMAP_W32_UNAVAILABLE("SuspendThread is not available on Linux, which "
+                      "cannot stop one thread from another: have the thread "
+                      "wait on an event or a mutex")
+DWORD WINAPI SuspendThread(HANDLE hThread);
+/* Not available: Linux cannot end one thread of a process from another
+ * (and Windows advises against it). Have the thread return or call
+ * ExitThread. */
+SHMAP_W32_UNAVAILABLE("TerminateThread is not available on Linux, which "
+                      "cannot end one thread from another: have the thread "
+                      "return or call ExitThread")
+BOOL WINAPI TerminateThread(HANDLE hThread, DWORD dwExitCode);
+/* Not available: a Linux thread's priority is its nice value or its
+ * real-time policy, which do not map onto Windows' priority levels. Call
+ * setpriority or pthread_setschedparam for GetCurrentThreadId(). */
+SHMAP_W32_UNAVAILABLE("SetThreadPriority is not available on Linux: use "
+                      "setpriority(PRIO_PROCESS, GetCurrentThreadId(), nice) "
+                      "or pthread_setschedparam")
+BOOL WINAPI SetThreadPriority(HANDLE hThread, int nPriority);
+/* Not available; see SetThreadPriority. */
+SHMAP_W32_UNAVAILABLE("GetThreadPriority is not available on Linux: use "
+                      "getpriority(PRIO_PROCESS, GetCurrentThreadId())")
+int WINAPI GetThreadPriority(HANDLE hThread);
+
 /* Makes lpCriticalSection a free recursive lock. */
 SHMAP_W32API void WINAPI InitializeCriticalSection(
         LPCRITICAL_SECTION lpCriticalSection);
