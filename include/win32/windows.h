@@ -7,8 +7,11 @@
 #ifndef SHMAP_WIN32_WINDOWS_H
 #define SHMAP_WIN32_WINDOWS_H
 
+#include <ctype.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
 
@@ -1294,5 +1297,8 @@ typedef OSVERSIONINFOEXA OSVERSIONINFOEX, *POSVERSIONINFOEX, *LPOSVERSIONINFOEX;
 #ifdef __cplusplus
 }
 #endif
+
+/* The C runtime's extras windows.h brings along on Windows. */
+#include <shmap_crt.h>
 
 #endif

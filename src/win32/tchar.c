@@ -287,7 +287,17 @@ int WINAPIV wsprintfW(LPWSTR buf, LPCWSTR fmt, ...)
 	return n < WSPRINTF_MAX ? n : WSPRINTF_MAX - 1;
 }
 
-/* The va_list forms <strsafe.h> formats through. */
+/* The va_list forms <strsafe.h> and the _s functions format through. */
+int shmap_w32_vfprintf(FILE *fp, const char *fmt, va_list ap)
+{
+	return emit_narrow(fp, NULL, 0, fmt, ap);
+}
+
+int shmap_w32_vfwprintf(FILE *fp, const wchar_t *fmt, va_list ap)
+{
+	return emit_wide(fp, NULL, 0, fmt, ap);
+}
+
 int shmap_w32_vsnprintf(char *buf, size_t cap, const char *fmt, va_list ap)
 {
 	return emit_narrow(NULL, buf, cap, fmt, ap);
