@@ -2,7 +2,8 @@
 # The entry point of a Win32 program built with
 # `pkg-config --cflags --libs shmap-win32`: main, wmain(int, wchar_t **),
 # a C wmain(void) and a C++ int wmain(), with windows.h or tchar.h, each
-# links and runs with its arguments; a program with neither main nor wmain
+# links and runs with its arguments (and envp, the environment, when it
+# takes a third parameter); a program with neither main nor wmain
 # fails to link, naming wmain, as on Windows. A call Linux cannot honour
 # fails to compile, saying why.
 set -eu
@@ -91,6 +92,23 @@ check cxx-wmain-noargs cxx 6 '#include <windows.h>
 int wmain() { return 6; }'
 check cxx-wmain-noargs-tchar cxx 6 '#include <tchar.h>
 int wmain() { return 6; }'
+# envp: the environment, wide for wmain and _tmain with _UNICODE.
+export SHMAP_ENVP_CHECK=ok
+envp_body='for (; *envp; envp++) if (!wcscmp(*envp, L"SHMAP_ENVP_CHECK=ok")) return argc; return 9; }'
+check c-wmain-envp c 3 '#include <windows.h>
+int wmain(int argc, wchar_t **argv, wchar_t **envp) { (void)argv; '"$envp_body"
+check c-tmain-envp-unicode c 3 '#define _UNICODE
+#include <windows.h>
+#include <tchar.h>
+int _tmain(int argc, _TCHAR **argv, _TCHAR **envp) { (void)argv; '"$envp_body"
+check cxx-wmain-envp cxx 3 '#include <windows.h>
+int wmain(int argc, wchar_t *argv[], wchar_t *envp[]) { (void)argv; '"$envp_body"
+check cxx-tmain-envp-tchar cxx 3 '#define _UNICODE
+#include <tchar.h>
+int _tmain(int argc, _TCHAR *argv[], _TCHAR *envp[]) { (void)argv; '"$envp_body"
+check c-main-envp c 3 '#include <windows.h>
+#include <tchar.h>
+int _tmain(int argc, _TCHAR **argv, _TCHAR **envp) { (void)argv; for (; *envp; envp++) if (!strcmp(*envp, "SHMAP_ENVP_CHECK=ok")) return argc; return 9; }'
 check c-neither c nolink '#include <windows.h>
 int helper(void) { return 1; }'
 check cxx-neither cxx nolink '#include <windows.h>

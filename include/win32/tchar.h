@@ -43,11 +43,13 @@ SHMAP_W32API int shmap_w32_snwprintf(wchar_t *buf, size_t n,
  * needs C linkage for it; C needs no prototype, so wmain(void) (MSDN's
  * "int _tmain()") is as valid as on Windows. In C++ an int wmain() is an
  * overload, given wmain's own symbol so that shmap's main calls it (with
- * arguments it ignores, as from C). A program with neither main nor wmain
+ * arguments it ignores, as from C); so is the three-parameter form whose
+ * envp is the environment, wide. A program with neither main nor wmain
  * fails to link. */
 #ifdef __cplusplus
 int wmain(int argc, wchar_t **argv);
 extern "C++" int wmain() __asm__("wmain");
+extern "C++" int wmain(int argc, wchar_t **argv, wchar_t **envp) __asm__("wmain");
 #endif
 
 #ifdef _UNICODE

@@ -35,12 +35,14 @@ extern "C" {
 #endif
 
 /* A program's wmain, as in tchar.h: C linkage for the two-argument form,
- * and wmain's own symbol for a C++ int wmain(), so that shmap's main
+ * and wmain's own symbol for a C++ int wmain() and for the form with
+ * envp (the environment, wide), so that shmap's main
  * (libshmap-win32main) finds either; with neither, nor a main, the link
  * fails. */
 #ifdef __cplusplus
 int wmain(int argc, wchar_t **argv);
 extern "C++" int wmain() __asm__("wmain");
+extern "C++" int wmain(int argc, wchar_t **argv, wchar_t **envp) __asm__("wmain");
 #endif
 
 #define WINAPI

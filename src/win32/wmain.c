@@ -1,7 +1,8 @@
 /*
  * main for programs whose entry point is wmain (_tmain with _UNICODE): it
  * lives in a static archive, so it is linked only when the program has no
- * main of its own, and it hands wmain the arguments as wide strings.
+ * main of its own, and it hands wmain the arguments and the environment
+ * (a third parameter, envp, as Windows' wmain may take) as wide strings.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,15 +15,30 @@
  * on Windows, instead of starting and failing. Its C name also stands for
  * a C int wmain(void), called with arguments it ignores, as Windows' CRT
  * does; tchar.h gives a C++ int wmain() the same name. */
-int wmain(int argc, wchar_t **argv);
+int wmain(int argc, wchar_t **argv, wchar_t **envp);
 
-int main(int argc, char **argv)
+/* A NULL-terminated wide copy of the n strings of v, or NULL. */
+static wchar_t **widen_all(char **v, size_t n)
 {
-	wchar_t **w = calloc((size_t)argc + 1, sizeof *w);
+	wchar_t **w = calloc(n + 1, sizeof *w);
 	if (!w)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (!(w[i] = shmap__wtf8_widen(v[i])))
+			return NULL;
+	return w;
+}
+
+int main(int argc, char **argv, char **envp)
+{
+	size_t n = 0;
+	while (envp && envp[n])
+		n++;
+	wchar_t **wargv = widen_all(argv, (size_t)argc);
+	wchar_t **wenvp = widen_all(envp, n);
+	if (!wargv || !wenvp)
 		return 1;
-	for (int i = 0; i < argc; i++)
-		if (!(w[i] = shmap__wtf8_widen(argv[i])))
-			return 1;
-	return wmain(argc, w);
+	/* A wmain of one or two parameters ignores the rest, as the calling
+	 * convention allows (Windows' CRT calls it the same way). */
+	return wmain(argc, wargv, wenvp);
 }
