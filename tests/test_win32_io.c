@@ -248,8 +248,9 @@ static void format_message(void)
 	                           FORMAT_MESSAGE_IGNORE_INSERTS |
 	                           FORMAT_MESSAGE_MAX_WIDTH_MASK,
 	                   NULL, ERROR_ACCESS_DENIED, 0, (LPWSTR)&wmsg, 0, NULL);
-	T_EQ(n, 17);
-	T_ASSERT(wcscmp(wmsg, L"Access is denied.") == 0);
+	/* The text's own line break is a space under the width mask. */
+	T_EQ(n, 18);
+	T_ASSERT(wcscmp(wmsg, L"Access is denied. ") == 0);
 	LocalFree(wmsg);
 	char small[8], big[128];
 	T_EQ(FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM, NULL, ERROR_BROKEN_PIPE,
@@ -292,6 +293,179 @@ static void format_message(void)
 		                                FORMAT_MESSAGE_IGNORE_INSERTS,
 		                        NULL, codes[i], 0, big, sizeof big,
 		                        NULL) > 2);
+}
+
+static DWORD fm_a(DWORD flags, const char *src, char *out, DWORD size, ...)
+{
+	va_list ap;
+	va_start(ap, size);
+	DWORD r = FormatMessageA(flags, src, 0, 0, out, size, &ap);
+	va_end(ap);
+	return r;
+}
+
+static DWORD fm_w(DWORD flags, const wchar_t *src, wchar_t *out, DWORD size,
+                  ...)
+{
+	va_list ap;
+	va_start(ap, size);
+	DWORD r = FormatMessageW(flags, src, 0, 0, out, size, &ap);
+	va_end(ap);
+	return r;
+}
+
+#define FS FORMAT_MESSAGE_FROM_STRING
+/* A's result for src with the arguments: its text, checked and counted. */
+#define FMA(want, flags, src, ...)                                             \
+	do {                                                                   \
+		char o_[300];                                                  \
+		DWORD r_ = fm_a((flags), (src), o_, sizeof o_, __VA_ARGS__);   \
+		if (r_ != strlen(want) || strcmp(o_, (want)))                  \
+			T_FAIL("FormatMessageA(\"%s\") = %lu \"%s\", "         \
+			       "expected \"%s\"",                              \
+			       (src), (unsigned long)r_, r_ ? o_ : "", (want));  \
+	} while (0)
+#define FMW(want, flags, src, ...)                                             \
+	do {                                                                   \
+		wchar_t o_[300];                                               \
+		DWORD r_ = fm_w((flags), (src), o_, 300, __VA_ARGS__);         \
+		if (r_ != wcslen(want) || wcscmp(o_, (want)))                  \
+			T_FAIL("FormatMessageW(\"%ls\") = %lu \"%ls\", "       \
+			       "expected \"%ls\"",                             \
+			       (src), (unsigned long)r_, r_ ? o_ : L"", (want)); \
+	} while (0)
+
+/* FormatMessage's inserts and escapes, with the results Wine's
+ * conformance tests record for Windows. */
+static void format_message_inserts(void)
+{
+	FMA("test", FS, "%1!s!", "test");
+	FMA("test", FS, "%1", "test");
+	FMA("test", FS, "%1%3%2%1", "t", "s", "e");
+	FMA("test", FS, "%1!S!", L"test");
+	FMA("test", FS, "%1!ls!%2!hs!", L"te", "st");
+	FMA("test", FS, "%1!c!%2!c!%3!c!%1!c!", 't', 'e', 's');
+	FMA("test", FS, "%1!C!%2!C!%3!C!%1!C!", 't', 'e', 's');
+	FMA("123", FS, "%1!d!%2!d!%3!d!", 1, 2, 3);
+	FMA("   1|1   |   b|   B| 1AB", FS, "%1!4d!|%2!-4d!|%3!4x!|%4!4X!|%5!4X!",
+	    1, 1, 11, 11, 0x1ab);
+	FMA("-1 4294967295 ffffffffffffffff", FS, "%1!d! %2!u! %3!I64x!", -1,
+	    -1, (long long)-1);
+	FMA(" %% ", FS, " %%%% ", 0);
+	FMA(" .. 427", FS, " %.%. %1!d!", 0x1ab);
+	FMA("test", FS, "test%0test", 0);
+	FMA("yah!", FS, "yah%!%0   ", 0);
+	FMA("    ", FS, "% %   ", 0);
+	FMA("\r\n\r\t", FS, "%n%r%t", 0);
+	FMA("hi\r\n", FS, "hi\n", 0);
+	FMA("\r\n\r\n", FS, "\r\r\n", 0);
+	FMA("(null)", FS, "%1", NULL);
+	FMA("  t", FS, "%1!3s!", "t");
+	FMA("   t", FS, "%1!*s!", 4, "t");
+	FMA("  03", FS, "%1!4.2u!", 3);
+	FMA("  001", FS, "%1!*.*u!", 5, 3, 1);
+	FMA("  001, 0002", FS, "%1!*.*u!,%1!*.*u!", 5, 3, 1, 4, 2);
+	FMA("  001,  0002", FS, "%1!*.*u!,%3!*.*u!", 5, 3, 1, 6, 4, 2);
+	FMW(L"test", FS, L"%1!s!", L"test");
+	FMW(L"test", FS, L"%1%2", L"te", L"st");
+	FMW(L"test", FS, L"%1!S!", "test");
+	FMW(L"t\u00e9st", FS, L"%1!hs!", "t\xc3\xa9st");
+	FMW(L"test", FS, L"%1!lc!%2!wc!%3!C!%1!c!", 't', 'e', 's');
+	FMW(L"  001,  0002", FS, L"%1!*.*u!,%3!*.*u!", 5, 3, 1, 6, 4, 2);
+	/* An argument array counts differently. */
+	DWORD_PTR args[] = {6, 4, 2, 5, 3, 1};
+	char out[64];
+	T_EQ(FormatMessageA(FS | FORMAT_MESSAGE_ARGUMENT_ARRAY,
+	                    "%1!*.*u!,%1!*.*u!", 0, 0, out, sizeof out,
+	                    (va_list *)args),
+	     13);
+	T_ASSERT(!strcmp(out, "  0002, 00003"));
+	T_EQ(FormatMessageA(FS | FORMAT_MESSAGE_ARGUMENT_ARRAY,
+	                    "%1!*.*u!,%4!*.*u!", 0, 0, out, sizeof out,
+	                    (va_list *)args),
+	     12);
+	T_ASSERT(!strcmp(out, "  0002,  001"));
+	DWORD_PTR sargs[] = {(DWORD_PTR)"one", (DWORD_PTR)"two"};
+	T_EQ(FormatMessageA(FS | FORMAT_MESSAGE_ARGUMENT_ARRAY, "%2 %1", 0, 0,
+	                    out, sizeof out, (va_list *)sargs),
+	     7);
+	T_ASSERT(!strcmp(out, "two one"));
+	/* The width mask: line breaks become spaces; lines break at it. */
+	FMA("hi ", FS | FORMAT_MESSAGE_MAX_WIDTH_MASK, "hi\r\n", 0);
+	FMA("  ", FS | FORMAT_MESSAGE_MAX_WIDTH_MASK, "\r\r\n", 0);
+	FMA("short long\r\nline", FS | 11, "short long line", 0);
+	FMA("short\r\nlong line", FS | 10, "short long line", 0);
+	FMA("short long\r\n  line", FS | 12, "short long    line", 0);
+	FMA("shortlon\r\ngline", FS | 8, "shortlongline", 0);
+	FMA("short\r\nlong\r\nline", FS | 7, "short long line", 0);
+	FMA("short\rlong\r\nline", FS | 8, "short%rlong line", 0);
+	FMA("short\r\nlong\r\nline%1",
+	    FS | FORMAT_MESSAGE_IGNORE_INSERTS | 8, "short%nlong line%1", 0);
+	/* Ignoring inserts: only %n, %r, %t and %0 act. */
+	FMA("test%1%2!*.*s!%99", FS | FORMAT_MESSAGE_IGNORE_INSERTS,
+	    "test%1%2!*.*s!%99", 0);
+	FMA("%%% %.%!", FS | FORMAT_MESSAGE_IGNORE_INSERTS, "%%% %.%!", 0);
+	/* Errors: no arguments for an insert, a lone %, nothing out. */
+	memcpy(out, "xxxxxx", 7);
+	SetLastError(0xdeadbeef);
+	T_EQ(FormatMessageA(FS, "%1", 0, 0, out, sizeof out, NULL), 0);
+	T_EQ(GetLastError(), ERROR_INVALID_PARAMETER);
+	T_ASSERT(!strcmp(out, "xxxxxx"));
+	T_EQ(FormatMessageA(FS, "test%", 0, 0, out, sizeof out, NULL), 0);
+	T_EQ(GetLastError(), ERROR_INVALID_PARAMETER);
+	SetLastError(0xdeadbeef);
+	T_EQ(FormatMessageA(FS, "", 0, 0, out, sizeof out, NULL), 0);
+	T_EQ(GetLastError(), 1235); /* ERROR_NO_WORK_DONE */
+	T_ASSERT(!strcmp(out, "xxxxxx"));
+	wchar_t wout[8] = L"xxxxxx";
+	T_EQ(FormatMessageW(FS, L"", 0, 0, wout, 8, NULL), 0);
+	T_ASSERT(wout[0] == 0);
+	T_EQ(FormatMessageA(0, "test", 0, 0, out, sizeof out, NULL), 0);
+	T_EQ(GetLastError(), ERROR_INVALID_PARAMETER);
+	T_EQ(FormatMessageA(FS | FORMAT_MESSAGE_FROM_SYSTEM, "test", 0, 0, out,
+	                    sizeof out, NULL),
+	     4);
+	/* Too small: A leaves the buffer, W stores what fits. */
+	memcpy(out, "xxxxxx", 7);
+	T_EQ(FormatMessageA(FS, "test", 0, 0, out, 4, NULL), 0);
+	T_EQ(GetLastError(), ERROR_INSUFFICIENT_BUFFER);
+	T_ASSERT(!strcmp(out, "xxxxxx"));
+	wcscpy(wout, L"xxxxxx");
+	T_EQ(FormatMessageW(FS, L"test", 0, 0, wout, 4, NULL), 0);
+	T_EQ(GetLastError(), ERROR_INSUFFICIENT_BUFFER);
+	T_ASSERT(!wmemcmp(wout, L"tes\0xx", 6));
+	/* ALLOCATE_BUFFER with inserts; a system message with its insert. */
+	LPSTR msg = (LPSTR)1;
+	T_EQ(fm_a(FS | FORMAT_MESSAGE_ALLOCATE_BUFFER, "%1 and %2",
+	          (char *)&msg, 0, "this", "that"),
+	     13);
+	T_ASSERT(!strcmp(msg, "this and that"));
+	LocalFree(msg);
+	T_EQ(FormatMessageA(FS | FORMAT_MESSAGE_ALLOCATE_BUFFER, "", 0, 0,
+	                    (char *)&msg, 0, NULL),
+	     0);
+	T_ASSERT(msg == NULL);
+	DWORD_PTR mid[] = {(DWORD_PTR)"7", (DWORD_PTR)"system"};
+	T_EQ(FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM |
+	                            FORMAT_MESSAGE_ARGUMENT_ARRAY,
+	                    NULL, ERROR_MR_MID_NOT_FOUND, 0, out, sizeof out,
+	                    (va_list *)mid),
+	     0); /* too long for out */
+	char big[256];
+	T_ASSERT(FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM |
+	                                FORMAT_MESSAGE_ARGUMENT_ARRAY,
+	                        NULL, ERROR_MR_MID_NOT_FOUND, 0, big,
+	                        sizeof big, (va_list *)mid) > 0);
+	T_ASSERT(strstr(big, "number 0x7 in the message file for system."));
+	T_EQ(FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM, NULL,
+	                    ERROR_MR_MID_NOT_FOUND, 0, big, sizeof big, NULL),
+	     0);
+	T_EQ(GetLastError(), ERROR_INVALID_PARAMETER);
+	/* A Win32 HRESULT stands for its code. */
+	T_EQ(FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM, NULL, 0x80070005, 0,
+	                    big, sizeof big, NULL),
+	     19);
+	T_ASSERT(!strcmp(big, "Access is denied.\r\n"));
 }
 
 static _Atomic int ctrl_calls[4], ctrl_order; /* written by the handler thread */
@@ -435,6 +609,8 @@ int main(int argc, char **argv)
 	      redirected_child, 30);
 	t_run("FormatMessageA/W from the system, LocalFree", format_message,
 	      20);
+	t_run("FormatMessageA/W inserts, escapes, widths, arguments",
+	      format_message_inserts, 20);
 	t_run("SetConsoleCtrlHandler: SIGINT, handler order, ignoring",
 	      ctrl_handlers, 30);
 	t_run("SetConsoleCtrlHandler: the default actions", ctrl_defaults, 30);

@@ -1006,20 +1006,34 @@ SHMAP_W32API BOOL WINAPI CreatePipe(PHANDLE hReadPipe, PHANDLE hWritePipe,
 #define ERROR_MR_MID_NOT_FOUND 317L
 #define ERROR_RESOURCE_LANG_NOT_FOUND 1815L
 
-/* Formats a system message: with FORMAT_MESSAGE_FROM_SYSTEM (and neither
- * FROM_STRING nor FROM_HMODULE, else 0 with ERROR_INVALID_PARAMETER),
- * the text Windows gives, in English, for the error codes this layer sets
- * (every ERROR_ constant here, and ERROR_SUCCESS), ending in "\r\n" unless
- * the width mask is FORMAT_MESSAGE_MAX_WIDTH_MASK. dwLanguageId must be
- * LANG_NEUTRAL or LANG_ENGLISH in any sublanguage (0 and
- * MAKELANGID(LANG_NEUTRAL, SUBLANG_DEFAULT) included), else
- * ERROR_RESOURCE_LANG_NOT_FOUND; an unknown code is ERROR_MR_MID_NOT_FOUND.
- * With FORMAT_MESSAGE_ALLOCATE_BUFFER, lpBuffer is really a pointer to a
- * pointer that receives a LocalAlloc'd buffer of at least nSize characters,
- * for LocalFree; else the text goes into lpBuffer, nSize characters, or
- * fails with ERROR_INSUFFICIENT_BUFFER. The messages have no inserts, so
- * Arguments and FORMAT_MESSAGE_IGNORE_INSERTS change nothing. Returns the
- * characters stored, the terminator excluded, or 0. */
+/* Formats a message as Windows does. The text is lpSource with
+ * FORMAT_MESSAGE_FROM_STRING (which wins over the other sources), or with
+ * FORMAT_MESSAGE_FROM_SYSTEM the English text Windows gives for the error
+ * codes this layer sets (every ERROR_ constant here, ERROR_SUCCESS, and a
+ * Win32 HRESULT 0x8007xxxx for its code), which ends in a line break;
+ * neither: 0 with ERROR_INVALID_PARAMETER (FROM_HMODULE alone:
+ * ERROR_RESOURCE_TYPE_NOT_FOUND, there being no message tables). For the
+ * system, dwLanguageId must be LANG_NEUTRAL or LANG_ENGLISH in any
+ * sublanguage, else ERROR_RESOURCE_LANG_NOT_FOUND; an unknown code is
+ * ERROR_MR_MID_NOT_FOUND. In the text %1 to %99 insert arguments (as !s!,
+ * or %n!fmt! with a printf format: flags, width and precision, '*' taking
+ * an argument; s, S, c, C with h, l and w as in wsprintf; d, i, u, x, X, o
+ * of 32 bits unless I64, ll or I precede), taken from *Arguments, a
+ * va_list whose arguments are each the size of a pointer, or with
+ * FORMAT_MESSAGE_ARGUMENT_ARRAY an array of DWORD_PTR (Windows' counting
+ * of '*' arguments, different for the two, is kept); an insert with no
+ * arguments is ERROR_INVALID_PARAMETER. %0 ends the message, %n is "\r\n",
+ * %r "\r", %t a tab, %% %. %! and "% " the character itself, a lone % at
+ * the end ERROR_INVALID_PARAMETER; with FORMAT_MESSAGE_IGNORE_INSERTS the
+ * rest stand as written. A line break in the text is "\r\n"; the width
+ * mask, if not 0, makes it a space and breaks lines at that width at a
+ * space (FORMAT_MESSAGE_MAX_WIDTH_MASK: never). With
+ * FORMAT_MESSAGE_ALLOCATE_BUFFER, lpBuffer is really a pointer to a
+ * pointer that receives a LocalAlloc'd buffer of at least nSize
+ * characters, for LocalFree; else the text goes into lpBuffer, nSize
+ * characters, or fails with ERROR_INSUFFICIENT_BUFFER (the W form stores
+ * what fits). An empty result is 0 with ERROR_NO_WORK_DONE. Returns the
+ * characters stored (bytes for A), the terminator excluded, or 0. */
 SHMAP_W32API DWORD WINAPI FormatMessageA(DWORD dwFlags, LPCVOID lpSource,
                                          DWORD dwMessageId,
                                          DWORD dwLanguageId, LPSTR lpBuffer,

@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -260,90 +261,466 @@ static const struct {
 	       "image file."},
 };
 
-/* The message for (flags, id, lang) with Windows' "\r\n" ending (none
- * when the width mask is FORMAT_MESSAGE_MAX_WIDTH_MASK), or NULL with the
- * last error set. */
-static const char *sys_message(DWORD flags, DWORD id, DWORD lang, int *crlf)
+#ifndef ERROR_NO_WORK_DONE
+#define ERROR_NO_WORK_DONE 1235L
+#endif
+#ifndef ERROR_RESOURCE_TYPE_NOT_FOUND
+#define ERROR_RESOURCE_TYPE_NOT_FOUND 1813L
+#endif
+
+/* The system's text for id, or NULL with the last error set. A Win32
+ * HRESULT (0x8007xxxx) stands for its code, as on Windows. */
+static const char *sys_message(DWORD id, DWORD lang)
 {
-	if ((flags & (FORMAT_MESSAGE_FROM_STRING | FORMAT_MESSAGE_FROM_HMODULE |
-	              FORMAT_MESSAGE_FROM_SYSTEM)) != FORMAT_MESSAGE_FROM_SYSTEM) {
-		w32_set_error(ERROR_INVALID_PARAMETER);
-		return NULL;
-	}
 	DWORD primary = lang & 0x3ff;
 	if (primary != LANG_NEUTRAL && primary != LANG_ENGLISH) {
 		w32_set_error(ERROR_RESOURCE_LANG_NOT_FOUND);
 		return NULL;
 	}
+	if ((id & 0xffff0000u) == 0x80070000u)
+		id &= 0xffff;
 	for (size_t i = 0; i < sizeof sys_messages / sizeof sys_messages[0]; i++)
-		if (sys_messages[i].code == id) {
-			*crlf = (flags & FORMAT_MESSAGE_MAX_WIDTH_MASK) !=
-			        FORMAT_MESSAGE_MAX_WIDTH_MASK;
+		if (sys_messages[i].code == id)
 			return sys_messages[i].text;
-		}
 	w32_set_error(ERROR_MR_MID_NOT_FOUND);
 	return NULL;
 }
 
-/* Stores len characters of text (widened when wide) plus a NUL, into the
- * caller's buffer or a LocalAlloc'd one; returns len, or 0. */
-static DWORD format_out(DWORD flags, const char *text, int crlf, void *buf,
-                        DWORD size, int wide)
+/* A growing wide string; oom once an allocation failed. */
+struct wbuf {
+	wchar_t *p;
+	size_t len, cap;
+	int oom;
+};
+
+static int wb_room(struct wbuf *b, size_t n)
 {
-	size_t len = strlen(text) + (crlf ? 2 : 0);
-	size_t unit = wide ? sizeof(wchar_t) : 1;
-	void *out;
-	if (!buf) {
-		w32_set_error(ERROR_INVALID_PARAMETER);
+	if (b->oom)
+		return 0;
+	if (b->len + n + 1 <= b->cap)
+		return 1;
+	size_t cap = b->cap ? b->cap : 64;
+	while (cap < b->len + n + 1)
+		cap *= 2;
+	wchar_t *p = realloc(b->p, cap * sizeof *p);
+	if (!p) {
+		b->oom = 1;
 		return 0;
 	}
-	if (flags & FORMAT_MESSAGE_ALLOCATE_BUFFER) {
-		size_t n = len + 1 > size ? len + 1 : size;
-		out = LocalAlloc(LMEM_FIXED, n * unit);
-		if (!out)
-			return 0;
-		*(void **)buf = out;
+	b->p = p;
+	b->cap = cap;
+	return 1;
+}
+
+static void wb_add(struct wbuf *b, const wchar_t *s, size_t n)
+{
+	if (wb_room(b, n)) {
+		wmemcpy(b->p + b->len, s, n);
+		b->len += n;
+	}
+}
+
+/* The inserts' arguments: a va_list (fetched in order, each the size of a
+ * pointer, and kept) or an array of DWORD_PTR. */
+struct fm_args {
+	va_list *list;
+	const DWORD_PTR *array;
+	int last;
+	uint64_t got[102];
+};
+
+/* Argument nr (1-based; -1: the one after the last used) of a va_list. */
+static uint64_t fm_arg(struct fm_args *a, int nr)
+{
+	if (nr == -1)
+		nr = a->last + 1;
+	while (nr > a->last && a->last < 102)
+		a->got[a->last++] = va_arg(*a->list, uint64_t);
+	return nr >= 1 && nr <= 102 ? a->got[nr - 1] : 0;
+}
+
+/* A narrow or wide string argument as a malloc'd wide string. */
+static wchar_t *fm_string(uint64_t v, int narrow)
+{
+	if (!v)
+		return wcsdup(L"(null)");
+	return narrow ? w32_widen((const char *)(uintptr_t)v)
+	              : wcsdup((const wchar_t *)(uintptr_t)v);
+}
+
+/*
+ * Formats insert nr at *src (after its number: "!spec!" or nothing, which
+ * is !s!) into b. In the printf specification, flags, width and precision
+ * ('*' taking an argument) are printf's; h, l and w before s, S, c and C
+ * and the caller's width choose narrow or wide as in wsprintf; d, i, u,
+ * x, X and o take 32 bits unless I64, ll or I (64) precede them, as
+ * Windows' long is 32 bits. The arguments are Windows': with a va_list, a
+ * '*' takes the insert's argument and the value the one after, then one
+ * argument is counted twice (Windows does so); with an array, the value
+ * is the insert's and each '*' the next one after the highest used.
+ * Returns 0, or ERROR_INVALID_PARAMETER.
+ */
+static DWORD fm_insert(struct wbuf *b, const wchar_t **src, int nr,
+                       int ansi, struct fm_args *a)
+{
+	const wchar_t *f = *src, *end = NULL;
+	wchar_t flags[32] = L"", conv[32] = L"s";
+	int stars = 0;
+	if (*f == '!') {
+		end = wcschr(f + 1, '!');
+		if (!end || end - f > 30)
+			return ERROR_INVALID_PARAMETER;
+		f++;
+		size_t k = 0;
+		while (wcschr(L"0123456789 +-*#.", *f) && *f && f < end) {
+			stars += *f == '*';
+			flags[k++] = *f++;
+		}
+		flags[k] = 0;
+		if (stars > 2)
+			return ERROR_INVALID_PARAMETER;
+		k = 0;
+		while (f < end)
+			conv[k++] = *f++;
+		conv[k] = 0;
+		*src = end + 1;
+	}
+	if (!a->list && !a->array)
+		return ERROR_INVALID_PARAMETER;
+	uint64_t pa[3];
+	int n = 0;
+	if (a->list) {
+		if (nr > 1)
+			fm_arg(a, nr - 1);
+		for (int i = 0; i < stars; i++, nr = -1)
+			pa[n++] = fm_arg(a, nr);
+		if (nr == -1)
+			a->last--;
+		pa[n++] = fm_arg(a, nr);
 	} else {
-		if (len + 1 > size) {
-			w32_set_error(ERROR_INSUFFICIENT_BUFFER);
+		pa[n++] = a->array[nr - 1];
+		if (a->last < nr)
+			a->last = nr;
+		for (int i = 0; i < stars; i++)
+			pa[n++] = a->array[a->last++];
+	}
+	/* printf's own format: flags with the stars' numbers. */
+	wchar_t fmt[96], *o = fmt;
+	int next = 0;
+	*o++ = '%';
+	for (const wchar_t *p = flags; *p; p++) {
+		if (*p == '*')
+			o += swprintf(o, 16, L"%d", (int)pa[next++]);
+		else
+			*o++ = *p;
+	}
+	uint64_t v = pa[next];
+	/* Size prefix and conversion. */
+	const wchar_t *c = conv;
+	int size = 0; /* 1 narrow/short, 2 wide, 64: 64-bit */
+	if (c[0] == 'h')
+		size = 1, c++;
+	else if (c[0] == 'l' && c[1] == 'l')
+		size = 64, c += 2;
+	else if (c[0] == 'l' || c[0] == 'w')
+		size = 2, c++;
+	else if (c[0] == 'I' && c[1] == '6' && c[2] == '4')
+		size = 64, c += 3;
+	else if (c[0] == 'I' && c[1] == '3' && c[2] == '2')
+		c += 3;
+	else if (c[0] == 'I')
+		size = 64, c++;
+	wchar_t *str = NULL, ch[2] = {0, 0}, out[512];
+	int len = -1;
+	switch (*c) {
+	case 's': case 'S': case 'c': case 'C': {
+		int upper = *c == 'S' || *c == 'C';
+		int narrow = size == 1 || (size != 2 && ansi != upper);
+		if (*c == 's' || *c == 'S') {
+			if (!(str = fm_string(v, narrow)))
+				return ERROR_NOT_ENOUGH_MEMORY;
+		} else {
+			ch[0] = narrow ? (wchar_t)(unsigned char)v : (wchar_t)v;
+			str = wcsdup(ch);
+			if (!str)
+				return ERROR_NOT_ENOUGH_MEMORY;
+		}
+		wcscpy(o, L"ls");
+		/* Long strings need their own buffer. */
+		size_t need = wcslen(str) + 64;
+		wchar_t *big = need > 512 ? malloc(need * sizeof *big) : out;
+		if (big) {
+			len = swprintf(big, need > 512 ? need : 512, fmt, str);
+			if (len > 0)
+				wb_add(b, big, (size_t)len);
+			if (big != out)
+				free(big);
+		}
+		free(str);
+		return len < 0 ? ERROR_NOT_ENOUGH_MEMORY : 0;
+	}
+	case 'd': case 'i': case 'u': case 'x': case 'X': case 'o':
+		swprintf(o, 8, L"%ls%lc", size == 64 ? L"ll" : size == 1 ? L"h" : L"",
+		         (wint_t)*c);
+		if (*c == 'd' || *c == 'i')
+			len = size == 64 ? swprintf(out, 512, fmt, (long long)v)
+			                 : swprintf(out, 512, fmt, (int)v);
+		else
+			len = size == 64 ? swprintf(out, 512, fmt,
+			                            (unsigned long long)v)
+			                 : swprintf(out, 512, fmt, (unsigned)v);
+		break;
+	case 'p':
+		wcscpy(o, L"p");
+		len = swprintf(out, 512, fmt, (void *)(uintptr_t)v);
+		break;
+	case 'e': case 'E': case 'f': case 'g': case 'G': case 'a': case 'A': {
+		/* The argument's bits, as the callee reads a double. */
+		double d;
+		memcpy(&d, &v, sizeof d);
+		swprintf(o, 4, L"%lc", (wint_t)*c);
+		len = swprintf(out, 512, fmt, d);
+		break;
+	}
+	default: /* no conversion printf knows: the text as it stands */
+		len = swprintf(out, 512, L"%ls", conv);
+		break;
+	}
+	if (len > 0)
+		wb_add(b, out, (size_t)len);
+	return 0;
+}
+
+/*
+ * Formats src as Windows' FormatMessage does into b: inserts %1 to %99
+ * (none with ignore, where only %n, %r, %t and %0 act), %0 ends the text,
+ * %n is "\r\n", %r "\r", %t a tab, %% %. %! and "% " the character;
+ * a line break in src is "\r\n", or with a width a space. A width other
+ * than 0 breaks lines at the last space before it. Returns 0 or an error.
+ */
+static DWORD fm_format(struct wbuf *b, const wchar_t *src, size_t width,
+                       int ignore, int ansi, struct fm_args *a)
+{
+	size_t line = 0;
+	ptrdiff_t space = -1; /* the last space in this line */
+	for (; *src; src++) {
+		DWORD e = 0;
+		switch (*src) {
+		case '\r':
+			if (src[1] == '\n')
+				src++;
+			/* fall through */
+		case '\n':
+			if (!width) {
+				wb_add(b, L"\r\n", 2);
+				line = b->len;
+				space = -1;
+				break;
+			}
+			/* fall through */
+		case ' ':
+			space = (ptrdiff_t)b->len;
+			wb_add(b, L" ", 1);
+			break;
+		case '\t':
+			if (space == (ptrdiff_t)b->len - 1)
+				space = (ptrdiff_t)b->len;
+			wb_add(b, L"\t", 1);
+			break;
+		case '%':
+			src++;
+			switch (*src) {
+			case 0:
+				return ERROR_INVALID_PARAMETER;
+			case 't':
+				if (!width) {
+					wb_add(b, L"\t", 1);
+					break;
+				}
+				/* fall through */
+			case 'n':
+				wb_add(b, L"\r\n", 2);
+				line = b->len;
+				space = -1;
+				break;
+			case 'r':
+				wb_add(b, L"\r", 1);
+				line = b->len;
+				space = -1;
+				break;
+			case '0':
+				while (src[1])
+					src++;
+				break;
+			case '1': case '2': case '3': case '4': case '5':
+			case '6': case '7': case '8': case '9':
+				if (!ignore) {
+					int nr = *src++ - '0';
+					if (*src >= '0' && *src <= '9')
+						nr = nr * 10 + *src++ - '0';
+					e = fm_insert(b, &src, nr, ansi, a);
+					src--;
+					break;
+				}
+				/* fall through */
+			default:
+				wb_add(b, ignore ? src - 1 : src, ignore ? 2 : 1);
+				break;
+			}
+			break;
+		default:
+			wb_add(b, src, 1);
+			break;
+		}
+		if (e)
+			return e;
+		if (b->oom)
+			return ERROR_NOT_ENOUGH_MEMORY;
+		if (width && b->len - line >= width) {
+			/* Break at the last space (dropping the blanks before
+			 * it), or here. */
+			size_t at, next;
+			if (space >= 0) {
+				at = (size_t)space;
+				next = at + 1;
+				while (at > line && (b->p[at - 1] == ' ' ||
+				                     b->p[at - 1] == '\t'))
+					at--;
+			} else {
+				at = next = b->len;
+			}
+			if (!wb_room(b, 2))
+				return ERROR_NOT_ENOUGH_MEMORY;
+			wmemmove(b->p + at + 2, b->p + next, b->len - next);
+			b->len = b->len + 2 - (next - at);
+			b->p[at] = '\r';
+			b->p[at + 1] = '\n';
+			line = at + 2;
+			space = -1;
+		}
+	}
+	return 0;
+}
+
+/* FormatMessageA and FormatMessageW: the message formatted wide, then
+ * stored (narrowed for A) in the caller's buffer or a LocalAlloc'd one. */
+static DWORD format_message(DWORD flags, const void *source, DWORD id,
+                            DWORD lang, void *buffer, DWORD size,
+                            va_list *args, int ansi)
+{
+	if (!buffer && (!ansi || (flags & FORMAT_MESSAGE_ALLOCATE_BUFFER))) {
+		w32_set_error(ansi ? ERROR_NOT_ENOUGH_MEMORY
+		                   : ERROR_INVALID_PARAMETER);
+		return 0;
+	}
+	if (flags & FORMAT_MESSAGE_ALLOCATE_BUFFER)
+		*(void **)buffer = NULL;
+	wchar_t *src = NULL;
+	if (flags & FORMAT_MESSAGE_FROM_STRING) {
+		if (!source) { /* Windows crashes */
+			w32_set_error(ERROR_INVALID_PARAMETER);
 			return 0;
 		}
-		out = buf;
+		src = ansi ? w32_widen(source) : wcsdup(source);
+	} else if (flags & FORMAT_MESSAGE_FROM_SYSTEM) {
+		const char *text = sys_message(id, lang);
+		if (!text)
+			return 0;
+		/* The system's messages end in a line break. */
+		size_t n = strlen(text);
+		if ((src = malloc((n + 3) * sizeof *src))) {
+			for (size_t i = 0; i < n; i++)
+				src[i] = (unsigned char)text[i];
+			wcscpy(src + n, L"\r\n");
+		}
+	} else {
+		w32_set_error(flags & FORMAT_MESSAGE_FROM_HMODULE
+		                      ? ERROR_RESOURCE_TYPE_NOT_FOUND
+		                      : ERROR_INVALID_PARAMETER);
+		return 0;
 	}
-	for (size_t i = 0; i <= len; i++) {
-		char c = i < len - (crlf ? 2 : 0) ? text[i]
-		         : i == len               ? 0
-		         : i == len - 2           ? '\r'
-		                                  : '\n';
-		if (wide)
-			((wchar_t *)out)[i] = (wchar_t)(unsigned char)c;
-		else
-			((char *)out)[i] = c;
+	if (!src) {
+		w32_set_error(ERROR_NOT_ENOUGH_MEMORY);
+		return 0;
 	}
-	w32_set_error(ERROR_SUCCESS);
-	return (DWORD)len;
+	struct fm_args a = {0};
+	if (flags & FORMAT_MESSAGE_ARGUMENT_ARRAY)
+		a.array = (const DWORD_PTR *)args;
+	else
+		a.list = args;
+	size_t width = flags & FORMAT_MESSAGE_MAX_WIDTH_MASK;
+	if (width == FORMAT_MESSAGE_MAX_WIDTH_MASK)
+		width = SIZE_MAX;
+	struct wbuf b = {0};
+	DWORD e = fm_format(&b, src, width,
+	                    (flags & FORMAT_MESSAGE_IGNORE_INSERTS) != 0, ansi,
+	                    &a);
+	free(src);
+	if (!e && !wb_room(&b, 0))
+		e = ERROR_NOT_ENOUGH_MEMORY;
+	if (e) {
+		free(b.p);
+		w32_set_error(e);
+		return 0;
+	}
+	b.p[b.len] = 0;
+	char *narrow = ansi ? w32_narrow(b.p) : NULL;
+	size_t len = ansi ? (narrow ? strlen(narrow) : 0) : b.len;
+	size_t unit = ansi ? 1 : sizeof(wchar_t);
+	const void *text = ansi ? (const void *)narrow : (const void *)b.p;
+	DWORD ret = 0;
+	if (ansi && !narrow) {
+		e = ERROR_NOT_ENOUGH_MEMORY;
+	} else if (ansi && b.len > 32766) {
+		e = ERROR_INVALID_PARAMETER; /* Windows' limit for A */
+	} else if (len == 0) {
+		/* Nothing to store: no buffer, W's gets a terminator. */
+		if (!ansi && !(flags & FORMAT_MESSAGE_ALLOCATE_BUFFER) && size)
+			*(wchar_t *)buffer = 0;
+		e = ERROR_NO_WORK_DONE;
+	} else if (flags & FORMAT_MESSAGE_ALLOCATE_BUFFER) {
+		void *out = LocalAlloc(LMEM_ZEROINIT,
+		                       ((len + 1 > size ? len + 1 : size)) * unit);
+		if (out) {
+			memcpy(out, text, (len + 1) * unit);
+			*(void **)buffer = out;
+			ret = (DWORD)len;
+		} else {
+			e = ERROR_NOT_ENOUGH_MEMORY;
+		}
+	} else if (len + 1 > size) {
+		/* W stores what fits, terminated; A leaves the buffer. */
+		if (!ansi && size) {
+			wmemcpy(buffer, b.p, size - 1);
+			((wchar_t *)buffer)[size - 1] = 0;
+		}
+		e = ERROR_INSUFFICIENT_BUFFER;
+	} else if (!buffer) {
+		e = ERROR_INVALID_PARAMETER;
+	} else {
+		memcpy(buffer, text, (len + 1) * unit);
+		ret = (DWORD)len;
+	}
+	free(narrow);
+	free(b.p);
+	w32_set_error(e ? e : ERROR_SUCCESS);
+	return ret;
 }
 
 DWORD WINAPI FormatMessageA(DWORD dwFlags, LPCVOID lpSource,
                             DWORD dwMessageId, DWORD dwLanguageId,
                             LPSTR lpBuffer, DWORD nSize, va_list *Arguments)
 {
-	(void)lpSource;
-	(void)Arguments;
-	int crlf = 0;
-	const char *text = sys_message(dwFlags, dwMessageId, dwLanguageId, &crlf);
-	return text ? format_out(dwFlags, text, crlf, lpBuffer, nSize, 0) : 0;
+	return format_message(dwFlags, lpSource, dwMessageId, dwLanguageId,
+	                      lpBuffer, nSize, Arguments, 1);
 }
 
 DWORD WINAPI FormatMessageW(DWORD dwFlags, LPCVOID lpSource,
                             DWORD dwMessageId, DWORD dwLanguageId,
                             LPWSTR lpBuffer, DWORD nSize, va_list *Arguments)
 {
-	(void)lpSource;
-	(void)Arguments;
-	int crlf = 0;
-	const char *text = sys_message(dwFlags, dwMessageId, dwLanguageId, &crlf);
-	return text ? format_out(dwFlags, text, crlf, lpBuffer, nSize, 1) : 0;
+	return format_message(dwFlags, lpSource, dwMessageId, dwLanguageId,
+	                      lpBuffer, nSize, Arguments, 0);
 }
 
 /* ---- Console control handlers: SIGINT is CTRL_C_EVENT and SIGTERM is
