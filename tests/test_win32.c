@@ -19,6 +19,7 @@
 
 #include "harness.h"
 #include <windows.h>
+#include <TlHelp32.h>
 
 #ifndef ERROR_BAD_EXE_FORMAT
 #define ERROR_BAD_EXE_FORMAT 193L
@@ -3669,6 +3670,112 @@ static const struct row thread_rows[] = {
 };
 
 /* ------------------------------------------------------------------ */
+/* Toolhelp snapshots and FormatMessage from a string                  */
+
+static struct obs tl_snapshot(void)
+{
+	ARM();
+	HANDLE s = CreateToolhelp32Snapshot(TH32CS_SNAPPROCESS, 0);
+	struct obs o = seen(hv(s));
+	CloseHandle(s);
+	return o;
+}
+
+static struct obs tl_size0(void)
+{
+	HANDLE s = CreateToolhelp32Snapshot(TH32CS_SNAPPROCESS, 0);
+	NEED(s != IHV);
+	PROCESSENTRY32 pe;
+	pe.dwSize = 0;
+	ARM();
+	struct obs o = seen(Process32First(s, &pe));
+	CloseHandle(s);
+	return o;
+}
+
+static struct obs tl_past_end(void)
+{
+	HANDLE s = CreateToolhelp32Snapshot(TH32CS_SNAPPROCESS, 0);
+	NEED(s != IHV);
+	PROCESSENTRY32W pe;
+	pe.dwSize = sizeof pe;
+	BOOL ok = Process32FirstW(s, &pe);
+	while (ok)
+		ok = Process32NextW(s, &pe);
+	ARM();
+	struct obs o = seen(Process32NextW(s, &pe));
+	CloseHandle(s);
+	return o;
+}
+
+static struct obs tl_not_snapshot(void)
+{
+	HANDLE e = CreateEventA(NULL, TRUE, FALSE, NULL);
+	NEED(e);
+	THREADENTRY32 te;
+	te.dwSize = sizeof te;
+	ARM();
+	struct obs o = seen(Thread32First(e, &te));
+	CloseHandle(e);
+	return o;
+}
+
+static struct obs tl_no_process(void)
+{
+	ARM();
+	return seen(hv(CreateToolhelp32Snapshot(TH32CS_SNAPMODULE, 0x7ffffff0)));
+}
+
+/* FormatMessageA of src from a string, without arguments. */
+static struct obs fm_plain(const char *src)
+{
+	char out[16];
+	ARM();
+	return seen(FormatMessageA(FORMAT_MESSAGE_FROM_STRING, src, 0, 0, out,
+	                           sizeof out, NULL));
+}
+
+static struct obs fm_no_args(void)
+{
+	return fm_plain("%1");
+}
+
+static struct obs fm_array(void)
+{
+	char out[16];
+	DWORD_PTR args[] = {(DWORD_PTR)"b", 7};
+	ARM();
+	DWORD n = FormatMessageA(FORMAT_MESSAGE_FROM_STRING |
+	                                 FORMAT_MESSAGE_ARGUMENT_ARRAY,
+	                         "a%1%2!d!", 0, 0, out, sizeof out,
+	                         (va_list *)args);
+	return val(n == 3 && !strcmp(out, "ab7") ? n : 0);
+}
+
+static struct obs fm_empty(void)
+{
+	return fm_plain("");
+}
+
+static const struct row toolhelp_rows[] = {
+	{"CreateToolhelp32Snapshot(TH32CS_SNAPPROCESS)", tl_snapshot, K_HANDLE,
+	 H_OK, E_KEEP},
+	{"Process32First with dwSize 0", tl_size0, K_BOOL, FALSE,
+	 ERROR_BAD_LENGTH},
+	{"Process32NextW past the last", tl_past_end, K_BOOL, FALSE,
+	 ERROR_NO_MORE_FILES},
+	{"Thread32First on an event", tl_not_snapshot, K_BOOL, FALSE,
+	 ERROR_INVALID_HANDLE},
+	{"modules of a process that does not exist", tl_no_process, K_HANDLE,
+	 H_IHV, ERROR_INVALID_PARAMETER},
+	{"FormatMessage %1 without arguments", fm_no_args, K_NUM, 0,
+	 ERROR_INVALID_PARAMETER},
+	{"FormatMessage inserts from an array", fm_array, K_NUM, 3, E_ANY},
+	{"FormatMessage of an empty string", fm_empty, K_NUM, 0,
+	 1235 /* ERROR_NO_WORK_DONE */},
+};
+
+/* ------------------------------------------------------------------ */
 /* The child side of the process rows                                 */
 
 static int child_main(int argc, char **argv)
@@ -3770,6 +3877,7 @@ int main(int argc, char **argv)
 	GROUP("processes", process_rows, 240);
 	GROUP("threads", thread_rows, 60);
 	GROUP("Global namespace", global_rows, 60);
+	GROUP("toolhelp and FormatMessage", toolhelp_rows, 60);
 	t_rm_dir(g_fdir);
 	printf("rows: %d, failed %d, skipped %d\n", atomic_load(&g_tot->rows),
 	       atomic_load(&g_tot->failed), atomic_load(&g_tot->skipped));

@@ -21,7 +21,7 @@ pcdir=$(dirname "$(find "$tmp/prefix" -name shmap-win32.pc)")
 export PKG_CONFIG_PATH="$pcdir"
 LD_LIBRARY_PATH=$(dirname "$(find "$tmp/prefix" -name libshmap-win32.so.0)")
 export LD_LIBRARY_PATH
-for h in windows.h Windows.h WinBase.h SDKDDKVer.h process.h tchar.h conio.h; do
+for h in windows.h Windows.h WinBase.h SDKDDKVer.h process.h tchar.h conio.h TlHelp32.h tlhelp32.h; do
 	h=shmap-win32/$h
 	test -f "$tmp/prefix/include/$h" || { echo "missing header $h"; exit 1; }
 done
@@ -29,6 +29,7 @@ flags=$(pkg-config --cflags --libs shmap-win32)
 # Every header spelling, together, as C and as C++, ANSI and UNICODE.
 cat >"$tmp/allheaders.c" <<'EOF_H'
 #include <SDKDDKVer.h>
+#include <TlHelp32.h>
 #include <Windows.h>
 #include <WinBase.h>
 #include <conio.h>

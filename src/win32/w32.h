@@ -15,6 +15,7 @@ enum w32_type {
 	W32_FILE,
 	W32_PROCESS,
 	W32_THREAD, /* sync: a private manual-reset event set as it ends */
+	W32_SNAPSHOT, /* fd: a toolhelp snapshot's records (toolhelp.c) */
 };
 
 /* A kernel-object-like thing several handles may refer to. */
