@@ -351,6 +351,40 @@ static void files(void)
 	_set_invalid_parameter_handler(NULL);
 }
 
+/* What _wperror(msg) writes to stderr, with errno e; errno must be left
+ * as it was. */
+static void wperror_output(const wchar_t *msg, int e, char *out, size_t cap)
+{
+	int p[2];
+	T_ASSERT(pipe(p) == 0);
+	fflush(stderr);
+	int saved = dup(2);
+	T_ASSERT(saved >= 0 && dup2(p[1], 2) == 2);
+	close(p[1]);
+	errno = e;
+	_wperror(msg);
+	T_EQ(errno, e);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	ssize_t n = read(p[0], out, cap - 1);
+	close(p[0]);
+	out[n > 0 ? n : 0] = 0;
+}
+
+static void wide_perror(void)
+{
+	char out[256];
+	/* The message as UTF-8, a colon, errno's text, a line break. */
+	wperror_output(L"caf\u00e9", ENOENT, out, sizeof out);
+	T_ASSERT(!strcmp(out, "caf\xc3\xa9: No such file or directory\n"));
+	/* No message, or an empty one: the text alone. */
+	wperror_output(NULL, EACCES, out, sizeof out);
+	T_ASSERT(!strcmp(out, "Permission denied\n"));
+	wperror_output(L"", EACCES, out, sizeof out);
+	T_ASSERT(!strcmp(out, "Permission denied\n"));
+}
+
 static void times(void)
 {
 	with_handler();
@@ -409,6 +443,7 @@ int main(void)
 	t_run("strtok_s, memcpy_s, memmove_s, _stricmp, _strdup, _countof",
 	      tokens_memory_compare, 20);
 	t_run("fopen_s, _wfopen_s, _wfopen", files, 20);
+	t_run("_wperror", wide_perror, 20);
 	t_run("_time64, localtime_s, gmtime_s, asctime_s, ctime_s", times, 20);
 	return t_finish();
 }

@@ -37,14 +37,19 @@ cat >"$tmp/allheaders.c" <<'EOF_H'
 #include <tchar.h>
 #include <windows.h>
 #define NAME "n"
+static int _cdecl old_cdecl(void) { return 0; }
+static int _stdcall old_stdcall(void) { return 0; }
 int _tmain(int argc, _TCHAR **argv)
 {
 	UNREFERENCED_PARAMETER(argv);
 	TCHAR buf[64];
 	wsprintf(buf, TEXT("%s%d"), TEXT(NAME), argc);
-	if (argc > 99)
+	if (argc > 99) {
 		MessageBox(NULL, buf, TEXT("Process2"), MB_OK);
-	return lstrlen(buf) + _getpid() * 0 + (_kbhit() ? 0 : 0);
+		_tperror(buf);
+	}
+	return lstrlen(buf) + _getpid() * 0 + (_kbhit() ? 0 : 0) +
+	       old_cdecl() + old_stdcall();
 }
 EOF_H
 for std in "cc -std=c11" "c++ -std=c++17 -x c++"; do

@@ -285,6 +285,10 @@ SHMAP_W32API errno_t _wfopen_s(FILE **pFile, const wchar_t *filename,
                                const wchar_t *mode);
 /* fopen with a wide name and mode; NULL and errno on failure. */
 SHMAP_W32API FILE *_wfopen(const wchar_t *filename, const wchar_t *mode);
+/* perror with a wide message: writes message (as UTF-8), ": ", the text
+ * for errno and a line break to stderr; with message NULL or empty, the
+ * text alone. errno is left as it was. */
+SHMAP_W32API void _wperror(const wchar_t *message);
 
 /* ---- time ---- */
 

@@ -105,6 +105,7 @@ typedef wchar_t _TSCHAR;
 #define _tcsicmp _wcsicmp
 #define _tcsnicmp _wcsnicmp
 #define _tfopen _wfopen
+#define _tperror _wperror
 #define _tfopen_s _wfopen_s
 #define _itot_s _itow_s
 #define _ltot_s _ltow_s
@@ -173,6 +174,7 @@ typedef char _TSCHAR;
 #define _tcsicmp _stricmp
 #define _tcsnicmp _strnicmp
 #define _tfopen fopen
+#define _tperror perror
 #define _tfopen_s fopen_s
 #define _itot_s _itoa_s
 #define _ltot_s _ltoa_s

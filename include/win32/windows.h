@@ -482,6 +482,13 @@ SHMAP_W32API void WINAPI ExitProcess(UINT uExitCode);
 #ifndef __cdecl
 #define __cdecl
 #endif
+/* The old single-underscore spellings Visual C++ still accepts. */
+#ifndef _stdcall
+#define _stdcall
+#endif
+#ifndef _cdecl
+#define _cdecl
+#endif
 
 typedef DWORD(WINAPI *PTHREAD_START_ROUTINE)(LPVOID lpThreadParameter);
 typedef PTHREAD_START_ROUTINE LPTHREAD_START_ROUTINE;

@@ -708,6 +708,16 @@ FILE *_wfopen(const wchar_t *name, const wchar_t *mode)
 	return f;
 }
 
+void _wperror(const wchar_t *msg)
+{
+	int e = errno;
+	char *n = msg ? w32_narrow(msg) : NULL;
+	errno = e; /* the text is errno's as the caller left it */
+	perror(n);
+	free(n);
+	errno = e;
+}
+
 /* ---- time ---- */
 
 /* 23:59:59 on 31 December 3000 (UTC), the last time Windows converts. */
