@@ -395,6 +395,124 @@ static void critical_section_try(void)
 	T_ASSERT(CloseHandle(t));
 }
 
+/* A queue of numbers guarded by a critical section, with one condition
+ * variable for "not empty" and one, statically initialized, for "not
+ * full". */
+#define QCAP 4
+#define QITEMS 2000
+static CRITICAL_SECTION g_qcs;
+static CONDITION_VARIABLE g_not_empty;
+static CONDITION_VARIABLE g_not_full = CONDITION_VARIABLE_INIT;
+static int g_q[QCAP], g_qn, g_qhead;
+static LONGLONG g_qsum;
+
+static DWORD WINAPI q_producer(LPVOID arg)
+{
+	(void)arg;
+	for (int i = 1; i <= QITEMS; i++) {
+		EnterCriticalSection(&g_qcs);
+		while (g_qn == QCAP)
+			T_ASSERT(SleepConditionVariableCS(&g_not_full, &g_qcs, INFINITE));
+		g_q[(g_qhead + g_qn++) % QCAP] = i;
+		LeaveCriticalSection(&g_qcs);
+		WakeConditionVariable(&g_not_empty);
+	}
+	return 0;
+}
+
+static DWORD WINAPI q_consumer(LPVOID arg)
+{
+	(void)arg;
+	for (;;) {
+		EnterCriticalSection(&g_qcs);
+		while (g_qn == 0)
+			T_ASSERT(SleepConditionVariableCS(&g_not_empty, &g_qcs, INFINITE));
+		int v = g_q[g_qhead];
+		g_qhead = (g_qhead + 1) % QCAP;
+		g_qn--;
+		if (v > 0)
+			g_qsum += v;
+		LeaveCriticalSection(&g_qcs);
+		WakeConditionVariable(&g_not_full);
+		if (v < 0)
+			return 0; /* the end marker */
+	}
+}
+
+static LONG g_cv_flag, g_cv_awake;
+
+static DWORD WINAPI cv_sleeper(LPVOID arg)
+{
+	(void)arg;
+	EnterCriticalSection(&g_qcs);
+	InterlockedIncrement(&g_cv_awake);
+	while (!g_cv_flag)
+		SleepConditionVariableCS(&g_not_empty, &g_qcs, INFINITE);
+	/* Woken holding the lock, entered once. */
+	T_EQ(g_qcs.RecursionCount, 1);
+	LeaveCriticalSection(&g_qcs);
+	return 0;
+}
+
+/* SleepConditionVariableCS: FALSE and ERROR_TIMEOUT at the time limit
+ * with the lock held again, a wake with nobody asleep forgotten (Wine's
+ * conformance tests), WakeConditionVariable and WakeAllConditionVariable
+ * moving a producer-consumer queue and a crowd of sleepers. */
+static void condition_variables(void)
+{
+	InitializeCriticalSection(&g_qcs);
+	InitializeConditionVariable(&g_not_empty);
+	EnterCriticalSection(&g_qcs);
+	SetLastError(0);
+	DWORD t0 = GetTickCount();
+	T_ASSERT(!SleepConditionVariableCS(&g_not_empty, &g_qcs, 50));
+	T_EQ(GetLastError(), ERROR_TIMEOUT);
+	T_ASSERT(GetTickCount() - t0 >= 40);
+	HANDLE t = CreateThread(NULL, 0, try_other, &g_qcs, 0, NULL);
+	DWORD code = 9;
+	T_EQ(WaitForSingleObject(t, 5000), WAIT_OBJECT_0);
+	T_ASSERT(GetExitCodeThread(t, &code));
+	T_EQ(code, 0); /* held by us again */
+	T_ASSERT(CloseHandle(t));
+	WakeConditionVariable(&g_not_empty);
+	WakeAllConditionVariable(&g_not_empty);
+	T_ASSERT(!SleepConditionVariableCS(&g_not_empty, &g_qcs, 0));
+	T_EQ(GetLastError(), ERROR_TIMEOUT);
+	LeaveCriticalSection(&g_qcs);
+
+	HANDLE th[4];
+	th[0] = CreateThread(NULL, 0, q_producer, NULL, 0, NULL);
+	th[1] = CreateThread(NULL, 0, q_producer, NULL, 0, NULL);
+	th[2] = CreateThread(NULL, 0, q_consumer, NULL, 0, NULL);
+	th[3] = CreateThread(NULL, 0, q_consumer, NULL, 0, NULL);
+	T_EQ(WaitForMultipleObjects(2, th, TRUE, 20000), WAIT_OBJECT_0);
+	for (int i = 0; i < 2; i++) {
+		EnterCriticalSection(&g_qcs);
+		while (g_qn == QCAP)
+			SleepConditionVariableCS(&g_not_full, &g_qcs, INFINITE);
+		g_q[(g_qhead + g_qn++) % QCAP] = -1;
+		LeaveCriticalSection(&g_qcs);
+		WakeConditionVariable(&g_not_empty);
+	}
+	T_EQ(WaitForMultipleObjects(2, th + 2, TRUE, 20000), WAIT_OBJECT_0);
+	T_EQ(g_qsum, 2LL * QITEMS * (QITEMS + 1) / 2);
+	for (int i = 0; i < 4; i++)
+		T_ASSERT(CloseHandle(th[i]));
+
+	for (int i = 0; i < 4; i++)
+		th[i] = CreateThread(NULL, 0, cv_sleeper, NULL, 0, NULL);
+	while (InterlockedCompareExchange(&g_cv_awake, 0, 0) < 4)
+		Sleep(1);
+	EnterCriticalSection(&g_qcs);
+	g_cv_flag = 1;
+	LeaveCriticalSection(&g_qcs);
+	WakeAllConditionVariable(&g_not_empty);
+	T_EQ(WaitForMultipleObjects(4, th, TRUE, 20000), WAIT_OBJECT_0);
+	for (int i = 0; i < 4; i++)
+		T_ASSERT(CloseHandle(th[i]));
+	DeleteCriticalSection(&g_qcs);
+}
+
 /* The tick counts and the performance counter follow CLOCK_MONOTONIC. */
 static void clocks(void)
 {
@@ -429,6 +547,7 @@ int main(void)
 	t_run("_beginthreadex and _beginthread", crt_threads, 20);
 	t_run("Interlocked return values", interlocked, 10);
 	t_run("TryEnterCriticalSection", critical_section_try, 20);
+	t_run("condition variables with a critical section", condition_variables, 60);
 	t_run("tick counts and the performance counter", clocks, 20);
 	return t_finish();
 }

@@ -610,6 +610,34 @@ SHMAP_W32API void WINAPI LeaveCriticalSection(
 SHMAP_W32API void WINAPI DeleteCriticalSection(
         LPCRITICAL_SECTION lpCriticalSection);
 
+/* A condition variable, one pointer as on Windows; the library keeps a
+ * wake count in it, so it needs no cleanup and a zeroed one is ready. */
+typedef struct _RTL_CONDITION_VARIABLE {
+	PVOID Ptr;
+} CONDITION_VARIABLE, *PCONDITION_VARIABLE, RTL_CONDITION_VARIABLE,
+        *PRTL_CONDITION_VARIABLE;
+#define RTL_CONDITION_VARIABLE_INIT {0}
+#define CONDITION_VARIABLE_INIT RTL_CONDITION_VARIABLE_INIT
+
+/* Makes ConditionVariable ready for use, with no sleepers. */
+SHMAP_W32API void WINAPI InitializeConditionVariable(
+        PCONDITION_VARIABLE ConditionVariable);
+/* Leaves CriticalSection (which the caller must have entered exactly
+ * once), sleeps until ConditionVariable is woken or dwMilliseconds pass
+ * (INFINITE: no limit), and enters CriticalSection again before returning.
+ * TRUE when woken (a sleeper may also wake without a wake call, as on
+ * Windows: check the condition again); FALSE with ERROR_TIMEOUT when the
+ * time ran out. A wake with nobody asleep is not remembered. */
+SHMAP_W32API BOOL WINAPI SleepConditionVariableCS(
+        PCONDITION_VARIABLE ConditionVariable,
+        PCRITICAL_SECTION CriticalSection, DWORD dwMilliseconds);
+/* Wakes one thread asleep on ConditionVariable, if any. */
+SHMAP_W32API void WINAPI WakeConditionVariable(
+        PCONDITION_VARIABLE ConditionVariable);
+/* Wakes every thread asleep on ConditionVariable. */
+SHMAP_W32API void WINAPI WakeAllConditionVariable(
+        PCONDITION_VARIABLE ConditionVariable);
+
 /* Milliseconds since boot (CLOCK_MONOTONIC), wrapping every 49.7 days. */
 SHMAP_W32API DWORD WINAPI GetTickCount(void);
 /* Milliseconds since boot (CLOCK_MONOTONIC). */

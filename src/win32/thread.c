@@ -297,9 +297,15 @@ BOOL WINAPI SwitchToThread(void)
 /* ---- critical sections: a futex word (0 free, 1 held, 2 held with
  * sleepers), the owner's thread ID and a recursion count ---- */
 
-static long futex(LONG *w, int op, int val)
+/* The futex call: its result, or -errno, leaving errno as it was. */
+static long futex(LONG *w, int op, int val, const struct timespec *rel)
 {
-	return syscall(SYS_futex, w, op, val, NULL, NULL, 0);
+	int e = errno;
+	long r = syscall(SYS_futex, w, op, val, rel, NULL, 0);
+	if (r < 0)
+		r = -errno;
+	errno = e;
+	return r;
 }
 
 void WINAPI InitializeCriticalSection(LPCRITICAL_SECTION cs)
@@ -355,7 +361,7 @@ void WINAPI EnterCriticalSection(LPCRITICAL_SECTION cs)
 		}
 	/* Acquire, as in try_lock; 2 tells the holder to wake a sleeper. */
 	while (__atomic_exchange_n(&cs->LockCount, 2, __ATOMIC_ACQUIRE) != 0)
-		futex(&cs->LockCount, FUTEX_WAIT_PRIVATE, 2);
+		futex(&cs->LockCount, FUTEX_WAIT_PRIVATE, 2, NULL);
 	own(cs);
 }
 
@@ -378,12 +384,67 @@ void WINAPI LeaveCriticalSection(LPCRITICAL_SECTION cs)
 	__atomic_store_n(&cs->OwningThread, NULL, __ATOMIC_RELAXED);
 	/* Release: the next holder sees everything done under the lock. */
 	if (__atomic_exchange_n(&cs->LockCount, 0, __ATOMIC_RELEASE) == 2)
-		futex(&cs->LockCount, FUTEX_WAKE_PRIVATE, 1);
+		futex(&cs->LockCount, FUTEX_WAKE_PRIVATE, 1, NULL);
 }
 
 void WINAPI DeleteCriticalSection(LPCRITICAL_SECTION cs)
 {
 	(void)cs; /* it owns no resource */
+}
+
+/* ---- condition variables: the low 32 bits of the pointer count wakes;
+ * a sleeper notes the count under the lock and sleeps until it moves ---- */
+
+/* The wake count. Only this file touches the word, always through this
+ * pointer and atomically (the pointer is 8-byte aligned, so its first
+ * four bytes are a valid futex word). */
+static LONG *cv_word(PCONDITION_VARIABLE cv)
+{
+	return (LONG *)(void *)&cv->Ptr;
+}
+
+void WINAPI InitializeConditionVariable(PCONDITION_VARIABLE cv)
+{
+	cv->Ptr = NULL;
+}
+
+BOOL WINAPI SleepConditionVariableCS(PCONDITION_VARIABLE cv,
+                                     PCRITICAL_SECTION cs, DWORD ms)
+{
+	LONG *w = cv_word(cv);
+	/* Relaxed: read under the lock, so a waker that changes the
+	 * condition (under the lock) moves the count after this read, and
+	 * the futex compare below sees it moved instead of sleeping. */
+	LONG seen = __atomic_load_n(w, __ATOMIC_RELAXED);
+	struct timespec rel = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000};
+	LeaveCriticalSection(cs);
+	long r = futex(w, FUTEX_WAIT_PRIVATE, seen, ms == INFINITE ? NULL : &rel);
+	int timed_out = r == -ETIMEDOUT;
+	EnterCriticalSection(cs);
+	if (timed_out) {
+		w32_set_error(ERROR_TIMEOUT);
+		return FALSE;
+	}
+	return TRUE; /* woken, or the count had moved, or a signal: a wake */
+}
+
+static void cv_wake(PCONDITION_VARIABLE cv, int n)
+{
+	LONG *w = cv_word(cv);
+	/* Sequentially consistent: a wake is a full barrier, as on Windows,
+	 * and costs a system call anyway. */
+	__atomic_add_fetch(w, 1, __ATOMIC_SEQ_CST);
+	futex(w, FUTEX_WAKE_PRIVATE, n, NULL);
+}
+
+void WINAPI WakeConditionVariable(PCONDITION_VARIABLE cv)
+{
+	cv_wake(cv, 1);
+}
+
+void WINAPI WakeAllConditionVariable(PCONDITION_VARIABLE cv)
+{
+	cv_wake(cv, INT_MAX);
 }
 
 /* ---- clocks ---- */
