@@ -65,6 +65,32 @@ static int region_fault(const void *addr)
 	return 0;
 }
 
+/* Passes a signal on as if shmap had never installed a handler: to prev's
+ * handler, or to the default action. */
+static void chain(int sig, const struct sigaction *prev, siginfo_t *si,
+                  void *uc)
+{
+	/* SIG_DFL and SIG_IGN come first: they share the union with
+	 * sa_sigaction, and may come with SA_SIGINFO in the flags. */
+	int dfl = prev->sa_handler == SIG_DFL, ign = prev->sa_handler == SIG_IGN;
+	if (!dfl && !ign && (prev->sa_flags & SA_SIGINFO)) {
+		prev->sa_sigaction(sig, si, uc);
+	} else if (!dfl && !ign) {
+		prev->sa_handler(sig);
+	} else if (ign && si->si_code <= 0) {
+		/* A sent signal the program ignores: ignore it. */
+	} else {
+		/* Returning re-runs a faulting access, which now meets the
+		 * default; a sent signal is not re-run, so send it again. */
+		signal(sig, SIG_DFL);
+		if (si->si_code <= 0)
+			raise(sig);
+	}
+}
+
+/* The structured-exception dispatcher, once something set it. */
+static shmap__fault_hook_fn _Atomic g_hook;
+
 static void on_sigbus(int sig, siginfo_t *si, void *uc)
 {
 	/* A fault (si_code > 0) on a sync block comes first: a sync call
@@ -72,42 +98,76 @@ static void on_sigbus(int sig, siginfo_t *si, void *uc)
 	if (si->si_code > 0 && region_fault(si->si_addr))
 		return;
 	shmap_guard *g = t_top;
-	/* Only a fault (si_code > 0), not a SIGBUS someone sent. */
-	if (g && g->armed == 1 && si->si_code > 0) {
+	if (g && g->armed != 1)
+		g = NULL;
+	/* Only a fault (si_code > 0), not a SIGBUS someone sent. The
+	 * dispatcher takes the frames opened inside the innermost guard
+	 * scope; relaxed: the hook is a plain function pointer, its code
+	 * needs no ordering. */
+	shmap__fault_hook_fn hook =
+	        atomic_load_explicit(&g_hook, memory_order_relaxed);
+	if (si->si_code > 0 && hook && hook(sig, si, uc, g))
+		return;
+	if (g && si->si_code > 0) {
 		g->armed = 2;
 		g->code = SHMAP_EINPAGE;
 		g->fault_addr = si->si_addr;
 		memcpy(g->mask, &((ucontext_t *)uc)->uc_sigmask, sizeof(sigset_t));
 		longjmp(g->env, 1);
 	}
-	/* Not ours: behave as if shmap had never installed a handler. SIG_DFL
-	 * and SIG_IGN come first: they share the union with sa_sigaction,
-	 * and may come with SA_SIGINFO in the flags. */
-	int dfl = g_prev.sa_handler == SIG_DFL, ign = g_prev.sa_handler == SIG_IGN;
-	if (!dfl && !ign && (g_prev.sa_flags & SA_SIGINFO)) {
-		g_prev.sa_sigaction(sig, si, uc);
-	} else if (!dfl && !ign) {
-		g_prev.sa_handler(sig);
-	} else if (ign && si->si_code <= 0) {
-		/* A sent SIGBUS the program ignores: ignore it. */
-	} else {
-		/* Returning re-runs a faulting access, which now meets the
-		 * default; a sent signal is not re-run, so send it again. */
-		signal(SIGBUS, SIG_DFL);
-		if (si->si_code <= 0)
-			raise(SIGBUS);
-	}
+	chain(sig, &g_prev, si, uc);
+}
+
+static struct sigaction g_prev_segv;
+static int g_segv_rc;
+static pthread_once_t g_segv_once = PTHREAD_ONCE_INIT;
+
+static void on_sigsegv(int sig, siginfo_t *si, void *uc)
+{
+	/* relaxed: as in on_sigbus. */
+	shmap__fault_hook_fn hook =
+	        atomic_load_explicit(&g_hook, memory_order_relaxed);
+	if (si->si_code > 0 && hook && hook(sig, si, uc, NULL))
+		return;
+	chain(sig, &g_prev_segv, si, uc);
+}
+
+/* Installs fn for sig, keeping the handler it replaces in *prev. SA_NODEFER
+ * and an empty mask: the handler runs with the faulting code's mask. */
+static int install_one(int sig, void (*fn)(int, siginfo_t *, void *),
+                       struct sigaction *prev)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = fn;
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	return sigaction(sig, &sa, prev) < 0 ? -errno : 0;
 }
 
 static void install(void)
 {
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_sigaction = on_sigbus;
-	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGBUS, &sa, &g_prev) < 0)
-		g_install_rc = -errno;
+	g_install_rc = install_one(SIGBUS, on_sigbus, &g_prev);
+}
+
+static void install_segv(void)
+{
+	g_segv_rc = install_one(SIGSEGV, on_sigsegv, &g_prev_segv);
+}
+
+int shmap__fault_hook_set(shmap__fault_hook_fn fn)
+{
+	SHMAP__ERRNO_SAVE;
+	pthread_once(&g_once, install);
+	pthread_once(&g_segv_once, install_segv);
+	SHMAP__ERRNO_RESTORE;
+	if (g_install_rc)
+		return g_install_rc;
+	if (g_segv_rc)
+		return g_segv_rc;
+	/* relaxed: see on_sigbus. */
+	atomic_store_explicit(&g_hook, fn, memory_order_relaxed);
+	return 0;
 }
 
 int shmap_guard_begin(shmap_guard *g)

@@ -3,6 +3,7 @@
 #define SHMAP_INTERNAL_H
 
 #include <errno.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -211,6 +212,20 @@ int shmap__map_adopt_file(int fd, uint64_t size, unsigned prot,
 /* sync.c: the same for events, mutexes and semaphores; takes fd. */
 int shmap__sync_hold(const shmap_sync *s, int cloexec, int *fd);
 int shmap__sync_adopt(int fd, uint32_t kind, shmap_sync **out);
+
+/*
+ * guard.c: a dispatcher for faults, for structured exceptions (the Win32
+ * layer's __try). It sees every fault (si_code > 0) that raises SIGBUS or
+ * SIGSEGV, except SIGBUS on sync blocks, before guard scopes; guard is the
+ * innermost open guard scope of the thread, or NULL. It returns 1 to resume
+ * the faulting code, 0 to pass the fault on (to guard, else to the handler
+ * installed before shmap's), or leaves by longjmp.
+ */
+typedef int (*shmap__fault_hook_fn)(int sig, siginfo_t *si, void *uc,
+                                    const shmap_guard *guard);
+/* Installs shmap's SIGBUS and SIGSEGV handlers (once) and sets the
+ * dispatcher. Returns 0 or the negative errno of sigaction. */
+int shmap__fault_hook_set(shmap__fault_hook_fn fn);
 
 /* guard.c: runs fn(a, b, n) under a guard; returns 0 or SHMAP_EINPAGE. */
 int shmap__guarded_copy(void *dst, const void *src, size_t n);

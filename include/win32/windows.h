@@ -1352,4 +1352,7 @@ typedef OSVERSIONINFOEXA OSVERSIONINFOEX, *POSVERSIONINFOEX, *LPOSVERSIONINFOEX;
 /* The C runtime's extras windows.h brings along on Windows. */
 #include <shmap_crt.h>
 
+/* Structured exceptions: __try, __except, __finally. */
+#include <excpt.h>
+
 #endif

@@ -1,0 +1,375 @@
+/*
+ * Structured exceptions: the dispatcher behind <excpt.h>'s __try.
+ *
+ * Every __try opens a frame on its thread's list. A fault (SIGBUS,
+ * SIGSEGV) comes to dispatch() through guard.c's handlers, on the stack of
+ * the faulting code. Windows evaluates the filters there, before anything
+ * is unwound; a filter here is code in its own function, reached by
+ * longjmp, and running it overwrites the stack below that function. So
+ * the dispatcher first copies that part of the stack (from its own frame up
+ * to the frame's function) aside, jumps to the filter, and once the filter
+ * has a value copies the stack back and returns into itself by longjmp:
+ * the faulting code is then intact, to be resumed (a negative value),
+ * passed on to an outer filter (zero) or, if no filter takes it, passed to
+ * the handler installed before shmap's, exactly as without __try. A
+ * positive value unwinds: the __finally blocks in between run, innermost
+ * first, then the handler.
+ */
+#include <alloca.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "w32.h"
+
+/* One exception being dispatched, with the stack it saved. */
+struct disp {
+	struct disp *prev; /* the dispatch whose filter this one arose in */
+	EXCEPTION_RECORD rec;
+	EXCEPTION_POINTERS ptrs;
+	ucontext_t ctx;
+	jmp_buf resume;
+	shmap_seh_frame *top;  /* the thread's frames at the fault */
+	shmap_seh_frame *eval; /* the frame whose filter runs */
+	long value;            /* its filter's value */
+	int direct;            /* no __finally frame between top and eval */
+	char *lo, *hi;         /* the stack saved in save[] */
+	size_t map_len, cap;
+	char save[];
+};
+
+struct seh_thread {
+	shmap_seh_frame *top;      /* innermost open frame */
+	struct disp *disp;         /* innermost dispatch */
+	DWORD code;                /* the exception handled last */
+	DWORD unwind_code;         /* the one being unwound */
+	shmap_seh_frame *fin_next; /* a __finally frame unwound: go on to */
+};
+
+/* initial-exec: the signal handler must reach it without the loader. */
+static __thread struct seh_thread t __attribute__((tls_model("initial-exec")));
+
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+
+/* The most stack one dispatch copies aside. */
+#define SAVE_MAX ((size_t)256 << 20)
+
+static int dispatch(int sig, siginfo_t *si, void *uc, const shmap_guard *limit);
+
+static void install(void)
+{
+	(void)shmap__fault_hook_set(dispatch);
+}
+
+void shmap__seh_enter(shmap_seh_frame *f, int kind)
+{
+	pthread_once(&g_once, install);
+	/* The caller's stack pointer at this call: its frame lies above. */
+	f->sp = (char *)__builtin_dwarf_cfa();
+	f->kind = kind;
+	f->target = NULL;
+	f->state = SHMAP__SEH_BODY;
+	f->prev = t.top;
+	t.top = f;
+}
+
+int shmap__seh_leave(shmap_seh_frame *f)
+{
+	int st = f->state;
+	t.top = f->prev;
+	f->state = SHMAP__SEH_DONE;
+	if (f->kind == SHMAP__SEH_EXCEPT) {
+		if (st != SHMAP__SEH_HANDLER)
+			return 1;
+		t.code = t.unwind_code;
+		return 0;
+	}
+	t.fin_next = st == SHMAP__SEH_UNWIND ? f->target : NULL;
+	return 0;
+}
+
+static void die(const char *msg)
+{
+	ssize_t n = write(2, msg, strlen(msg));
+	(void)n;
+	abort();
+}
+
+void shmap__seh_cleanup(shmap_seh_frame *f)
+{
+	if (f->state == SHMAP__SEH_DONE)
+		return;
+	if (f->kind == SHMAP__SEH_EXCEPT) {
+		t.top = f->prev;
+		f->state = SHMAP__SEH_DONE;
+		return;
+	}
+	/* The Win32 layer ends the process here, as Windows ends one whose
+	 * program it cannot run on: skipping the block would be silent. */
+	die("shmap: return, break, continue, goto or a C++ exception left a "
+	    "__try block that has a __finally block; the __finally block "
+	    "cannot run then (see <excpt.h>)\n");
+}
+
+/* Unwinds to target: the next __finally frame on the way runs its block
+ * (which comes back here through shmap__seh_fin_end), then target's
+ * handler runs. */
+static __attribute__((noreturn)) void unwind_to(shmap_seh_frame *target)
+{
+	for (shmap_seh_frame *f = t.top; f && f != target; f = f->prev) {
+		if (f->kind != SHMAP__SEH_FINALLY)
+			continue;
+		t.top = f;
+		f->target = target;
+		f->state = SHMAP__SEH_UNWIND;
+		longjmp(f->env, 1);
+	}
+	t.top = target;
+	target->state = SHMAP__SEH_HANDLER;
+	longjmp(target->env, 1);
+}
+
+shmap_seh_fin shmap__seh_fin_begin(void)
+{
+	shmap_seh_fin s;
+	s.target = t.fin_next;
+	s.abnormal = s.target != NULL;
+	s.run = 1;
+	t.fin_next = NULL;
+	return s;
+}
+
+void shmap__seh_fin_end(shmap_seh_fin *s)
+{
+	if (s->target)
+		unwind_to(s->target);
+}
+
+/* Whether target encloses f: it is on f's list of outer frames. */
+static int encloses(const shmap_seh_frame *target, const shmap_seh_frame *f)
+{
+	for (f = f ? f->prev : NULL; f; f = f->prev)
+		if (f == target)
+			return 1;
+	return 0;
+}
+
+/* Frees d and every dispatch it abandons by unwinding to target (those
+ * whose filter ran in a frame target encloses). */
+static void disp_end(struct disp *d, const shmap_seh_frame *target)
+{
+	t.disp = d->prev;
+	munmap(d, d->map_len);
+	while (target && t.disp && encloses(target, t.disp->eval)) {
+		d = t.disp;
+		t.disp = d->prev;
+		munmap(d, d->map_len);
+	}
+}
+
+/*
+ * The stack copies. Plain word loops the compiler cannot turn into memcpy:
+ * the range holds AddressSanitizer's poisoned red zones of live frames.
+ */
+__attribute__((no_sanitize_address)) static void
+copy_words(volatile unsigned long *dst, const volatile unsigned long *src,
+           size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		dst[i] = src[i];
+}
+
+/* Saves the stack from below the caller's frame up to hi. */
+__attribute__((noinline)) static int save(struct disp *d, char *hi)
+{
+	uintptr_t lo = (uintptr_t)__builtin_frame_address(0);
+	lo &= ~(uintptr_t)15;
+	if ((uintptr_t)hi <= lo || (uintptr_t)hi - lo > d->cap ||
+	    ((uintptr_t)hi & 7))
+		return -1;
+	d->lo = (char *)lo;
+	d->hi = hi;
+	copy_words((volatile unsigned long *)d->save,
+	           (const volatile unsigned long *)lo, (d->hi - d->lo) / 8);
+	return 0;
+}
+
+/* Copies the saved stack back and returns into the dispatcher. Runs on a
+ * frame below the saved range (see restore). */
+__attribute__((noinline, noreturn)) static void copy_back(struct disp *d)
+{
+	copy_words((volatile unsigned long *)d->lo,
+	           (const volatile unsigned long *)d->save, (d->hi - d->lo) / 8);
+	longjmp(d->resume, 1);
+}
+
+__attribute__((noinline, noreturn)) static void restore(struct disp *d)
+{
+	char *here = (char *)__builtin_frame_address(0);
+	size_t need = here > d->lo ? (size_t)(here - d->lo) + 1024 : 16;
+	char *p = alloca(need);
+	/* Keep the allocation: copy_back's frame must lie below it. */
+	__asm__ volatile("" : : "r"(p) : "memory");
+	copy_back(d);
+}
+
+int shmap__seh_filtered(shmap_seh_frame *f, long value)
+{
+	struct disp *d = t.disp;
+	if (!d || d->eval != f)
+		return 0;
+	if (value > 0 && d->direct) {
+		/* No __finally frame between the fault and f: the handler
+		 * runs here, and the saved stack is not needed. (The frames
+		 * below f are not to be read now: the filter ran over them.) */
+		t.unwind_code = d->rec.ExceptionCode;
+		disp_end(d, f);
+		t.top = f;
+		f->state = SHMAP__SEH_HANDLER;
+		return 1;
+	}
+	d->value = value;
+	restore(d);
+}
+
+DWORD _exception_code(void)
+{
+	if (t.disp && t.disp->eval)
+		return t.disp->rec.ExceptionCode;
+	return t.code;
+}
+
+void *_exception_info(void)
+{
+	return t.disp && t.disp->eval ? &t.disp->ptrs : NULL;
+}
+
+/* Fills d's record as Windows would for this fault. */
+static void record(struct disp *d, int sig, const siginfo_t *si,
+                   const ucontext_t *uc)
+{
+	EXCEPTION_RECORD *r = &d->rec;
+	ULONG_PTR rw = 0;
+	void *pc = NULL;
+#if defined(__x86_64__)
+	pc = (void *)uc->uc_mcontext.gregs[REG_RIP];
+	/* The page-fault error code: bit 1 a write, bit 4 a fetch. */
+	unsigned long err = (unsigned long)uc->uc_mcontext.gregs[REG_ERR];
+	rw = (err & 16) ? 8 : (err & 2) ? 1 : 0;
+#elif defined(__aarch64__)
+	pc = (void *)uc->uc_mcontext.pc;
+#elif defined(__i386__)
+	pc = (void *)uc->uc_mcontext.gregs[REG_EIP];
+	unsigned long err = (unsigned long)uc->uc_mcontext.gregs[REG_ERR];
+	rw = (err & 16) ? 8 : (err & 2) ? 1 : 0;
+#endif
+	memset(r, 0, sizeof *r);
+	r->ExceptionAddress = pc;
+	r->ExceptionInformation[0] = rw;
+	r->ExceptionInformation[1] = (ULONG_PTR)si->si_addr;
+	if (sig == SIGBUS) {
+		r->ExceptionCode = EXCEPTION_IN_PAGE_ERROR;
+		r->NumberParameters = 3;
+		/* The page lies past the end of the file (or could not be
+		 * read, which Linux reports the same way). */
+		r->ExceptionInformation[2] = si->si_code == BUS_ADRERR
+		                                     ? STATUS_END_OF_FILE
+		                                     : STATUS_DEVICE_DATA_ERROR;
+	} else {
+		r->ExceptionCode = EXCEPTION_ACCESS_VIOLATION;
+		r->NumberParameters = 2;
+	}
+	memcpy(&d->ctx, uc, sizeof d->ctx);
+	d->ptrs.ExceptionRecord = r;
+	d->ptrs.ContextRecord = (PCONTEXT)(void *)&d->ctx;
+}
+
+/* Whether f is a frame this dispatch may enter: on this stack, above here,
+ * inside the guard scope limit if there is one. */
+static int reachable(const shmap_seh_frame *f, const char *here,
+                     const shmap_guard *limit)
+{
+	if (f->state != SHMAP__SEH_BODY || f->sp <= here ||
+	    (size_t)(f->sp - here) > SAVE_MAX)
+		return 0;
+	return !limit || (const char *)f < (const char *)limit;
+}
+
+static int dispatch(int sig, siginfo_t *si, void *uc, const shmap_guard *limit)
+{
+	char *here = (char *)__builtin_frame_address(0);
+	char *hi = NULL;
+	for (shmap_seh_frame *f = t.top; f; f = f->prev)
+		if (f->kind == SHMAP__SEH_EXCEPT && reachable(f, here, limit))
+			hi = f->sp > hi ? f->sp : hi;
+	if (!hi)
+		return 0; /* no filter to ask: as if there were no __try */
+	int saved_errno = errno;
+	size_t cap = (size_t)(hi - here) + 4096;
+	size_t len = (sizeof(struct disp) + cap + 4095) & ~(size_t)4095;
+	struct disp *d = mmap(NULL, len, PROT_READ | PROT_WRITE,
+	                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (d == MAP_FAILED) {
+		errno = saved_errno;
+		return 0;
+	}
+	d->map_len = len;
+	d->cap = cap;
+	d->prev = t.disp;
+	d->top = t.top;
+	d->eval = NULL;
+	record(d, sig, si, uc);
+	t.disp = d;
+
+	/* First pass: the filters, innermost first. */
+	shmap_seh_frame *target = NULL;
+	d->direct = 1;
+	for (shmap_seh_frame *f = d->top; f; f = f->prev) {
+		if (f->kind == SHMAP__SEH_FINALLY)
+			d->direct = 0;
+		if (f->kind != SHMAP__SEH_EXCEPT || !reachable(f, here, limit))
+			continue;
+		d->eval = f;
+		d->value = 0;
+		if (setjmp(d->resume) == 0) {
+			if (save(d, f->sp) < 0)
+				break;
+			/* A fault in the filter is searched for from the
+			 * frames around f on, as on Windows. */
+			t.top = f->prev;
+			f->state = SHMAP__SEH_FILTER;
+			longjmp(f->env, 1);
+		}
+		/* Back, the stack as it was. */
+		d = t.disp;
+		f = d->eval;
+		f->state = SHMAP__SEH_BODY;
+		t.top = d->top;
+		d->eval = NULL;
+		if (d->value < 0) {
+			disp_end(d, NULL);
+			errno = saved_errno;
+			return 1; /* EXCEPTION_CONTINUE_EXECUTION */
+		}
+		if (d->value > 0) {
+			target = f;
+			break;
+		}
+	}
+	d = t.disp;
+	d->eval = NULL;
+	if (!target) {
+		disp_end(d, NULL);
+		errno = saved_errno;
+		return 0;
+	}
+	/* Second pass: unwind to the handler. */
+	t.unwind_code = d->rec.ExceptionCode;
+	disp_end(d, target);
+	errno = saved_errno;
+	unwind_to(target);
+}
