@@ -70,7 +70,7 @@ fi
 export SHMAP_DIR="$shm"
 
 examples="named_writer named_reader struct_share parent_child single_instance file_view msdn_process1 msdn_process2
-event_threads semaphore_threads named_mutex1 named_mutex2 redirect_parent child event_parent event_child"
+event_threads semaphore_threads named_mutex1 named_mutex2 redirect_parent child event_parent event_child view_guard"
 variants="c-ansi c-unicode cxx-ansi cxx-unicode"
 failures=0
 
@@ -443,6 +443,21 @@ test_event_pair() {
 	expect "$o" 'Process2: OpenFileMapping failed (2).'
 }
 
+test_view_guard() {
+	d=$tmp/$1
+	o=$d/view_guard.out
+	mkdir -p "$d/vg"
+	run "$o" 0 "$d/view_guard" "$d/vg" &&
+	expect "$o" \
+		"Read 'g' from the view" \
+		'Writing to the read-only view raised 0xC0000005 (EXCEPTION_ACCESS_VIOLATION), a write at offset 0' \
+		'The __finally block unmapped the view (normal)' || return 1
+	if [ -n "$(ls -A "$d/vg")" ]; then
+		echo "FAIL $label: files left behind: $(ls -A "$d/vg")"
+		return 1
+	fi
+}
+
 for v in $variants; do
 	broken=" "
 	for ex in $examples; do
@@ -452,7 +467,7 @@ for v in $variants; do
 		fi
 	done
 	for t in named struct_share parent_child single_instance file_view msdn \
-		event_threads semaphore_threads named_mutex redirect event_pair; do
+		event_threads semaphore_threads named_mutex redirect event_pair view_guard; do
 		label="$v $t"
 		case $t in
 		named) needs="named_writer named_reader" ;;
