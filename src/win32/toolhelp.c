@@ -78,6 +78,17 @@ static const char *base_name(const char *p)
 	return s ? s + 1 : p;
 }
 
+/* Copies s into out (cap bytes), cut short to fit, as Windows cuts a name
+ * to its MAX_PATH field. */
+static void copy_cut(char *out, size_t cap, const char *s)
+{
+	size_t n = strlen(s);
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(out, s, n);
+	out[n] = 0;
+}
+
 /* The executable's base name of pid: from /proc/pid/exe, else the name
  * it was started as (argv[0]), else the kernel's short name comm. */
 static void exe_name(int pid, const char *comm, char *out, size_t cap)
@@ -90,15 +101,15 @@ static void exe_name(int pid, const char *comm, char *out, size_t cap)
 		char *del = strstr(buf, " (deleted)");
 		if (del && !del[10])
 			*del = 0;
-		snprintf(out, cap, "%s", base_name(buf));
+		copy_cut(out, cap, base_name(buf));
 		return;
 	}
 	snprintf(path, sizeof path, "/proc/%d/cmdline", pid);
 	if (read_small(path, buf, sizeof buf) > 0 && buf[0]) {
-		snprintf(out, cap, "%s", base_name(buf));
+		copy_cut(out, cap, base_name(buf));
 		return;
 	}
-	snprintf(out, cap, "%s", comm);
+	copy_cut(out, cap, comm);
 }
 
 /* Adds pid's process record (and with threads its threads'); a process
