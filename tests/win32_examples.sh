@@ -70,7 +70,7 @@ fi
 export SHMAP_DIR="$shm"
 
 examples="named_writer named_reader struct_share parent_child single_instance file_view msdn_process1 msdn_process2
-event_threads semaphore_threads named_mutex1 named_mutex2 redirect_parent child event_parent event_child view_guard"
+event_threads mutex_threads semaphore_threads named_mutex1 named_mutex2 redirect_parent child event_parent event_child view_guard"
 variants="c-ansi c-unicode cxx-ansi cxx-unicode"
 failures=0
 
@@ -360,6 +360,22 @@ test_event_threads() {
 	no_leftovers
 }
 
+# "Using Mutex Objects": two threads write twenty times each, one at a
+# time, each write in the mutex and released in a __finally block.
+test_mutex_threads() {
+	d=$tmp/$1
+	o=$d/mutex_threads.out
+	run "$o" 0 "$d/mutex_threads" || return 1
+	n=$(grep -c '^Thread [0-9]* writing to database...$' "$o")
+	per=$(sed -n 's/^Thread \([0-9]*\) writing to database...$/\1/p' "$o" | sort | uniq -c | awk '{print $1}' | tr '\n' ' ')
+	if [ "$n" != 40 ] || [ "$per" != "20 20 " ]; then
+		echo "FAIL $label: $n writes ($per per thread), expected 40 (20 20):"
+		sed 's/^/    /' "$o" | head -50
+		return 1
+	fi
+	no_leftovers
+}
+
 # "Using Semaphore Objects": twelve threads, a count of ten; every thread
 # gets through exactly once.
 test_semaphore_threads() {
@@ -467,7 +483,7 @@ for v in $variants; do
 		fi
 	done
 	for t in named struct_share parent_child single_instance file_view msdn \
-		event_threads semaphore_threads named_mutex redirect event_pair view_guard; do
+		event_threads mutex_threads semaphore_threads named_mutex redirect event_pair view_guard; do
 		label="$v $t"
 		case $t in
 		named) needs="named_writer named_reader" ;;
