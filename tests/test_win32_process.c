@@ -3,7 +3,7 @@
  * application name with an empty or NULL command line, the search order
  * for a command line's bare program name (the parent's own directory,
  * the current directory, then PATH), ".exe" names, and an application
- * name that is never searched for.
+ * name that is never searched for; OpenProcess.
  */
 #include <ftw.h>
 #include <sys/stat.h>
@@ -159,6 +159,126 @@ static void app_not_searched(void)
 	leave();
 }
 
+/* A forked child that waits for a byte on fd (or its end), then exits
+ * with code. */
+static pid_t child_until(int fd, int code)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	T_ASSERT(pid >= 0);
+	if (pid == 0) {
+		char c;
+		(void)!read(fd, &c, 1);
+		_exit(code);
+	}
+	return pid;
+}
+
+/* OpenProcess: ID 0 and a process that is gone fail with
+ * ERROR_INVALID_PARAMETER; our own ID gives a handle that never signals;
+ * a child's handle signals as it ends and gives its exit code without
+ * reaping it; a process that is not our child (a sibling) is waited for
+ * and its exit code read; TerminateProcess through an opened handle; and
+ * PROCESS_TERMINATE on another user's process is ERROR_ACCESS_DENIED. */
+static void open_process(void)
+{
+	DWORD code = 1234;
+	SetLastError(0);
+	T_ASSERT(OpenProcess(SYNCHRONIZE, FALSE, 0) == NULL);
+	T_EQ(GetLastError(), ERROR_INVALID_PARAMETER);
+	int p[2];
+	T_OK(pipe(p));
+	pid_t gone = child_until(p[0], 0);
+	T_EQ(write(p[1], "x", 1), 1);
+	T_EQ(waitpid(gone, NULL, 0), gone);
+	SetLastError(0);
+	T_ASSERT(OpenProcess(SYNCHRONIZE, FALSE, (DWORD)gone) == NULL);
+	T_EQ(GetLastError(), ERROR_INVALID_PARAMETER);
+
+	HANDLE h = OpenProcess(PROCESS_ALL_ACCESS, FALSE, GetCurrentProcessId());
+	T_ASSERT(h != NULL);
+	T_EQ(WaitForSingleObject(h, 0), WAIT_TIMEOUT);
+	T_ASSERT(GetExitCodeProcess(h, &code));
+	T_EQ(code, STILL_ACTIVE);
+	T_ASSERT(CloseHandle(h));
+
+	/* A child: its end signals the handle; it is still ours to reap. */
+	pid_t kid = child_until(p[0], 5);
+	h = OpenProcess(SYNCHRONIZE | PROCESS_QUERY_LIMITED_INFORMATION, FALSE,
+	                (DWORD)kid);
+	T_ASSERT(h != NULL);
+	T_EQ(GetLastError(), ERROR_SUCCESS);
+	T_EQ(WaitForSingleObject(h, 50), WAIT_TIMEOUT);
+	T_ASSERT(GetExitCodeProcess(h, &code));
+	T_EQ(code, STILL_ACTIVE);
+	T_EQ(write(p[1], "x", 1), 1);
+	T_EQ(WaitForSingleObject(h, 10000), WAIT_OBJECT_0);
+	T_ASSERT(GetExitCodeProcess(h, &code));
+	T_EQ(code, 5);
+	int st = 0;
+	T_EQ(waitpid(kid, &st, 0), kid);
+	T_EQ(WEXITSTATUS(st), 5);
+	T_ASSERT(CloseHandle(h));
+
+	/* A sibling: a child of ours opens another child of ours. */
+	pid_t target = child_until(p[0], 7);
+	fflush(NULL);
+	pid_t opener = fork();
+	T_ASSERT(opener >= 0);
+	if (opener == 0) {
+		HANDLE t = OpenProcess(SYNCHRONIZE, FALSE, (DWORD)target);
+		T_ASSERT(t != NULL);
+		T_EQ(WaitForSingleObject(t, 50), WAIT_TIMEOUT);
+		T_EQ(write(p[1], "x", 1), 1);
+		T_EQ(WaitForSingleObject(t, 10000), WAIT_OBJECT_0);
+		DWORD c = 1234;
+		T_ASSERT(GetExitCodeProcess(t, &c));
+		T_EQ(c, 7); /* its parent has not reaped it yet */
+		T_ASSERT(CloseHandle(t));
+		_exit(0);
+	}
+	T_EQ(waitpid(opener, &st, 0), opener);
+	T_EQ(st, 0);
+	T_EQ(waitpid(target, &st, 0), target);
+	T_EQ(WEXITSTATUS(st), 7);
+
+	/* TerminateProcess through an opened handle, once. */
+	kid = child_until(p[0], 0);
+	h = OpenProcess(PROCESS_TERMINATE | SYNCHRONIZE, FALSE, (DWORD)kid);
+	T_ASSERT(h != NULL);
+	T_ASSERT(TerminateProcess(h, 3));
+	T_EQ(WaitForSingleObject(h, 10000), WAIT_OBJECT_0);
+	T_ASSERT(GetExitCodeProcess(h, &code));
+	T_EQ(code, 3);
+	SetLastError(0);
+	T_ASSERT(!TerminateProcess(h, 4));
+	T_EQ(GetLastError(), ERROR_ACCESS_DENIED);
+	T_ASSERT(CloseHandle(h));
+	T_EQ(waitpid(kid, NULL, 0), kid);
+	close(p[0]);
+	close(p[1]);
+
+	/* Another user's process: waited for, not terminated. */
+	if (!t_nobody_ok())
+		return;
+	fflush(NULL);
+	pid_t nb = fork();
+	T_ASSERT(nb >= 0);
+	if (nb == 0) {
+		T_ASSERT(!t_become_nobody());
+		SetLastError(0);
+		T_ASSERT(OpenProcess(PROCESS_TERMINATE, FALSE, 1) == NULL);
+		T_EQ(GetLastError(), ERROR_ACCESS_DENIED);
+		HANDLE w = OpenProcess(SYNCHRONIZE, FALSE, 1);
+		T_ASSERT(w != NULL);
+		T_EQ(WaitForSingleObject(w, 0), WAIT_TIMEOUT);
+		T_ASSERT(CloseHandle(w));
+		_exit(0);
+	}
+	T_EQ(waitpid(nb, &st, 0), nb);
+	T_EQ(st, 0);
+}
+
 int main(int argc, char **argv)
 {
 	(void)argv;
@@ -181,6 +301,7 @@ int main(int argc, char **argv)
 	t_run_dir("a command line's program: .exe", exe_suffix, 60, scratch);
 	t_run_dir("an application name is not searched for", app_not_searched,
 	          60, scratch);
+	t_run("OpenProcess", open_process, 60);
 	nftw(scratch, rm_one, 16, FTW_DEPTH | FTW_PHYS); /* even after a failure */
 	return t_finish();
 }

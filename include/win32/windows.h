@@ -271,6 +271,11 @@ typedef struct _PROCESS_INFORMATION {
 #define SEMAPHORE_MODIFY_STATE 0x0002
 #define SEMAPHORE_ALL_ACCESS 0x1F0003
 #define PROCESS_ALL_ACCESS 0x1FFFFF
+#define PROCESS_TERMINATE 0x0001
+#define PROCESS_VM_READ 0x0010
+#define PROCESS_DUP_HANDLE 0x0040
+#define PROCESS_QUERY_INFORMATION 0x0400
+#define PROCESS_QUERY_LIMITED_INFORMATION 0x1000
 #define GENERIC_READ 0x80000000u
 #define GENERIC_WRITE 0x40000000u
 #define GENERIC_EXECUTE 0x20000000u
@@ -471,6 +476,21 @@ SHMAP_W32API BOOL WINAPI CreateProcessW(
 SHMAP_W32API BOOL WINAPI GetExitCodeProcess(HANDLE hProcess,
                                             LPDWORD lpExitCode);
 SHMAP_W32API BOOL WINAPI TerminateProcess(HANDLE hProcess, UINT uExitCode);
+/*
+ * Returns a handle to the running process dwProcessId, for waits,
+ * GetExitCodeProcess and TerminateProcess, inheritable if bInheritHandle;
+ * the calling process's ID gives a real handle to it. The process need not
+ * be a child: the handle is signalled when it ends, and GetExitCodeProcess
+ * then gives its exit code (128 plus the signal number after a signal), or
+ * 0 while Linux does not tell it: another user's process until its parent
+ * has reaped it, and then only on Linux 6.15 and later.
+ * ERROR_INVALID_PARAMETER for ID 0 or no such process; ERROR_ACCESS_DENIED
+ * when dwDesiredAccess asks for PROCESS_TERMINATE on a process the caller
+ * may not signal (another user's).
+ */
+SHMAP_W32API HANDLE WINAPI OpenProcess(DWORD dwDesiredAccess,
+                                       BOOL bInheritHandle,
+                                       DWORD dwProcessId);
 SHMAP_W32API void WINAPI ExitProcess(UINT uExitCode);
 
 /* ---- Threads, interlocked operations, critical sections, clocks ---- */

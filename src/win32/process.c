@@ -1,6 +1,7 @@
 /* CreateProcess and the process calls. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -608,12 +610,142 @@ BOOL WINAPI CreateProcessW(LPCWSTR app, LPWSTR cmdline,
 
 static pthread_mutex_t g_reap_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* Linux 6.15's pidfd information, for a process's exit status whoever
+ * reaps it; defined here for older headers. */
+struct w32_pidfd_info {
+	uint64_t mask, cgroupid;
+	uint32_t pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid,
+	        fsgid;
+	int32_t exit_code; /* a wait status */
+};
+#define W32_PIDFD_GET_INFO _IOWR(0xFF, 11, struct w32_pidfd_info)
+#define W32_PIDFD_INFO_EXIT (1u << 3)
+
+/* An ended foreign process's wait status, if it can be had yet: ours to
+ * reap (peeked at, not reaped), kept by Linux after its reaping (6.15 and
+ * later), or, while it waits to be reaped, its /proc record's exit code. */
+static void foreign_status(struct w32_obj *p)
+{
+	siginfo_t si;
+	struct w32_pidfd_info info = {.mask = W32_PIDFD_INFO_EXIT};
+	memset(&si, 0, sizeof si);
+	if (waitid(P_PID, (id_t)p->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+	    si.si_pid == p->pid) {
+		p->status = si.si_code == CLD_EXITED ? (si.si_status & 0xff) << 8
+		                                     : si.si_status & 0x7f;
+		p->exit_known = 1;
+		return;
+	}
+	if (p->fd < 0 || ioctl(p->fd, W32_PIDFD_GET_INFO, &info) < 0)
+		return;
+	if (info.mask & W32_PIDFD_INFO_EXIT) {
+		p->status = info.exit_code;
+		p->exit_known = 1;
+		return;
+	}
+	/* Not reaped yet, so the pid is still this process's. */
+	char path[64], buf[1024];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)p->pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = 0;
+	/* The fields after the name: state is the 3rd, exit_code the 52nd. */
+	char *f = strrchr(buf, ')');
+	int field = 2;
+	for (; f && *f && field < 52; f++)
+		if (*f == ' ')
+			field++;
+	if (f && field == 52 && *f >= '0' && *f <= '9') {
+		p->status = atoi(f);
+		p->exit_known = 1;
+	}
+}
+
+/* Whether an OpenProcess process has ended; once it has, its wait status
+ * (0 while Linux gives none). Never reaps: it may be another's child, or
+ * one of ours another handle reaps. Called under the reap lock; leaves
+ * errno alone. */
+static int foreign_ended(struct w32_obj *p)
+{
+	int e = errno;
+	if (!p->reaped) {
+		if (p->fd >= 0) {
+			struct pollfd pf = {p->fd, POLLIN, 0};
+			p->reaped = poll(&pf, 1, 0) > 0 && (pf.revents & POLLIN);
+		} else {
+			p->reaped = kill(p->pid, 0) < 0 && errno == ESRCH;
+		}
+	}
+	if (p->reaped && !p->exit_known)
+		foreign_status(p);
+	errno = e;
+	return p->reaped;
+}
+
+HANDLE WINAPI OpenProcess(DWORD access, BOOL inherit, DWORD id)
+{
+	if (id == 0 || id > INT32_MAX) {
+		w32_set_error(ERROR_INVALID_PARAMETER);
+		return NULL;
+	}
+	if ((pid_t)id == getpid()) {
+		struct w32_obj *self = w32_process_self();
+		HANDLE h = self ? w32_handle_new(self, access, inherit) : NULL;
+		if (self)
+			w32_put(self);
+		return h;
+	}
+	int e = errno;
+	int fd = (int)syscall(SYS_pidfd_open, (pid_t)id, 0);
+	int gone = fd < 0 ? errno == ESRCH : 0;
+	if (fd < 0 && !gone) /* no pidfd_open (before 5.3): ask kill */
+		gone = kill((pid_t)id, 0) < 0 && errno == ESRCH;
+	int denied = !gone && (access & PROCESS_TERMINATE) &&
+	             kill((pid_t)id, 0) < 0 && errno == EPERM;
+	errno = e;
+	if (gone || denied) {
+		if (fd >= 0)
+			close(fd);
+		w32_set_error(gone ? ERROR_INVALID_PARAMETER : ERROR_ACCESS_DENIED);
+		return NULL;
+	}
+	if (fd >= 0)
+		(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	struct w32_obj *p = w32_obj_new(W32_PROCESS);
+	if (!p) {
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	p->pid = (pid_t)id;
+	p->fd = fd;
+	p->foreign = 1;
+	HANDLE h = w32_handle_new(p, access, inherit);
+	if (!h) { /* nothing refers to it yet */
+		if (fd >= 0)
+			close(fd);
+		free(p);
+		return NULL;
+	}
+	w32_set_error(ERROR_SUCCESS);
+	return h;
+}
+
 int w32_reap(struct w32_obj *p)
 {
 	/* One reaper at a time: the pid stays ours until reaped. */
 	if (p->self)
 		return 0; /* this process: running while anyone asks */
 	pthread_mutex_lock(&g_reap_lock);
+	if (p->foreign) {
+		int r = foreign_ended(p);
+		pthread_mutex_unlock(&g_reap_lock);
+		return r;
+	}
 	int st = 0;
 	pid_t w = p->reaped ? 0 : waitpid(p->pid, &st, WNOHANG);
 	/* ECHILD: reaped by someone else (SIGCHLD ignored, a wait(-1) of
@@ -673,7 +805,7 @@ BOOL WINAPI TerminateProcess(HANDLE h, UINT code)
 	/* An ended process cannot be terminated, and keeps its exit code.
 	 * Under the reap lock: a reaper may be marking it ended meanwhile. */
 	pthread_mutex_lock(&g_reap_lock);
-	if (p->reaped ||
+	if (p->reaped || (p->foreign && foreign_ended(p)) ||
 	    (waitid(P_PID, (id_t)p->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
 	     si.si_pid == p->pid))
 		rc = -EACCES;

@@ -31,6 +31,8 @@ struct w32_obj {
 	pid_t pid; /* a process */
 	int reaped, status, terminated;
 	int self; /* a process: the calling one, never ended */
+	int foreign; /* a process from OpenProcess: maybe not our child */
+	int exit_known; /* a foreign process: status is its wait status */
 	DWORD term_code;
 	struct w32_thread *thr; /* a thread: see thread.c */
 };
