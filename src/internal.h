@@ -147,6 +147,58 @@ extern int shmap__lock_timeout_ms;
 extern int shmap__gate_progress_timeouts;
 
 /*
+ * object.c: one fcntl lock command on [start, start + len), retried on
+ * EINTR: 0, -EAGAIN if another open file description holds a conflicting
+ * lock, or another negative errno.
+ */
+int shmap__lk(int fd, int cmd, short type, off_t start, off_t len);
+/* object.c: takes a lock of type on byte, polling a busy byte for at most
+ * shmap__lock_timeout_ms (then -EBUSY); never blocks in the kernel. */
+int shmap__lk_wait(int fd, short type, off_t byte);
+
+/*
+ * share.c: the lock bytes of users' files (see docs/lifetime.md, "Share
+ * modes and mapped files"): the last 64 bytes below 2^63, far past any real
+ * data and outside any range a Windows LockFile could reach through fcntl.
+ * Every byte but the gate is held shared by the open file descriptions it
+ * describes; the gate is held exclusive, briefly.
+ */
+#define SHMAP__SHARE_BASE ((off_t)0x7fffffffffffffc0)
+#define SHMAP__SHARE_LEN 64
+#define SHMAP__SHARE_BYTE(b) (SHMAP__SHARE_BASE + (off_t)(b))
+enum {
+	SHMAP__SB_GATE = 0,     /* serialises check and acquire, truncation */
+	SHMAP__SB_ACCESS = 1,   /* + 0, 1, 2: an open with read/write/delete access */
+	SHMAP__SB_DENY = 4,     /* + 0, 1, 2: an open not sharing read/write/delete */
+	SHMAP__SB_MAPPED = 7,   /* a file mapping (section) or a view of it lives */
+	SHMAP__SB_MAPPED_W = 8, /* ... and it is writable (PAGE_READWRITE) */
+};
+/* Takes byte b shared: 0, -EAGAIN (someone outside the protocol holds it
+ * exclusive) or another negative errno (see shmap__share_unsupported). */
+int shmap__share_lock(int fd, int b);
+/* Releases bytes [b, b + n) of this open file description. */
+void shmap__share_unlock(int fd, int b, int n);
+/* 1 if another open file description holds byte b, 0 if none does, or a
+ * negative errno. */
+int shmap__share_held(int fd, int b);
+/* Takes the gate exclusive (fd must be writable), waiting at most the lock
+ * timeout: 0, -EBUSY, or another negative errno. */
+int shmap__share_gate(int fd);
+/* Waits, at most the lock timeout, until nobody holds the gate: 0, -EBUSY,
+ * or another negative errno. Works on a read-only descriptor. */
+int shmap__share_gate_wait(int fd);
+/* Whether rc says the file system or kernel has no OFD locks for this file
+ * (or the descriptor cannot take them): the protocol is then skipped. */
+int shmap__share_unsupported(int rc);
+/*
+ * A file mapping's hold on fd (a readable open file description of its
+ * own): the mapped byte, and the writable one if writable, then a wait until
+ * no truncation is in progress. 0 (also when the file cannot have such
+ * locks), -EBUSY, or another negative errno with nothing held.
+ */
+int shmap__share_mapped(int fd, int writable);
+
+/*
  * reserve.c: whether bytes more can be reserved in fd's file: 0, -ENOSPC if
  * its filesystem has less space free, -ENOMEM if the file lives in memory
  * (tmpfs, memfd) and available memory plus free swap, system-wide or in the

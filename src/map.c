@@ -117,6 +117,12 @@ static int attach_file(shmap_map *m)
 	}
 	if (fd < 0)
 		return denied ? -EACCES : -ESTALE;
+	/* The section's hold on the file, before its size is trusted. */
+	int rc = shmap__share_mapped(fd, h->prot == SHMAP_PROT_READWRITE);
+	if (rc) {
+		close(fd);
+		return rc;
+	}
 	if (fstat(fd, &st) < 0 || (uint64_t)st.st_size < h->size) {
 		close(fd);
 		return SHMAP_EBADOBJ; /* the file is shorter than the mapping */
@@ -265,6 +271,37 @@ static void unnamed_file_done(shmap_map *m, int fd, uint64_t size,
 	shmap__obj_track(&m->obj);
 }
 
+/*
+ * A descriptor of fd's file on an open file description of its own (so
+ * that the mapping's lock bytes are its own, not those of the caller's
+ * descriptor), readable, and writable if fd is; a duplicate of fd if the
+ * file cannot be reopened. -errno on failure.
+ */
+static int own_description(int fd, int acc, unsigned inherit,
+                           const struct stat *st)
+{
+	char proc[64];
+	struct stat nst;
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+	int nfd = open(proc, (acc == O_RDWR ? O_RDWR : O_RDONLY) | O_NOCTTY |
+	                             O_NONBLOCK | (inherit ? 0 : O_CLOEXEC));
+	if (nfd >= 0 && nfd < 3) {
+		int hi = fcntl(nfd, inherit ? F_DUPFD : F_DUPFD_CLOEXEC, 3);
+		close(nfd);
+		nfd = hi;
+	}
+	if (nfd >= 0 &&
+	    (fstat(nfd, &nst) < 0 || nst.st_dev != st->st_dev ||
+	     nst.st_ino != st->st_ino ||
+	     fcntl(nfd, F_SETFL, acc == O_RDWR ? O_RDWR : O_RDONLY) < 0)) {
+		close(nfd);
+		nfd = -1;
+	}
+	if (nfd < 0)
+		nfd = fcntl(fd, inherit ? F_DUPFD : F_DUPFD_CLOEXEC, 3);
+	return nfd < 0 ? -errno : nfd;
+}
+
 static int create_file(const char *name, int fd, uint64_t size, unsigned prot,
                        const shmap_attr *attr, shmap_map **out)
 {
@@ -284,28 +321,32 @@ static int create_file(const char *name, int fd, uint64_t size, unsigned prot,
 	if (acc == O_WRONLY ||
 	    (prot == SHMAP_PROT_READWRITE && acc != O_RDWR))
 		return -EACCES;
-	if (size == 0) {
+	int dfd = own_description(fd, acc, inherit, &st);
+	if (dfd < 0)
+		return dfd;
+	/* The section's hold on the file, before its size is read: from now
+	 * on no truncation through shmap shrinks it. */
+	int rc = shmap__share_mapped(dfd, prot == SHMAP_PROT_READWRITE);
+	if (rc == 0 && fstat(dfd, &st) < 0)
+		rc = -errno;
+	if (rc == 0 && size == 0) {
 		if (st.st_size == 0)
-			return -ENODATA;
+			rc = -ENODATA;
 		size = (uint64_t)st.st_size;
 	}
-	if (size > (uint64_t)INT64_MAX)
-		return -EINVAL;
+	if (rc == 0 && size > (uint64_t)INT64_MAX)
+		rc = -EINVAL;
 	/* A larger size grows the file, as Windows does, before anyone maps;
 	 * for a name, only if this call creates the object. */
-	struct grow grow = {fd, (uint64_t)st.st_size, size};
-	if (size > grow.old && prot != SHMAP_PROT_READWRITE)
-		return -EACCES;
-	int rc;
-	if (size > grow.old && (!name || !*name) && (rc = grow_cb(-1, &grow)))
-		return rc;
-	rc = map_alloc(&m);
-	if (rc)
-		return rc;
-	int dfd = fcntl(fd, inherit ? F_DUPFD : F_DUPFD_CLOEXEC, 3);
-	if (dfd < 0) {
-		rc = -errno;
-		free(m);
+	struct grow grow = {dfd, (uint64_t)st.st_size, size};
+	if (rc == 0 && size > grow.old && prot != SHMAP_PROT_READWRITE)
+		rc = -EACCES;
+	if (rc == 0 && size > grow.old && (!name || !*name))
+		rc = grow_cb(-1, &grow);
+	if (rc == 0)
+		rc = map_alloc(&m);
+	if (rc) {
+		close(dfd);
 		return rc;
 	}
 	if (!name || !*name) {
@@ -492,6 +533,10 @@ struct view {
 	void *map_base; /* page-aligned start of the kernel mapping */
 	size_t map_len;
 	int writable;   /* mapped with PROT_WRITE (shared or copy) */
+	/* A file's view: its mapping's descriptor, so the section's lock
+	 * bytes live while the view does even where the memory mapping does
+	 * not reference that open file description (overlayfs); or -1. */
+	int lock_fd;
 	struct view *next;
 };
 
@@ -626,6 +671,9 @@ static int view_map(shmap_map *m, uint64_t offset, size_t length,
 			v->base = (char *)v->map_base + delta;
 			v->len = length;
 			v->writable = (prot & PROT_WRITE) != 0;
+			v->lock_fd = m->file_backed
+			                     ? fcntl(data_fd(m), F_DUPFD_CLOEXEC, 3)
+			                     : -1;
 			views_lock();
 			v->next = g_view_head;
 			g_view_head = v;
@@ -651,6 +699,8 @@ int shmap_view_unmap(void *addr)
 	pthread_mutex_unlock(&g_views);
 	if (v) {
 		munmap(v->map_base, v->map_len);
+		if (v->lock_fd >= 0)
+			close(v->lock_fd);
 		free(v);
 	}
 	SHMAP__ERRNO_RESTORE;

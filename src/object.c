@@ -107,7 +107,7 @@ static int lk_bounded(int fd, short type, off_t byte, long ms, int progress)
 				clock_gettime(CLOCK_MONOTONIC, &t0);
 			most = st.st_blocks;
 		}
-		if (byte == GATE_BYTE) {
+		if (byte == GATE_BYTE || byte == SHMAP__SHARE_BYTE(SHMAP__SB_GATE)) {
 			struct flock fl;
 			memset(&fl, 0, sizeof fl);
 			fl.l_type = F_WRLCK;
@@ -127,6 +127,16 @@ static int lk_bounded(int fd, short type, off_t byte, long ms, int progress)
 		if (rc != -EAGAIN)
 			return rc;
 	}
+}
+
+int shmap__lk(int fd, int cmd, short type, off_t start, off_t len)
+{
+	return lk(fd, cmd, type, start, len);
+}
+
+int shmap__lk_wait(int fd, short type, off_t byte)
+{
+	return lk_bounded(fd, type, byte, shmap__lock_timeout_ms, 0);
 }
 
 static int gate_take(int fd)

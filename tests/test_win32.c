@@ -2755,6 +2755,154 @@ static struct obs f_view_writes_file(void)
 	return val(ok && n == 10 && !memcmp(buf, "01234567yz", 10));
 }
 
+/* ten_bytes' file with a section of protection prot whose file handle is
+ * closed: the section alone holds the file. NULL if it cannot be made. */
+static HANDLE mapped_ten(DWORD prot)
+{
+	HANDLE h = ten_bytes();
+	if (h == IHV)
+		return NULL;
+	HANDLE m = CreateFileMappingA(h, NULL, prot, 0, 0, NULL);
+	CloseHandle(h);
+	if (!m)
+		rm_file("rw");
+	return m;
+}
+
+/* Opens "rw" with access, share and disposition: the normalised handle,
+ * closed again. */
+static struct obs open_rw(DWORD access, DWORD share, DWORD disposition)
+{
+	char p[600];
+	fpath(p, sizeof p, "rw");
+	ARM();
+	HANDLE h = CreateFileA(p, access, share, NULL, disposition, 0, NULL);
+	struct obs o = seen(hv(h));
+	if (h != IHV)
+		CloseHandle(h);
+	return o;
+}
+
+/* SetEndOfFile at pos on a file a section of holds; with size, the size
+ * afterwards instead. */
+static struct obs mapped_set_end(LONG pos, int size)
+{
+	HANDLE m = mapped_ten(PAGE_READONLY);
+	NEED(m);
+	char p[600];
+	fpath(p, sizeof p, "rw");
+	HANDLE h = CreateFileA(p, RW, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
+	                       OPEN_EXISTING, 0, NULL);
+	NEED(h != IHV);
+	SetFilePointer(h, pos, NULL, FILE_BEGIN);
+	ARM();
+	BOOL ok = SetEndOfFile(h);
+	struct obs o = seen(ok);
+	if (size)
+		o = val(GetFileSize(h, NULL));
+	CloseHandle(h);
+	CloseHandle(m);
+	rm_file("rw");
+	return o;
+}
+
+static struct obs f_mapped_shrink(void)
+{
+	return mapped_set_end(3, 0);
+}
+
+static struct obs f_mapped_shrink_size(void)
+{
+	return mapped_set_end(3, 1);
+}
+
+static struct obs f_mapped_grow(void)
+{
+	return mapped_set_end(4096, 0);
+}
+
+static struct obs mapped_open(DWORD prot, DWORD access, DWORD share,
+                              DWORD disposition)
+{
+	HANDLE m = mapped_ten(prot);
+	NEED(m);
+	struct obs o = open_rw(access, share, disposition);
+	CloseHandle(m);
+	rm_file("rw");
+	return o;
+}
+
+static struct obs f_mapped_create_always(void)
+{
+	return mapped_open(PAGE_READONLY, GENERIC_WRITE,
+	                   FILE_SHARE_READ | FILE_SHARE_WRITE, CREATE_ALWAYS);
+}
+
+static struct obs f_mapped_truncate_existing(void)
+{
+	return mapped_open(PAGE_READONLY, GENERIC_WRITE,
+	                   FILE_SHARE_READ | FILE_SHARE_WRITE,
+	                   TRUNCATE_EXISTING);
+}
+
+static struct obs f_rw_mapping_needs_share_write(void)
+{
+	return mapped_open(PAGE_READWRITE, GENERIC_READ, FILE_SHARE_READ,
+	                   OPEN_EXISTING);
+}
+
+static struct obs f_ro_mapping_no_share(void)
+{
+	return mapped_open(PAGE_READONLY, GENERIC_READ | GENERIC_WRITE, 0,
+	                   OPEN_EXISTING);
+}
+
+/* A second open, with access and share, of ten_bytes' file while a
+ * first open (read-write, sharing share1) holds it. */
+static struct obs second_open(DWORD share1, DWORD access, DWORD share)
+{
+	char p[600];
+	fpath(p, sizeof p, "rw");
+	HANDLE w = ten_bytes();
+	NEED(w != IHV);
+	CloseHandle(w);
+	HANDLE h = CreateFileA(p, RW, share1, NULL, OPEN_EXISTING, 0, NULL);
+	NEED(h != IHV);
+	struct obs o = open_rw(access, share, OPEN_EXISTING);
+	CloseHandle(h);
+	rm_file("rw");
+	return o;
+}
+
+static struct obs f_write_over_no_share_write(void)
+{
+	return second_open(FILE_SHARE_READ, GENERIC_WRITE,
+	                   FILE_SHARE_READ | FILE_SHARE_WRITE);
+}
+
+static struct obs f_read_share_read_over_writer(void)
+{
+	return second_open(FILE_SHARE_READ, GENERIC_READ, FILE_SHARE_READ);
+}
+
+static struct obs f_query_over_no_share(void)
+{
+	return second_open(0, 0, 0);
+}
+
+static struct obs f_delete_open_no_share_delete(void)
+{
+	char p[600];
+	fpath(p, sizeof p, "rw");
+	HANDLE h = ten_bytes();
+	NEED(h != IHV);
+	ARM();
+	BOOL ok = DeleteFileA(p);
+	struct obs o = seen(ok);
+	done_rw(h);
+	return o;
+}
+
 static const struct row file_rows[] = {
 	{"OPEN_EXISTING, missing file", f_open_missing, K_HANDLE, H_IHV,
 	 ERROR_FILE_NOT_FOUND},
@@ -2817,6 +2965,29 @@ static const struct row file_rows[] = {
 	 E_ANY},
 	{"writes through a view reach the file", f_view_writes_file, K_BOOL, 1,
 	 E_ANY},
+	{"SetEndOfFile shrinking a file with a section", f_mapped_shrink,
+	 K_BOOL, FALSE, ERROR_USER_MAPPED_FILE},
+	{"... size unchanged (10)", f_mapped_shrink_size, K_NUM, 10, E_ANY},
+	{"SetEndOfFile growing a file with a section", f_mapped_grow, K_BOOL,
+	 TRUE, E_ANY},
+	{"CREATE_ALWAYS over a file with a section", f_mapped_create_always,
+	 K_HANDLE, H_IHV, ERROR_USER_MAPPED_FILE},
+	{"TRUNCATE_EXISTING over a file with a section",
+	 f_mapped_truncate_existing, K_HANDLE, H_IHV, ERROR_USER_MAPPED_FILE},
+	{"open not sharing write, PAGE_READWRITE section",
+	 f_rw_mapping_needs_share_write, K_HANDLE, H_IHV,
+	 ERROR_SHARING_VIOLATION},
+	{"open sharing nothing, PAGE_READONLY section", f_ro_mapping_no_share,
+	 K_HANDLE, H_OK, 0},
+	{"GENERIC_WRITE over an open sharing read only",
+	 f_write_over_no_share_write, K_HANDLE, H_IHV, ERROR_SHARING_VIOLATION},
+	{"open sharing read only over a writer", f_read_share_read_over_writer,
+	 K_HANDLE, H_IHV, ERROR_SHARING_VIOLATION},
+	{"access 0, share 0 over an open sharing nothing",
+	 f_query_over_no_share, K_HANDLE, H_OK, 0},
+	{"DeleteFile of a file open without FILE_SHARE_DELETE",
+	 f_delete_open_no_share_delete, K_BOOL, FALSE,
+	 ERROR_SHARING_VIOLATION},
 };
 
 /* ------------------------------------------------------------------ */
@@ -3442,6 +3613,8 @@ static const char *err_name(DWORD e)
 	case ERROR_INVALID_ADDRESS: return "ERROR_INVALID_ADDRESS";
 	case ERROR_FILE_INVALID: return "ERROR_FILE_INVALID";
 	case ERROR_MAPPED_ALIGNMENT: return "ERROR_MAPPED_ALIGNMENT";
+	case ERROR_SHARING_VIOLATION: return "ERROR_SHARING_VIOLATION";
+	case ERROR_USER_MAPPED_FILE: return "ERROR_USER_MAPPED_FILE";
 	case E_KEEP: return "unchanged";
 	default: return "";
 	}

@@ -60,8 +60,13 @@ SHMAP_API int shmap_map_create(const char *name, uint64_t size, unsigned prot,
                                const shmap_attr *attr, shmap_map **out);
 
 /*
- * Creates a mapping whose views reach the open file fd (the descriptor is
- * duplicated; the caller keeps its own). size 0 means the file's size; a size
+ * Creates a mapping whose views reach the open file fd (the file is opened
+ * again through it, on an open file description of the mapping's own, or
+ * the descriptor duplicated if that fails; the caller keeps its own). The
+ * mapping and each of its views hold the file's "mapped" lock byte, so
+ * that while any of them lives a Win32 SetEndOfFile below the file's size,
+ * CREATE_ALWAYS or TRUNCATE_EXISTING through shmap fails with
+ * ERROR_USER_MAPPED_FILE (docs/lifetime.md). size 0 means the file's size; a size
  * larger than the file grows it, with its blocks reserved, which needs a
  * writable file and SHMAP_PROT_READWRITE; the file grows only if this call
  * creates the object. If the name exists, the existing object is returned

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -11,63 +12,188 @@
 
 #include "w32.h"
 
+/*
+ * Share modes, enforced among every process using shmap by lock bytes on
+ * the file itself (src/share.c). An open's access counts in three classes,
+ * numbered as FILE_SHARE_READ, _WRITE and _DELETE: read (read data or
+ * execute), write (write or append data), delete. An open with none of
+ * them (query only) neither conflicts nor restricts.
+ */
+#define SC_R 1u
+#define SC_W 2u
+#define SC_D 4u
+
+static unsigned access_classes(DWORD a)
+{
+	unsigned c = 0;
+	if (a & (GENERIC_READ | GENERIC_EXECUTE | GENERIC_ALL | FILE_READ_DATA |
+	         FILE_EXECUTE))
+		c |= SC_R;
+	if (a & (GENERIC_WRITE | GENERIC_ALL | FILE_WRITE_DATA |
+	         FILE_APPEND_DATA))
+		c |= SC_W;
+	if (a & (DELETE | GENERIC_ALL))
+		c |= SC_D;
+	return c;
+}
+
+/* share_try's results besides 0 and a negative errno. */
+#define SH_SHARING 1 /* ERROR_SHARING_VIOLATION */
+#define SH_MAPPED 2  /* ERROR_USER_MAPPED_FILE */
+
+/* 0 if nobody else holds byte b, else fail (or the negative errno). */
+static int none_holds(int fd, int b, int fail)
+{
+	int h = shmap__share_held(fd, b);
+	return h == 1 ? fail : h;
+}
+
+/*
+ * One attempt to open fd's file with access classes cls and share mode
+ * share: takes the open's lock bytes, then checks them against everyone
+ * else's in Windows' order (Wine's server/fd.c check_sharing), and if
+ * trunc, truncates the file through wfd once allowed. Taking before
+ * checking makes two conflicting opens never both succeed; the gate, taken
+ * when a writable descriptor wfd exists (always for a truncation), makes
+ * such opens exact. Without OFD locks for this file the open is not
+ * checked. Returns 0 (locks held), SH_SHARING, SH_MAPPED or a negative
+ * errno, with nothing held but on success.
+ */
+static int share_try(int fd, int wfd, unsigned cls, unsigned share, int trunc)
+{
+	unsigned deny = cls ? ~share & 7u : 0;
+	int rc = wfd >= 0 ? shmap__share_gate(wfd) : shmap__share_gate_wait(fd);
+	for (int i = 0; i < 3 && rc == 0; i++) {
+		if (cls & (1u << i))
+			rc = shmap__share_lock(fd, SHMAP__SB_ACCESS + i);
+		if (rc == 0 && (deny & (1u << i)))
+			rc = shmap__share_lock(fd, SHMAP__SB_DENY + i);
+	}
+	if (rc == -EAGAIN) /* held exclusive from outside the protocol */
+		rc = SH_SHARING;
+	/* Our access against others' share modes; a writable section
+	 * against ours; a truncation against any section; then, for an
+	 * open with access, our share mode against others' access. */
+	for (int i = 0; i < 3 && rc == 0; i++)
+		if (cls & (1u << i))
+			rc = none_holds(fd, SHMAP__SB_DENY + i, SH_SHARING);
+	if (rc == 0 && !(share & SC_W))
+		rc = none_holds(fd, SHMAP__SB_MAPPED_W, SH_SHARING);
+	if (rc == 0 && trunc)
+		rc = none_holds(fd, SHMAP__SB_MAPPED, SH_MAPPED);
+	for (int i = 0; i < 3 && rc == 0; i++)
+		if (deny & (1u << i))
+			rc = none_holds(fd, SHMAP__SB_ACCESS + i, SH_SHARING);
+	if (rc && shmap__share_unsupported(rc)) {
+		shmap__share_unlock(fd, SHMAP__SB_ACCESS, 6);
+		rc = 0; /* no OFD locks here: unchecked, as any plain open */
+	}
+	if (rc == 0 && trunc && ftruncate(wfd, 0) < 0)
+		rc = -errno;
+	if (wfd >= 0)
+		shmap__share_unlock(wfd, SHMAP__SB_GATE, 1);
+	if (rc)
+		shmap__share_unlock(fd, SHMAP__SB_ACCESS, 6);
+	return rc;
+}
+
+/* share_try, once more after a short pause if it met a sharing violation:
+ * a conflicting open that was itself failing may have been what it saw. */
+static int share_open(int fd, int wfd, unsigned cls, unsigned share, int trunc)
+{
+	int rc = share_try(fd, wfd, cls, share, trunc);
+	if (rc == SH_SHARING) {
+		struct timespec nap = {0, 50000 + (long)(getpid() % 8) * 25000};
+		nanosleep(&nap, NULL);
+		rc = share_try(fd, wfd, cls, share, trunc);
+	}
+	return rc;
+}
+
+/* Sets the last error for a share_open failure. */
+static void share_error(int rc)
+{
+	if (rc == SH_SHARING)
+		w32_set_error(ERROR_SHARING_VIOLATION);
+	else if (rc == SH_MAPPED)
+		w32_set_error(ERROR_USER_MAPPED_FILE);
+	else if (rc == -ENOLCK) /* the kernel's lock table is full */
+		w32_set_error(ERROR_NOT_ENOUGH_MEMORY);
+	else
+		w32_error(rc);
+}
+
+/* A new descriptor of fd's file, write-only, to truncate it through. */
+static int reopen_writable(int fd)
+{
+	char proc[64];
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+	return open(proc, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+}
+
 static HANDLE create_file(const char *name, DWORD access, DWORD share,
                           LPSECURITY_ATTRIBUTES sa, DWORD disposition,
                           DWORD flags, HANDLE tmpl)
 {
-	(void)share;
 	(void)flags;
 	(void)tmpl;
-	int acc = (access & (GENERIC_WRITE | GENERIC_ALL))
-	                  ? ((access & (GENERIC_READ | GENERIC_ALL)) ? O_RDWR
-	                                                             : O_WRONLY)
-	                  : O_RDONLY;
+	unsigned cls = access_classes(access);
+	/* A writer's descriptor is read-write when it can be, so that it can
+	 * hold shared lock bytes; ReadFile still refuses a handle without
+	 * read access. */
+	int acc = cls & SC_W ? O_RDWR : O_RDONLY;
 	int inherit = sa && sa->bInheritHandle;
-	/* Never inherited by exec: CreateProcess hands children their own. */
-	int base = acc | O_CLOEXEC;
-	int fd = -1, existed = 0;
+	int fd = -1, existed = 0, created = 0, trunc = 0;
 	char *path;
 	if (!name || !(path = w32_path(name))) {
 		w32_set_error(name ? ERROR_NOT_ENOUGH_MEMORY : ERROR_PATH_NOT_FOUND);
 		return INVALID_HANDLE_VALUE;
 	}
-	switch (disposition) {
-	case CREATE_NEW:
-		fd = open(path, base | O_CREAT | O_EXCL, 0666);
-		if (fd < 0 && errno == EEXIST) {
-			w32_set_error(ERROR_FILE_EXISTS);
-			free(path);
-			return INVALID_HANDLE_VALUE;
-		}
-		break;
-	case CREATE_ALWAYS:
-	case OPEN_ALWAYS:
-		fd = open(path, base | O_CREAT | O_EXCL, 0666);
-		if (fd < 0 && errno == EEXIST) {
-			existed = 1;
-			fd = open(path, base |
-			                        (disposition == CREATE_ALWAYS ? O_TRUNC
-			                                                      : 0));
-		}
-		break;
-	case OPEN_EXISTING:
-		fd = open(path, base);
-		break;
-	case TRUNCATE_EXISTING:
-		if (!(access & (GENERIC_WRITE | GENERIC_ALL))) {
-			w32_set_error(ERROR_INVALID_PARAMETER);
-			free(path);
-			return INVALID_HANDLE_VALUE;
-		}
-		fd = open(path, base | O_TRUNC);
-		break;
-	default:
+	if ((disposition == TRUNCATE_EXISTING &&
+	     !(access & (GENERIC_WRITE | GENERIC_ALL))) ||
+	    disposition < CREATE_NEW || disposition > TRUNCATE_EXISTING) {
 		w32_set_error(ERROR_INVALID_PARAMETER);
 		free(path);
 		return INVALID_HANDLE_VALUE;
 	}
+	for (int tries = 0; fd < 0 && tries < 2; tries++) {
+		/* Never inherited by exec: CreateProcess hands children their
+		 * own. A truncation waits for the share check. */
+		int base = acc | O_CLOEXEC;
+		switch (disposition) {
+		case CREATE_NEW:
+			fd = open(path, base | O_CREAT | O_EXCL, 0666);
+			created = fd >= 0;
+			break;
+		case CREATE_ALWAYS:
+		case OPEN_ALWAYS:
+			fd = open(path, base | O_CREAT | O_EXCL, 0666);
+			created = fd >= 0;
+			if (fd < 0 && errno == EEXIST) {
+				existed = 1;
+				trunc = disposition == CREATE_ALWAYS;
+				fd = open(path, base);
+			}
+			break;
+		default: /* OPEN_EXISTING, TRUNCATE_EXISTING */
+			fd = open(path, base);
+			trunc = disposition == TRUNCATE_EXISTING;
+			break;
+		}
+		/* Write-only permission: no shared locks, and no checks. */
+		if (fd < 0 && errno == EACCES && acc == O_RDWR &&
+		    !(cls & SC_R))
+			acc = O_WRONLY;
+		else
+			break;
+	}
 	if (fd < 0) {
 		int e = errno;
+		if (disposition == CREATE_NEW && e == EEXIST) {
+			w32_set_error(ERROR_FILE_EXISTS);
+			free(path);
+			return INVALID_HANDLE_VALUE;
+		}
 		/* A missing directory is a missing path, as on Windows. */
 		if (e == ENOENT) {
 			char *slash = strrchr(path, '/');
@@ -80,6 +206,25 @@ static HANDLE create_file(const char *name, DWORD access, DWORD share,
 		}
 		free(path);
 		w32_error(e == EISDIR ? -EACCES : -e);
+		return INVALID_HANDLE_VALUE;
+	}
+	int wfd = acc != O_RDONLY ? fd : trunc ? reopen_writable(fd) : -1;
+	int rc = wfd < 0 && trunc ? -errno : 0;
+	struct stat st;
+	/* Share modes are a regular file's; nothing else is truncated. */
+	if (rc == 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		rc = share_open(fd, wfd, cls, (unsigned)share & 7u, trunc);
+	if (wfd >= 0 && wfd != fd)
+		close(wfd);
+	if (rc) {
+		/* Nothing is left behind: a file this call made goes again. */
+		struct stat now;
+		if (created && fstat(fd, &st) == 0 && stat(path, &now) == 0 &&
+		    now.st_dev == st.st_dev && now.st_ino == st.st_ino)
+			unlink(path);
+		close(fd);
+		free(path);
+		share_error(rc);
 		return INVALID_HANDLE_VALUE;
 	}
 	free(path);
@@ -117,12 +262,24 @@ HANDLE WINAPI CreateFileW(LPCWSTR lpFileName, DWORD access, DWORD share,
 BOOL WINAPI DeleteFileA(LPCSTR lpFileName)
 {
 	char *p = lpFileName ? w32_path(lpFileName) : NULL;
-	int rc = p && unlink(p) == 0 ? 0 : -errno;
+	int rc = 0;
+	/* Windows deletes through an open with delete access that shares
+	 * everything: an open not sharing delete refuses it. */
+	int fd = p ? open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
+	                             O_NOFOLLOW)
+	           : -1;
+	struct stat st;
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		rc = share_open(fd, -1, SC_D, SC_R | SC_W | SC_D, 0);
+	if (rc == 0)
+		rc = p && unlink(p) == 0 ? 0 : -errno;
+	if (fd >= 0)
+		close(fd);
 	free(p);
 	if (!lpFileName)
 		rc = -EINVAL;
 	if (rc) {
-		w32_error(rc);
+		share_error(rc);
 		return FALSE;
 	}
 	return TRUE;
@@ -175,7 +332,8 @@ static BOOL transfer(HANDLE hFile, char *buf, DWORD n, LPDWORD done,
 		w32_set_error(ERROR_INVALID_PARAMETER);
 		return FALSE;
 	}
-	struct w32_obj *o = file_of(hFile);
+	DWORD access;
+	struct w32_obj *o = w32_get(hFile, W32_FILE, &access);
 	if (!o)
 		return FALSE;
 	struct stat st;
@@ -183,7 +341,11 @@ static BOOL transfer(HANDLE hFile, char *buf, DWORD n, LPDWORD done,
 	              (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
 	size_t moved = 0;
 	int rc = 0;
-	while (moved < n) {
+	/* A writer's descriptor may be read-write (see create_file). */
+	if (!writing && !(access_classes(access) & SC_R) &&
+	    (fcntl(o->fd, F_GETFL) & O_ACCMODE) == O_RDWR)
+		rc = -EBADF;
+	while (rc == 0 && moved < n) {
 		ssize_t r = writing ? (is_pipe ? pipe_write(o->fd, buf + moved,
 		                                            n - moved)
 		                               : write(o->fd, buf + moved,
@@ -317,16 +479,44 @@ DWORD WINAPI SetFilePointer(HANDLE hFile, LONG dist, PLONG high, DWORD method)
 	return (DWORD)pos.QuadPart;
 }
 
+/*
+ * Cuts fd's file to size, as Windows does: not below its size while a
+ * section of it exists (its mapped byte is held), ERROR_USER_MAPPED_FILE
+ * (SH_MAPPED). Under the gate, so that no section begins meanwhile.
+ */
+static int shrink(int fd, off_t size)
+{
+	int rc = shmap__share_gate(fd);
+	if (rc == 0) {
+		rc = none_holds(fd, SHMAP__SB_MAPPED, SH_MAPPED);
+		if (shmap__share_unsupported(rc))
+			rc = 0;
+		if (rc == 0 && ftruncate(fd, size) < 0)
+			rc = -errno;
+		shmap__share_unlock(fd, SHMAP__SB_GATE, 1);
+	} else if (shmap__share_unsupported(rc) && rc != -EBADF) {
+		rc = ftruncate(fd, size) < 0 ? -errno : 0;
+	}
+	return rc;
+}
+
 BOOL WINAPI SetEndOfFile(HANDLE hFile)
 {
 	struct w32_obj *o = file_of(hFile);
 	if (!o)
 		return FALSE;
+	struct stat st;
 	off_t cur = lseek(o->fd, 0, SEEK_CUR);
-	int rc = cur < 0 || ftruncate(o->fd, cur) < 0 ? -errno : 0;
+	int rc = cur < 0 || fstat(o->fd, &st) < 0 ? -errno : 0;
+	if (rc == 0 && S_ISREG(st.st_mode) && cur < st.st_size)
+		rc = shrink(o->fd, cur);
+	else if (rc == 0 && ftruncate(o->fd, cur) < 0)
+		rc = -errno;
 	w32_put(o);
 	if (rc) {
-		w32_error(rc == -EINVAL || rc == -EBADF ? -EACCES : rc);
+		if (rc == -EINVAL || rc == -EBADF)
+			rc = -EACCES; /* not open for writing */
+		share_error(rc);
 		return FALSE;
 	}
 	return TRUE;
