@@ -159,7 +159,7 @@ int shmap__lk_wait(int fd, short type, off_t byte);
 /*
  * share.c: the lock bytes of users' files (see docs/lifetime.md, "Share
  * modes and mapped files"): the last 64 bytes below 2^63, far past any real
- * data and outside any range a Windows LockFile could reach through fcntl.
+ * data; a LockFile built on fcntl locks must refuse ranges reaching them.
  * Every byte but the gate is held shared by the open file descriptions it
  * describes; the gate is held exclusive, briefly.
  */
