@@ -1,6 +1,6 @@
 /*
  * Miscellaneous Win32 calls, as Microsoft documents them: the OVERLAPPED
- * structure, handle flags (GetHandleInformation, protection from
+ * structure and transfers at an offset with it, handle flags (GetHandleInformation, protection from
  * CloseHandle), SignalObjectAndWait, security descriptors, temporary
  * files, file attributes, GetSystemTimeAsFileTime and GetVersionEx.
  */
@@ -30,6 +30,96 @@ static void overlapped(void)
 	T_EQ(sizeof(OVERLAPPED), sizeof(void *) == 8 ? 32 : 20);
 	LPOVERLAPPED p = &ov;
 	T_EQ(p->Offset, 1);
+}
+
+/* ReadFile/WriteFile with an OVERLAPPED: a synchronous handle reads and
+ * writes at the offset and its pointer follows; a read at the end is
+ * ERROR_HANDLE_EOF; both halves 0xFFFFFFFF append; the event is reset
+ * and set; GetOverlappedResult reports; an overlapped handle needs an
+ * OVERLAPPED, keeps its pointer and completes at once. */
+static void overlapped_io(void)
+{
+	char path[300], buf[64];
+	snprintf(path, sizeof path, "%s/ov.txt", t_dir);
+	HANDLE f = CreateFileA(path, GENERIC_READ | GENERIC_WRITE, 0, NULL,
+	                       CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+	T_ASSERT(f != INVALID_HANDLE_VALUE);
+	DWORD n = 0;
+	T_ASSERT(WriteFile(f, "0123456789", 10, &n, NULL));
+	HANDLE ev = CreateEventA(NULL, TRUE, TRUE, NULL);
+	T_ASSERT(ev);
+	OVERLAPPED ov;
+	memset(&ov, 0, sizeof ov);
+	ov.Offset = 3;
+	ov.hEvent = ev;
+	ov.Internal = 12345;
+	T_ASSERT(ReadFile(f, buf, 4, &n, &ov));
+	T_EQ(n, 4);
+	T_EQ(memcmp(buf, "3456", 4), 0);
+	T_EQ(ov.Internal, 0);
+	T_EQ(ov.InternalHigh, 4);
+	T_EQ(WaitForSingleObject(ev, 0), WAIT_OBJECT_0);
+	T_EQ(SetFilePointer(f, 0, NULL, FILE_CURRENT), 7);
+	n = 99;
+	T_ASSERT(GetOverlappedResult(f, &ov, &n, TRUE));
+	T_EQ(n, 4);
+	T_ASSERT(HasOverlappedIoCompleted(&ov));
+	/* Past the end: FALSE, ERROR_HANDLE_EOF, and so says the result. */
+	ov.Offset = 10;
+	SetLastError(E_KEEP);
+	n = 99;
+	T_ASSERT(!ReadFile(f, buf, 4, &n, &ov));
+	T_EQ(GetLastError(), ERROR_HANDLE_EOF);
+	T_EQ(n, 0);
+	T_EQ(ov.Internal, 0xC0000011u);
+	SetLastError(E_KEEP);
+	T_ASSERT(!GetOverlappedResult(f, &ov, &n, FALSE));
+	T_EQ(GetLastError(), ERROR_HANDLE_EOF);
+	/* Short read near the end: TRUE, fewer bytes. */
+	ov.Offset = 8;
+	T_ASSERT(ReadFile(f, buf, 4, &n, &ov));
+	T_EQ(n, 2);
+	/* Write at an offset past the end, then append. */
+	ov.Offset = 12;
+	T_ASSERT(WriteFile(f, "AB", 2, &n, &ov));
+	T_EQ(n, 2);
+	T_EQ(GetFileSize(f, NULL), 14);
+	T_EQ(SetFilePointer(f, 0, NULL, FILE_CURRENT), 14);
+	ov.Offset = ov.OffsetHigh = 0xFFFFFFFFu;
+	T_ASSERT(WriteFile(f, "CD", 2, &n, &ov));
+	T_EQ(GetFileSize(f, NULL), 16);
+	/* A negative offset is refused. */
+	ov.Offset = 0;
+	ov.OffsetHigh = 0x80000000u;
+	SetLastError(E_KEEP);
+	T_ASSERT(!ReadFile(f, buf, 4, &n, &ov));
+	T_EQ(GetLastError(), ERROR_INVALID_PARAMETER);
+	T_ASSERT(CancelIo(f));
+	SetLastError(E_KEEP);
+	T_ASSERT(!CancelIoEx(f, NULL));
+	T_EQ(GetLastError(), ERROR_NOT_FOUND);
+	T_ASSERT(CloseHandle(f));
+
+	/* FILE_FLAG_OVERLAPPED: an OVERLAPPED is required; the pointer stays. */
+	f = CreateFileA(path, GENERIC_READ, FILE_SHARE_READ, NULL,
+	                OPEN_EXISTING, FILE_FLAG_OVERLAPPED, NULL);
+	T_ASSERT(f != INVALID_HANDLE_VALUE);
+	SetLastError(E_KEEP);
+	T_ASSERT(!ReadFile(f, buf, 4, &n, NULL));
+	T_EQ(GetLastError(), ERROR_INVALID_PARAMETER);
+	memset(&ov, 0, sizeof ov);
+	ov.Offset = 12;
+	ov.hEvent = ev;
+	ResetEvent(ev);
+	T_ASSERT(ReadFile(f, buf, 4, NULL, &ov));
+	T_EQ(memcmp(buf, "ABCD", 4), 0);
+	T_EQ(WaitForSingleObject(ev, 0), WAIT_OBJECT_0);
+	T_ASSERT(GetOverlappedResult(f, &ov, &n, TRUE));
+	T_EQ(n, 4);
+	T_EQ(SetFilePointer(f, 0, NULL, FILE_CURRENT), 0);
+	T_ASSERT(CloseHandle(f));
+	T_ASSERT(CloseHandle(ev));
+	T_ASSERT(DeleteFileA(path));
 }
 
 static void handle_flags(void)
@@ -374,6 +464,7 @@ int main(void)
 {
 	t_setup();
 	t_run("OVERLAPPED has the SDK's layout", overlapped, 20);
+	t_run("ReadFile/WriteFile at an OVERLAPPED's offset", overlapped_io, 20);
 	t_run("Get/SetHandleInformation, protect from close", handle_flags, 20);
 	t_run("SignalObjectAndWait", signal_and_wait, 20);
 	t_run("security descriptor with a NULL DACL", security_descriptor, 20);

@@ -128,6 +128,9 @@ int main(void) { return SetThreadPriority(GetCurrentThread(), 2); }' \
 	check $lang-get-thread-priority $lang nocompile '#include <windows.h>
 int main(void) { return GetThreadPriority(GetCurrentThread()); }' \
 		'GetThreadPriority is not available on Linux'
+	check $lang-readfileex $lang nocompile '#include <windows.h>
+int main(void) { OVERLAPPED ov; char b[4]; return ReadFileEx(NULL, b, 4, &ov, NULL); }' \
+		'ReadFileEx is not available: completion routines need alertable waits'
 done
 
 [ "$failures" -eq 0 ]

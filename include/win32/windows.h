@@ -389,6 +389,16 @@ SHMAP_W32API HANDLE WINAPI CreateFileW(LPCWSTR lpFileName,
                                        DWORD dwCreationDisposition,
                                        DWORD dwFlagsAndAttributes,
                                        HANDLE hTemplateFile);
+/* ReadFile and WriteFile move up to n bytes and store the count in
+ * *lpNumberOf...; a read stops at the end of the file (TRUE, fewer bytes)
+ * and a pipe's read returns what one read gives. With lpOverlapped they
+ * work at its offset (a pipe has none), set its Internal and InternalHigh,
+ * reset its event before and set it after; a read at or past the end is
+ * FALSE with ERROR_HANDLE_EOF. A handle opened without
+ * FILE_FLAG_OVERLAPPED then has its file pointer just past the bytes
+ * moved; one opened with it needs lpOverlapped (else
+ * ERROR_INVALID_PARAMETER), keeps its pointer, and its transfers complete
+ * at once (TRUE, as Windows reports a transfer done without waiting). */
 SHMAP_W32API BOOL WINAPI ReadFile(HANDLE hFile, LPVOID lpBuffer,
                                   DWORD nNumberOfBytesToRead,
                                   LPDWORD lpNumberOfBytesRead,
@@ -1142,8 +1152,11 @@ SHMAP_W32API void WINAPI OutputDebugStringW(LPCWSTR lpOutputString);
  * flags, SignalObjectAndWait, security descriptors, temporary files, file
  * attributes, system time and version (src/win32/misc.c). ---- */
 
-/* The SDK's layout; shmap does no overlapped I/O, but programs declare
- * one and pass it (or NULL) to ReadFile/WriteFile. */
+/* The SDK's layout. With ReadFile/WriteFile it gives the file offset of
+ * the transfer (Offset, OffsetHigh; both 0xFFFFFFFF appends a write), an
+ * event set when the transfer completes (hEvent; its low bit is a flag),
+ * and receives the transfer's status (Internal, an NTSTATUS) and byte
+ * count (InternalHigh). */
 struct _OVERLAPPED {
 	ULONG_PTR Internal;
 	ULONG_PTR InternalHigh;
@@ -1156,6 +1169,53 @@ struct _OVERLAPPED {
 	};
 	HANDLE hEvent;
 };
+
+#define FILE_FLAG_OVERLAPPED 0x40000000u
+#define ERROR_GEN_FAILURE 31L
+#define ERROR_IO_INCOMPLETE 996L
+#define ERROR_IO_PENDING 997L
+#define ERROR_NOT_FOUND 1168L
+#define STATUS_PENDING ((DWORD)0x00000103L)
+/* Whether the transfer lpOverlapped describes has completed. */
+#define HasOverlappedIoCompleted(lpOverlapped)                                 \
+	(((DWORD)(lpOverlapped)->Internal) != STATUS_PENDING)
+
+/* The result of the transfer lpOverlapped describes: *lpNumberOfBytes
+ * gets its byte count; TRUE if it succeeded, else FALSE and its error
+ * (ERROR_HANDLE_EOF for a read at or past the end of the file). Transfers
+ * complete before ReadFile and WriteFile return, so bWait never waits. */
+SHMAP_W32API BOOL WINAPI GetOverlappedResult(HANDLE hFile,
+                                             LPOVERLAPPED lpOverlapped,
+                                             LPDWORD lpNumberOfBytes,
+                                             BOOL bWait);
+/* GetOverlappedResult; dwMilliseconds and bAlertable have nothing to wait
+ * for. */
+SHMAP_W32API BOOL WINAPI GetOverlappedResultEx(HANDLE hFile,
+                                               LPOVERLAPPED lpOverlapped,
+                                               LPDWORD lpNumberOfBytes,
+                                               DWORD dwMilliseconds,
+                                               BOOL bAlertable);
+/* Cancels the calling thread's pending transfers on hFile: there are
+ * none, so TRUE for a file handle. */
+SHMAP_W32API BOOL WINAPI CancelIo(HANDLE hFile);
+/* Cancels a pending transfer on hFile: there is none, so FALSE with
+ * ERROR_NOT_FOUND for a file handle. */
+SHMAP_W32API BOOL WINAPI CancelIoEx(HANDLE hFile, LPOVERLAPPED lpOverlapped);
+/* Not available: a completion routine runs in an alertable wait, and
+ * shmap's waits are not alertable. */
+SHMAP_W32_UNAVAILABLE("ReadFileEx is not available: completion routines "
+                      "need alertable waits; use ReadFile with an "
+                      "OVERLAPPED and its event")
+BOOL WINAPI ReadFileEx(HANDLE hFile, LPVOID lpBuffer,
+                       DWORD nNumberOfBytesToRead, LPOVERLAPPED lpOverlapped,
+                       void *lpCompletionRoutine);
+/* Not available; see ReadFileEx. */
+SHMAP_W32_UNAVAILABLE("WriteFileEx is not available: completion routines "
+                      "need alertable waits; use WriteFile with an "
+                      "OVERLAPPED and its event")
+BOOL WINAPI WriteFileEx(HANDLE hFile, LPCVOID lpBuffer,
+                        DWORD nNumberOfBytesToWrite,
+                        LPOVERLAPPED lpOverlapped, void *lpCompletionRoutine);
 
 #define HANDLE_FLAG_PROTECT_FROM_CLOSE 0x2
 

@@ -135,7 +135,6 @@ static HANDLE create_file(const char *name, DWORD access, DWORD share,
                           LPSECURITY_ATTRIBUTES sa, DWORD disposition,
                           DWORD flags, HANDLE tmpl)
 {
-	(void)flags;
 	(void)tmpl;
 	unsigned cls = access_classes(access);
 	/* A writer's descriptor is read-write when it can be, so that it can
@@ -229,8 +228,11 @@ static HANDLE create_file(const char *name, DWORD access, DWORD share,
 	}
 	free(path);
 	struct w32_obj *o = w32_obj_new(W32_FILE);
-	if (o)
-		o->fd = fd; /* complete before another thread can see it */
+	if (o) {
+		/* complete before another thread can see it */
+		o->fd = fd;
+		o->overlapped = (flags & FILE_FLAG_OVERLAPPED) != 0;
+	}
 	HANDLE h = o ? w32_handle_new(o, access, inherit) : NULL;
 	if (!h) {
 		free(o);
@@ -321,36 +323,76 @@ static ssize_t pipe_write(int fd, const void *buf, size_t n)
 	return r;
 }
 
-/* Reads or writes all n bytes (a read stops early at end of file). A
- * pipe's read returns what one read gives, and FALSE with
+/* NTSTATUS values an OVERLAPPED's Internal holds. */
+#define ST_SUCCESS 0x00000000u
+#define ST_UNSUCCESSFUL 0xC0000001u
+#define ST_END_OF_FILE 0xC0000011u
+#define ST_DISK_FULL 0xC000007Fu
+#define ST_ACCESS_DENIED 0xC0000022u
+#define ST_PIPE_BROKEN 0xC000014Bu
+
+/* The event of ov, without the low bit that only says "no completion
+ * port". */
+static HANDLE ov_event(LPOVERLAPPED ov)
+{
+	return (HANDLE)((ULONG_PTR)ov->hEvent & ~(ULONG_PTR)1);
+}
+
+/* Moves n bytes between buf and hFile, as ReadFile/WriteFile document:
+ * a pipe's read returns what one read gives, and FALSE with
  * ERROR_BROKEN_PIPE at end of input, as an anonymous pipe's ReadFile does
- * once every write handle is closed. */
+ * once every write handle is closed. With ov, a file's transfer is at
+ * ov's offset and its result goes into ov (see ReadFile in windows.h). */
 static BOOL transfer(HANDLE hFile, char *buf, DWORD n, LPDWORD done,
                      LPOVERLAPPED ov, int writing)
 {
-	if (ov) {
-		w32_set_error(ERROR_INVALID_PARAMETER);
-		return FALSE;
-	}
 	DWORD access;
 	struct w32_obj *o = w32_get(hFile, W32_FILE, &access);
 	if (!o)
 		return FALSE;
+	if (o->overlapped && !ov) {
+		w32_put(o);
+		w32_set_error(ERROR_INVALID_PARAMETER);
+		return FALSE;
+	}
 	struct stat st;
 	int is_pipe = fstat(o->fd, &st) == 0 &&
 	              (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
+	int at = ov && !is_pipe; /* at ov's offset */
+	uint64_t off64 = ov ? (uint64_t)ov->OffsetHigh << 32 | ov->Offset : 0;
+	off_t pos = 0;
 	size_t moved = 0;
 	int rc = 0;
+	if (at && writing && off64 == UINT64_MAX) {
+		pos = lseek(o->fd, 0, SEEK_END); /* both halves 0xFFFFFFFF */
+		if (pos < 0)
+			rc = -errno;
+	} else if (at && off64 > (uint64_t)INT64_MAX - n) {
+		w32_put(o);
+		w32_set_error(ERROR_INVALID_PARAMETER);
+		return FALSE;
+	} else {
+		pos = (off_t)off64;
+	}
 	/* A writer's descriptor may be read-write (see create_file). */
 	if (!writing && !(access_classes(access) & SC_R) &&
 	    (fcntl(o->fd, F_GETFL) & O_ACCMODE) == O_RDWR)
 		rc = -EBADF;
+	HANDLE ev = ov ? ov_event(ov) : NULL;
+	if (ev)
+		ResetEvent(ev);
 	while (rc == 0 && moved < n) {
-		ssize_t r = writing ? (is_pipe ? pipe_write(o->fd, buf + moved,
-		                                            n - moved)
-		                               : write(o->fd, buf + moved,
-		                                       n - moved))
-		                    : read(o->fd, buf + moved, n - moved);
+		ssize_t r;
+		if (at)
+			r = writing ? pwrite(o->fd, buf + moved, n - moved,
+			                     pos + (off_t)moved)
+			            : pread(o->fd, buf + moved, n - moved,
+			                    pos + (off_t)moved);
+		else if (writing)
+			r = is_pipe ? pipe_write(o->fd, buf + moved, n - moved)
+			            : write(o->fd, buf + moved, n - moved);
+		else
+			r = read(o->fd, buf + moved, n - moved);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
@@ -359,15 +401,37 @@ static BOOL transfer(HANDLE hFile, char *buf, DWORD n, LPDWORD done,
 		}
 		if (r == 0 && is_pipe && !writing && moved == 0 && n > 0)
 			rc = -EPIPE; /* every writer is gone */
+		if (r == 0 && at && !writing && moved == 0 && n > 0)
+			rc = -ENODATA; /* at or past the end of the file */
 		if (r == 0)
 			break; /* end of file: success with fewer bytes */
 		moved += (size_t)r;
 		if (is_pipe && !writing)
 			break;
 	}
+	/* A synchronous handle's pointer follows a transfer at an offset. */
+	if (at && !o->overlapped && (rc == 0 || rc == -ENODATA))
+		lseek(o->fd, pos + (off_t)moved, SEEK_SET);
 	w32_put(o);
 	if (done)
 		*done = (DWORD)moved;
+	if (ov) {
+		ov->Internal = rc == 0              ? ST_SUCCESS
+		               : rc == -ENODATA     ? ST_END_OF_FILE
+		               : rc == -EPIPE       ? ST_PIPE_BROKEN
+		               : rc == -EBADF       ? ST_ACCESS_DENIED
+		               : rc == -EACCES      ? ST_ACCESS_DENIED
+		               : rc == -ENOSPC      ? ST_DISK_FULL
+		               : rc == -EDQUOT      ? ST_DISK_FULL
+		                                    : ST_UNSUCCESSFUL;
+		ov->InternalHigh = moved;
+		if (ev && (rc == 0 || rc == -ENODATA))
+			SetEvent(ev);
+	}
+	if (rc == -ENODATA) {
+		w32_set_error(ERROR_HANDLE_EOF);
+		return FALSE;
+	}
 	if (rc == -EPIPE) {
 		w32_set_error(ERROR_BROKEN_PIPE);
 		return FALSE;
@@ -390,6 +454,67 @@ BOOL WINAPI WriteFile(HANDLE hFile, LPCVOID buf, DWORD n, LPDWORD done,
                       LPOVERLAPPED ov)
 {
 	return transfer(hFile, (char *)buf, n, done, ov, 1);
+}
+
+BOOL WINAPI GetOverlappedResultEx(HANDLE hFile, LPOVERLAPPED ov, LPDWORD n,
+                                  DWORD ms, BOOL alertable)
+{
+	(void)hFile;
+	(void)ms;
+	(void)alertable;
+	if ((DWORD)ov->Internal == STATUS_PENDING) {
+		/* Never left so by shmap: a caller's own marker. */
+		w32_set_error(ERROR_IO_INCOMPLETE);
+		return FALSE;
+	}
+	*n = (DWORD)ov->InternalHigh;
+	switch ((DWORD)ov->Internal) {
+	case ST_SUCCESS:
+		return TRUE;
+	case ST_END_OF_FILE:
+		w32_set_error(ERROR_HANDLE_EOF);
+		break;
+	case ST_PIPE_BROKEN:
+		w32_set_error(ERROR_BROKEN_PIPE);
+		break;
+	case ST_ACCESS_DENIED:
+		w32_set_error(ERROR_ACCESS_DENIED);
+		break;
+	case ST_DISK_FULL:
+		w32_set_error(ERROR_DISK_FULL);
+		break;
+	default:
+		w32_set_error(ERROR_GEN_FAILURE);
+		break;
+	}
+	return FALSE;
+}
+
+BOOL WINAPI GetOverlappedResult(HANDLE hFile, LPOVERLAPPED ov, LPDWORD n,
+                                BOOL wait)
+{
+	(void)wait;
+	return GetOverlappedResultEx(hFile, ov, n, 0, FALSE);
+}
+
+BOOL WINAPI CancelIo(HANDLE hFile)
+{
+	struct w32_obj *o = file_of(hFile);
+	if (!o)
+		return FALSE;
+	w32_put(o);
+	return TRUE;
+}
+
+BOOL WINAPI CancelIoEx(HANDLE hFile, LPOVERLAPPED ov)
+{
+	(void)ov;
+	struct w32_obj *o = file_of(hFile);
+	if (!o)
+		return FALSE;
+	w32_put(o);
+	w32_set_error(ERROR_NOT_FOUND);
+	return FALSE;
 }
 
 BOOL WINAPI GetFileSizeEx(HANDLE hFile, PLARGE_INTEGER size)

@@ -28,6 +28,7 @@ struct w32_obj {
 	uint64_t size; /* an unnamed file mapping: for inheritance */
 	unsigned prot;
 	int noexec; /* a mapping known to lack execute protection */
+	int overlapped; /* a file opened with FILE_FLAG_OVERLAPPED */
 	pid_t pid; /* a process */
 	int reaped, status, terminated;
 	int self; /* a process: the calling one, never ended */
