@@ -1,7 +1,9 @@
 /*
  * Win32 standard I/O: <strsafe.h>'s StringCch and StringCb calls;
  * GetStdHandle, SetStdHandle, CreatePipe and a child process with
- * redirected input and output, as Microsoft's sample starts one.
+ * redirected input and output, as Microsoft's sample starts one;
+ * FormatMessage; console control handlers; OutputDebugString to stderr or
+ * to a debug monitor.
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -590,6 +592,89 @@ static void debug_string(void)
 	T_ASSERT(memcmp(buf, "one tw\xc3\xb6\n", 9) == 0);
 }
 
+/* A debug monitor in another process, as DebugView and dbmon are: the
+ * DBWIN protocol carries each OutputDebugString (the sender's process ID
+ * and its text, a long text in parts), and nothing goes to stderr while
+ * the monitor listens. */
+static void debug_monitor(void)
+{
+	int ready[2], out[2];
+	T_OK(pipe(ready));
+	T_OK(pipe(out));
+	pid_t mon = fork();
+	T_ASSERT(mon >= 0);
+	if (mon == 0) {
+		HANDLE br = CreateEventA(NULL, FALSE, FALSE, "DBWIN_BUFFER_READY");
+		HANDLE dr = CreateEventA(NULL, FALSE, FALSE, "DBWIN_DATA_READY");
+		HANDLE m = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL,
+		                              PAGE_READWRITE, 0, 4096,
+		                              "DBWIN_BUFFER");
+		const char *v = m ? (const char *)MapViewOfFile(
+		                            m, FILE_MAP_READ, 0, 0, 4096)
+		                  : NULL;
+		if (!br || !dr || !v)
+			_exit(3);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(4);
+		/* Four parts: "one", the W text, and a long text in two. */
+		for (int i = 0; i < 4; i++) {
+			SetEvent(br);
+			if (WaitForSingleObject(dr, 10000) != WAIT_OBJECT_0)
+				_exit(5);
+			DWORD pid;
+			memcpy(&pid, v, sizeof pid);
+			char line[4200];
+			int n = snprintf(line, sizeof line, "%u %zu %.8s\n",
+			                 (unsigned)pid, strlen(v + 4), v + 4);
+			if (write(out[1], line, (size_t)n) != n)
+				_exit(6);
+		}
+		UnmapViewOfFile(v);
+		CloseHandle(m);
+		CloseHandle(dr);
+		CloseHandle(br);
+		_exit(0);
+	}
+	char c;
+	T_EQ(read(ready[0], &c, 1), 1);
+	int p[2];
+	T_OK(pipe(p));
+	int saved = dup(2);
+	T_ASSERT(dup2(p[1], 2) == 2);
+	SetLastError(1234);
+	OutputDebugStringA("one");
+	T_EQ(GetLastError(), 1234);
+	OutputDebugStringW(L"tw\u00f6");
+	char big[5000];
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = 0;
+	OutputDebugStringA(big);
+	fflush(stderr);
+	T_ASSERT(dup2(saved, 2) == 2);
+	close(p[1]);
+	T_EQ(read(p[0], &c, 1), 0); /* nothing on stderr */
+	int st;
+	T_EQ(waitpid(mon, &st, 0), mon);
+	T_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	close(out[1]);
+	char got[512] = {0}, want[512];
+	T_ASSERT(read(out[0], got, sizeof got - 1) > 0);
+	unsigned me = (unsigned)getpid();
+	snprintf(want, sizeof want,
+	         "%u 3 one\n%u 4 tw\xc3\xb6\n%u 4091 xxxxxxxx\n%u 908 xxxxxxxx\n",
+	         me, me, me, me);
+	T_EQ(strcmp(got, want), 0);
+	/* The monitor has gone: stderr again. */
+	T_OK(pipe(p));
+	T_ASSERT(dup2(p[1], 2) == 2);
+	OutputDebugStringA("back");
+	fflush(stderr);
+	T_ASSERT(dup2(saved, 2) == 2);
+	char buf[8];
+	T_EQ(read(p[0], buf, sizeof buf), 4);
+	T_EQ(memcmp(buf, "back", 4), 0);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "child") == 0)
@@ -615,5 +700,6 @@ int main(int argc, char **argv)
 	      ctrl_handlers, 30);
 	t_run("SetConsoleCtrlHandler: the default actions", ctrl_defaults, 30);
 	t_run("OutputDebugStringA/W to stderr", debug_string, 20);
+	t_run("OutputDebugString to a DBWIN monitor", debug_monitor, 30);
 	return t_finish();
 }

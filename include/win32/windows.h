@@ -1133,8 +1133,12 @@ typedef BOOL(WINAPI *PHANDLER_ROUTINE)(DWORD CtrlType);
  * afterwards takes the default action on them. */
 SHMAP_W32API BOOL WINAPI SetConsoleCtrlHandler(PHANDLER_ROUTINE HandlerRoutine,
                                                BOOL Add);
-/* Writes lpOutputString (UTF-8 for the W form) to stderr, as is: the
- * console stands in for the debugger. NULL writes nothing. */
+/* Sends lpOutputString (UTF-8 for the W form) to the debug monitor that
+ * listens in the caller's Local namespace by the DBWIN protocol
+ * (DBWIN_BUFFER, DBWIN_BUFFER_READY, DBWIN_DATA_READY, DBWinMutex), in
+ * parts of up to 4091 bytes, waiting up to 10 s for the monitor to take
+ * each; with no monitor, writes it to stderr as is (the console stands in
+ * for the debugger). NULL sends nothing. The last error is kept. */
 SHMAP_W32API void WINAPI OutputDebugStringA(LPCSTR lpOutputString);
 SHMAP_W32API void WINAPI OutputDebugStringW(LPCWSTR lpOutputString);
 #ifdef UNICODE

@@ -879,16 +879,76 @@ BOOL WINAPI SetConsoleCtrlHandler(PHANDLER_ROUTINE HandlerRoutine, BOOL Add)
 	return TRUE;
 }
 
+/* The DBWIN protocol, as debug monitors (DebugView, dbmon) speak it: a
+ * monitor creates the mapping DBWIN_BUFFER (a DWORD process ID, then the
+ * text), the auto-reset events DBWIN_BUFFER_READY (which it sets when the
+ * buffer is free) and DBWIN_DATA_READY (which it waits on); writers take
+ * the mutex DBWinMutex in turn. */
+#define DBWIN_SIZE 4096
+#define DBWIN_WAIT_MS 10000
+
+/* Sends s to a listening monitor in buffer-sized parts. Returns 0 if there
+ * is no monitor (the caller writes to stderr instead). */
+static int dbwin_send(const char *s)
+{
+	HANDLE map = OpenFileMappingA(FILE_MAP_WRITE, FALSE, "DBWIN_BUFFER");
+	if (!map)
+		return 0;
+	HANDLE ready = OpenEventA(SYNCHRONIZE, FALSE, "DBWIN_BUFFER_READY");
+	HANDLE data = OpenEventA(EVENT_MODIFY_STATE, FALSE, "DBWIN_DATA_READY");
+	char *view = MapViewOfFile(map, FILE_MAP_WRITE, 0, 0, DBWIN_SIZE);
+	int sent = 0;
+	if (ready && data && view) {
+		HANDLE mtx = CreateMutexA(NULL, FALSE, "DBWinMutex");
+		DWORD w = mtx ? WaitForSingleObject(mtx, DBWIN_WAIT_MS)
+		              : WAIT_FAILED;
+		if (w == WAIT_OBJECT_0 || w == WAIT_ABANDONED) {
+			size_t len = strlen(s), at = 0;
+			DWORD pid = GetCurrentProcessId();
+			/* A monitor that stops taking parts loses the rest. */
+			sent = 1;
+			do {
+				size_t part = len - at;
+				if (part > DBWIN_SIZE - sizeof pid - 1)
+					part = DBWIN_SIZE - sizeof pid - 1;
+				if (WaitForSingleObject(ready, DBWIN_WAIT_MS) !=
+				    WAIT_OBJECT_0)
+					break;
+				memcpy(view, &pid, sizeof pid);
+				memcpy(view + sizeof pid, s + at, part);
+				view[sizeof pid + part] = 0;
+				SetEvent(data);
+				at += part;
+			} while (at < len);
+			ReleaseMutex(mtx);
+		}
+		if (mtx)
+			CloseHandle(mtx);
+	}
+	if (view)
+		UnmapViewOfFile(view);
+	if (data)
+		CloseHandle(data);
+	if (ready)
+		CloseHandle(ready);
+	CloseHandle(map);
+	return sent;
+}
+
 void WINAPI OutputDebugStringA(LPCSTR lpOutputString)
 {
-	if (lpOutputString)
+	if (!lpOutputString)
+		return;
+	DWORD e = GetLastError();
+	if (!dbwin_send(lpOutputString))
 		fputs(lpOutputString, stderr);
+	SetLastError(e);
 }
 
 void WINAPI OutputDebugStringW(LPCWSTR lpOutputString)
 {
 	char *s = lpOutputString ? w32_narrow(lpOutputString) : NULL;
 	if (s)
-		fputs(s, stderr);
+		OutputDebugStringA(s);
 	free(s);
 }
