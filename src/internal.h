@@ -173,8 +173,8 @@ enum {
 	SHMAP__SB_MAPPED = 7,   /* a file mapping (section) or a view of it lives */
 	SHMAP__SB_MAPPED_W = 8, /* ... and it is writable (PAGE_READWRITE) */
 };
-/* Takes byte b shared: 0, -EAGAIN (someone outside the protocol holds it
- * exclusive) or another negative errno (see shmap__share_unsupported). */
+/* Takes byte b shared: 0, -EOPNOTSUPP (someone outside the protocol holds
+ * it exclusive) or another negative errno (see shmap__share_unsupported). */
 int shmap__share_lock(int fd, int b);
 /* Releases bytes [b, b + n) of this open file description. */
 void shmap__share_unlock(int fd, int b, int n);
@@ -182,13 +182,16 @@ void shmap__share_unlock(int fd, int b, int n);
  * negative errno. */
 int shmap__share_held(int fd, int b);
 /* Takes the gate exclusive (fd must be writable), waiting at most the lock
- * timeout: 0, -EBUSY, or another negative errno. */
+ * timeout: 0, -EBUSY, -EOPNOTSUPP if a lock from outside the protocol (a
+ * whole-file fcntl lock, say) covers it, or another negative errno. */
 int shmap__share_gate(int fd);
 /* Waits, at most the lock timeout, until nobody holds the gate: 0, -EBUSY,
- * or another negative errno. Works on a read-only descriptor. */
+ * -EOPNOTSUPP as for shmap__share_gate, or another negative errno. Works on
+ * a read-only descriptor. */
 int shmap__share_gate_wait(int fd);
-/* Whether rc says the file system or kernel has no OFD locks for this file
- * (or the descriptor cannot take them): the protocol is then skipped. */
+/* Whether rc says the file system or kernel has no OFD locks for this file,
+ * the descriptor cannot take them, or locks from outside the protocol
+ * cover the reserved bytes: the protocol is then skipped. */
 int shmap__share_unsupported(int rc);
 /*
  * A file mapping's hold on fd (a readable open file description of its

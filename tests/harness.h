@@ -9,6 +9,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -234,6 +235,20 @@ static inline pid_t t_spawn(void (*fn)(int), int arg)
 		exit(0);
 	}
 	return pid;
+}
+
+/* Takes a classic fcntl lock of type (F_RDLCK or F_WRLCK) over the whole
+ * of path, as a whole-file F_SETLK or lockf does, on a descriptor it
+ * leaves open. */
+static inline void t_lock_whole(const char *path, short type)
+{
+	struct flock fl;
+	memset(&fl, 0, sizeof fl);
+	fl.l_type = type;
+	fl.l_whence = SEEK_SET;
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	T_ASSERT(fd >= 0);
+	T_OK(fcntl(fd, F_SETLK, &fl));
 }
 
 /* Collects a child that must exit 0 within a minute. */

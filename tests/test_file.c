@@ -1102,6 +1102,70 @@ static void existing_name_never_grows(void)
 	T_OK(unlink(b));
 }
 
+static char locked_path[512];
+static int lock_pipe[2];
+
+/* Holds a classic fcntl lock of type over the whole of locked_path, as a
+ * whole-file F_SETLK or lockf does, until killed. */
+static void hold_whole_lock(int type)
+{
+	t_lock_whole(locked_path, (short)type);
+	T_EQ(write(lock_pipe[1], "r", 1), 1);
+	pause();
+}
+
+/* Creates, opens by name and views a mapping of locked_path, in less than
+ * a second. */
+static void map_locked(int fd)
+{
+	shmap_map *m, *named, *o;
+	void *v;
+	double t0 = t_now();
+	if (fd >= 0)
+		T_OK(shmap_map_create_file(NULL, fd, 0, SHMAP_PROT_READWRITE,
+		                           NULL, &m));
+	else
+		T_OK(shmap_map_create_path(NULL, locked_path, 0,
+		                           SHMAP_PROT_READWRITE, NULL, &m));
+	T_OK(shmap_view_map(m, 0, 0, SHMAP_ACCESS_WRITE, &v));
+	T_OK(shmap_map_create_path(NAME, locked_path, 0, SHMAP_PROT_READWRITE,
+	                           NULL, &named));
+	T_OK(shmap_map_open(NAME, SHMAP_ACCESS_WRITE, &o));
+	T_ASSERT(t_now() - t0 < 1.0);
+	T_OK(shmap_map_close(o));
+	T_OK(shmap_map_close(named));
+	T_OK(shmap_view_unmap(v));
+	T_OK(shmap_map_close(m));
+}
+
+/* A file under someone's fcntl locks over its whole length (which cover
+ * the bytes where file mappings keep their marks, docs/lifetime.md) maps
+ * at once, as it did before there were marks: another process's read or
+ * write lock, or this process's own. */
+static void whole_file_locked(void)
+{
+	static const short types[] = {F_RDLCK, F_WRLCK};
+	char c;
+	shmap__lock_timeout_ms = 3000;
+	fpath(locked_path, sizeof locked_path, "locked");
+	make_file(locked_path, 4 * pg);
+	T_OK(pipe(lock_pipe));
+	for (size_t i = 0; i < 2; i++) {
+		pid_t pid = t_spawn(hold_whole_lock, types[i]);
+		T_EQ(read(lock_pipe[0], &c, 1), 1);
+		map_locked(-1);
+		t_kill_reap(pid);
+	}
+	int fd = open(locked_path, O_RDWR | O_CLOEXEC);
+	T_ASSERT(fd >= 0);
+	T_OK(lockf(fd, F_LOCK, 0));
+	map_locked(fd);
+	T_OK(close(fd));
+	T_OK(close(lock_pipe[0]));
+	T_OK(close(lock_pipe[1]));
+	T_OK(unlink(locked_path));
+}
+
 /* Runs a case that must also leave its scratch directory f_dir empty. */
 static void run(const char *name, void (*fn)(void), double timeout)
 {
@@ -1129,6 +1193,8 @@ int main(void)
 	run("named file mapping lifetime", named_lifetime, 30);
 	run("an existing name never grows the caller's file",
 	    existing_name_never_grows, 30);
+	run("a file locked whole by fcntl locks still maps at once",
+	    whole_file_locked, 60);
 	run("truncated file: view read/write give EINPAGE",
 	    truncated_read_write, 30);
 	run("guard scope", guard_scope, 30);

@@ -450,6 +450,45 @@ static void killed(void)
 	T_ASSERT(DeleteFileA(file));
 }
 
+/* Holds a classic fcntl lock of type over the whole file, as a program
+ * outside shmap may, until killed. */
+static void whole_locker(int type)
+{
+	t_lock_whole(file, (short)type);
+	say(to_parent[1], 'r');
+	t_linger();
+}
+
+/* Someone else's fcntl lock over the whole file covers the reserved
+ * bytes: opens, sections and truncations go ahead at once, unchecked, as
+ * on a file system without OFD locks, never failing or waiting as if the
+ * file were held. */
+static void outside_locks(void)
+{
+	static const short types[] = {F_RDLCK, F_WRLCK};
+	shmap__lock_timeout_ms = 3000;
+	make_file();
+	T_OK(pipe(to_parent));
+	for (size_t i = 0; i < 2; i++) {
+		pid_t pid = t_spawn(whole_locker, types[i]);
+		T_EQ(hear(to_parent[0]), 'r');
+		double t0 = t_now();
+		expect_open(GENERIC_READ, FILE_SHARE_READ, OPEN_EXISTING, 0);
+		HANDLE h = open_file(RW, 0, OPEN_EXISTING);
+		T_ASSERT(h != IHV);
+		HANDLE m = CreateFileMappingA(h, NULL, PAGE_READONLY, 0, 0,
+		                              NULL);
+		T_ASSERT(m);
+		T_ASSERT(CloseHandle(m));
+		T_ASSERT(CloseHandle(h));
+		T_EQ(set_end(SIZE - 1), 0);
+		T_EQ(file_size(), SIZE - 1);
+		T_ASSERT(t_now() - t0 < 1.0);
+		t_kill_reap(pid);
+	}
+	T_ASSERT(DeleteFileA(file));
+}
+
 /* ---- threads and processes racing for one exclusive open ---- */
 
 static atomic_int wins;
@@ -541,6 +580,8 @@ int main(int argc, char **argv)
 	t_run_dir("a duplicated handle keeps the open", duplicates, 60, fdir);
 	t_run_dir("an inherited handle keeps the open", inherited, 60, fdir);
 	t_run_dir("kill -9 releases opens and sections", killed, 60, fdir);
+	t_run_dir("someone else's whole-file lock: unchecked, at once",
+	          outside_locks, 60, fdir);
 	t_run_dir("threads and processes racing for an exclusive open", race,
 	          120, fdir);
 	t_rm_dir(fdir);

@@ -55,8 +55,9 @@ static int none_holds(int fd, int b, int fail)
  * trunc, truncates the file through wfd once allowed. Taking before
  * checking makes two conflicting opens never both succeed; the gate, taken
  * when a writable descriptor wfd exists (always for a truncation), makes
- * such opens exact. Without OFD locks for this file the open is not
- * checked. Returns 0 (locks held), SH_SHARING, SH_MAPPED or a negative
+ * such opens exact. Without OFD locks for this file, or with someone
+ * else's lock (a whole-file fcntl lock) over the reserved bytes, the open
+ * is not checked. Returns 0 (locks held), SH_SHARING, SH_MAPPED or a negative
  * errno, with nothing held but on success.
  */
 static int share_try(int fd, int wfd, unsigned cls, unsigned share, int trunc)
@@ -69,8 +70,6 @@ static int share_try(int fd, int wfd, unsigned cls, unsigned share, int trunc)
 		if (rc == 0 && (deny & (1u << i)))
 			rc = shmap__share_lock(fd, SHMAP__SB_DENY + i);
 	}
-	if (rc == -EAGAIN) /* held exclusive from outside the protocol */
-		rc = SH_SHARING;
 	/* Our access against others' share modes; a writable section
 	 * against ours; a truncation against any section; then, for an
 	 * open with access, our share mode against others' access. */
@@ -86,7 +85,7 @@ static int share_try(int fd, int wfd, unsigned cls, unsigned share, int trunc)
 			rc = none_holds(fd, SHMAP__SB_ACCESS + i, SH_SHARING);
 	if (rc && shmap__share_unsupported(rc)) {
 		shmap__share_unlock(fd, SHMAP__SB_ACCESS, 6);
-		rc = 0; /* no OFD locks here: unchecked, as any plain open */
+		rc = 0; /* no protocol here: unchecked, as any plain open */
 	}
 	if (rc == 0 && trunc && ftruncate(wfd, 0) < 0)
 		rc = -errno;
