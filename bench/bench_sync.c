@@ -6,6 +6,10 @@
  * parent and a forked child, pinned to two different CPUs (where the machine
  * has two) so every method pays the same cross-core wakeup.
  *
+ * Then two processes taking turns on one mutex (loop: wait, touch,
+ * release): the cost of a hand-off each way, and how often a take found
+ * the other side's mark (strict alternation: every time).
+ *
  * Then the uncontended cost of one mutex take and release in one process
  * (shmap_wait + shmap_mutex_release on a named mutex) beside a raw lock in
  * shared memory (a CAS to take, a store to release), same run, same median.
@@ -228,6 +232,43 @@ static void ev_teardown(void)
 {
 }
 
+/*
+ * Contended mutex hand-off: both processes loop { wait; touch the shared
+ * word; release } on one named mutex. A trip is two hand-offs, one each
+ * way. spin_word[0] holds who touched last; spin_word[16] counts the
+ * parent's takes that found the child's mark (strict alternation: all).
+ */
+static void mx_side(int parent)
+{
+	shmap_sync *m = NULL;
+	int rc = shmap_mutex_create("Local\\bench-handoff", 0, NULL, &m);
+	if (rc)
+		die("mutex create", rc);
+	shmap_sync_set_spin(m, ev_spin);
+	uint32_t me = parent ? 1 : 2;
+	for (int i = 0; i < rounds; i++) {
+		if ((rc = shmap_wait(m, SHMAP_INFINITE)))
+			die("mutex wait", rc);
+		uint32_t last = atomic_load_explicit(spin_word,
+		                                     memory_order_relaxed);
+		if (parent && last == 2)
+			atomic_fetch_add_explicit(spin_word + 16, 1,
+			                          memory_order_relaxed);
+		atomic_store_explicit(spin_word, me, memory_order_relaxed);
+		if ((rc = shmap_mutex_release(m)))
+			die("mutex release", rc);
+	}
+	shmap_sync_close(m);
+}
+
+static double mx_alternated; /* the last run's share of alternating takes */
+
+static void mx_teardown(void)
+{
+	mx_alternated = (double)atomic_load(spin_word + 16) / rounds;
+	spin_teardown();
+}
+
 static void raw_setup(void)
 {
 	spin_setup();
@@ -353,18 +394,23 @@ int main(int argc, char **argv)
 	const struct method unx = {"unix socket", sock_setup, byte_side,
 	                           fd_teardown};
 	const struct method ev = {"shmap event", ev_setup, ev_side, ev_teardown};
+	const struct method mx = {"shmap mutex hand-off", raw_setup, mx_side,
+	                          mx_teardown};
 
 	/* Methods take turns within each run, so slow phases of a shared
 	 * machine (or vCPUs moved by the host) fall on all of them alike. */
-	enum { SPIN, FLAG, FUT, EFD, PIPE, UNX, BLOCK, DEF, EVSPIN, N };
-	const struct method *ms[N] = {&spin, &flag, &fut, &efd, &pip,
-	                              &unx,  &ev,   &ev,  &ev};
-	const unsigned evspins[N] = {0, 0, 0, 0, 0, 0, 0, 200, 1u << 30};
-	double t[N][64], med[N], tm[64], tr[64];
+	enum { SPIN, FLAG, FUT, EFD, PIPE, UNX, BLOCK, DEF, EVSPIN, MXBLOCK,
+	       MXDEF, N };
+	const struct method *ms[N] = {&spin, &flag, &fut, &efd, &pip, &unx,
+	                              &ev,   &ev,   &ev,  &mx,  &mx};
+	const unsigned evspins[N] = {0, 0, 0, 0, 0, 0, 0, 200, 1u << 30, 0, 200};
+	double t[N][64], med[N], tm[64], tr[64], alt[2][64];
 	for (int r = 0; r < runs; r++) {
 		for (int k = 0; k < N; k++) {
 			ev_spin = evspins[k];
 			t[k][r] = run_once(ms[k]);
+			if (k >= MXBLOCK)
+				alt[k - MXBLOCK][r] = mx_alternated;
 		}
 		tm[r] = mutex_pairs();
 		tr[r] = raw_lock_pairs();
@@ -394,6 +440,16 @@ int main(int argc, char **argv)
 	ROW("shmap event, spinning", t_evspin);
 	printf("shmap event, spinning, vs raw auto-reset flag: %.2fx\n",
 	       t_evspin / t_flag);
+	printf("\ncontended mutex, two processes each looping wait, touch, "
+	       "release; a trip is one take by each\n");
+	printf("%-38s %9s %10s %10s %10s\n", "method", "us/trip", "vs futex",
+	       "vs spin", "alternate");
+	for (int k = MXBLOCK; k <= MXDEF; k++)
+		printf("%-38s %9.3f %10.2f %10.2f %9.0f%%\n",
+		       k == MXBLOCK ? "shmap mutex hand-off, blocking (spin 0)"
+		                    : "shmap mutex hand-off, default spin (200)",
+		       med[k], med[k] / t_fut, med[k] / t_spin,
+		       100 * median_of(alt[k - MXBLOCK], runs));
 	double t_mx = median_of(tm, runs), t_raw = median_of(tr, runs);
 	printf("\nuncontended take + release in one process, median of %d runs "
 	       "x %d pairs\n",

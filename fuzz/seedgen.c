@@ -6,6 +6,7 @@
  * `make fuzz-seeds`; the output is committed as fuzz/corpus.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,6 +175,62 @@ static void sync_seeds(void)
 	sync_seed("sem-0-1", s, sem, 1);
 }
 
+static void *listed_waiter(void *arg)
+{
+	shmap_wait(arg, 300); /* times out: the object stays taken */
+	return NULL;
+}
+
+/*
+ * Seeds of s (taken: an owned mutex, a semaphore at 0, an unset event)
+ * while a thread of this process, gone when the seed is read, is listed as
+ * its waiter; then the same with the object handed to that waiter (the
+ * owner word at 32 names place 0, or place 0 has its GRANT bit), the
+ * waiter's place being at place_off.
+ */
+static void listed_seeds(const char *seed, shmap_sync *s, unsigned char sel,
+                         size_t place_off, int mutex)
+{
+	pthread_t t;
+	if (pthread_create(&t, NULL, listed_waiter, s))
+		die("thread", -1);
+	usleep(100000);
+	size_t n;
+	unsigned char *b = backing("fz", &n);
+	pthread_join(t, NULL);
+	struct shmap__hdr *h = (struct shmap__hdr *)(void *)b;
+	unsigned char pre[3] = { sel, 0x00, 0x10 };
+	char name[128];
+	snprintf(name, sizeof name, "%s-listed-%02x", seed, sel);
+	put("fuzz_sync", name, pre, 3, b, n);
+	unsigned char *blk = b + h->data_offset;
+	if (mutex) {
+		uint64_t pend = 1ull << 22; /* PEND(0) */
+		memcpy(blk + 32, &pend, 8);
+	} else {
+		blk[place_off + 7] |= 0x80; /* GRANT, bit 63 */
+	}
+	snprintf(name, sizeof name, "%s-handed-%02x", seed, sel);
+	put("fuzz_sync", name, pre, 3, b, n);
+	free(b);
+	shmap_sync_close(s);
+}
+
+static void handoff_seeds(void)
+{
+	shmap_sync *s;
+	int rc;
+	if ((rc = shmap_mutex_create("fz", 1, NULL, &s)))
+		die("mutex", rc);
+	listed_seeds("mutex", s, 0x01, 128, 1);
+	if ((rc = shmap_sem_create("fz", 0, 1, NULL, &s)))
+		die("semaphore", rc);
+	listed_seeds("sem", s, 0x02, 128, 0);
+	if ((rc = shmap_event_create("fz", 0, NULL, &s)))
+		die("event", rc);
+	listed_seeds("event", s, 0x00, 32, 0);
+}
+
 static void name_seeds(void)
 {
 	static const char *narrow[] = {
@@ -264,6 +321,7 @@ int main(int argc, char **argv)
 	shmap__set_dir(g_dir);
 	hdr_seeds();
 	sync_seeds();
+	handoff_seeds();
 	name_seeds();
 	handle_seeds();
 	rmdir(g_dir);

@@ -8,6 +8,21 @@
  * the sleepers, who then race to take the object. A signal with nobody
  * asleep costs no system call.
  *
+ * Hand-off, as Windows does it: a waiter that finds the object taken puts
+ * its identity in a place of the block's table of waiters and says so in
+ * bit 1 of seq. A release, set or semaphore release that then finds bit 1
+ * takes back what it just made available and hands it to one of the waiters
+ * in the table, in turn: a mutex's owner word names the place (PEND), an
+ * event's or semaphore's place gets its GRANT bit. Only that waiter may
+ * take it, so neither the releaser's next wait nor a later arrival can. A
+ * waiter that leaves without taking what it was handed (it timed out, or a
+ * wait-any took another object) passes it on to another waiter, or back to
+ * the object; one killed is found dead through /proc, as a dead mutex
+ * owner is, by a waiter that slept a slice while the hand-off stayed, and
+ * what it was handed is taken by that waiter (a mutex not as abandoned: its
+ * last owner released it). Waiters that find the table full wait as before
+ * and get their place when one frees up.
+ *
  * Mutex owners are threads named by one 64-bit word, written in one store:
  * (tid, start time, namespaces); a waiter that has slept a slice while the
  * mutex stays owned checks /proc whether the owner still exists, and takes
@@ -24,6 +39,7 @@
 #include <limits.h>
 #include <linux/futex.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -41,12 +57,14 @@
 
 /* The block's magic doubles as its format word: a new one with every change
  * of struct blk or of what its words mean, so a block of another layout is
- * refused (SHMAP_EBADOBJ), never misread. "SYN3": a manual-reset event's
- * set generation in bits 1-30 of its state word (was "SYN2": the owner word
- * of one 64-bit identity, namespaces keyed by PID and time namespace). */
-#define BLK_MAGIC 0x334e5953u /* "SYN3" */
+ * refused (SHMAP_EBADOBJ), never misread. "SYN4": the tables of waiters
+ * for hand-offs, bit 1 of seq and the turn (was "SYN3": a manual-reset
+ * event's set generation in bits 1-30 of its state word). */
+#define BLK_MAGIC 0x344e5953u /* "SYN4" */
 #define SLOTS SHMAP_EVENT_LISTENERS_MAX
+#define EPLACES 4 /* an event's places for waiters (see struct blk) */
 #define SLICE_NS 20000000ll /* how long a mutex waiter sleeps between checks */
+#define LINGER_NS 4000000ll /* how long linger() yields at most */
 
 /*
  * The shared block; lives in memory every party can write: hostile input.
@@ -58,20 +76,31 @@ struct blk {
 	uint32_t magic;
 	uint32_t kind;  /* SHMAP_TYPE_EVENT, _MUTEX or _SEMAPHORE */
 	uint64_t order; /* random: the order wait-all takes objects in */
-	/* The futex word: bumped by 2 on every signal; bit 0 says someone
-	 * sleeps on it (or did: a killed sleeper costs one wake, no more). */
+	/* The futex word: bumped by 4 on every signal (bits 2-31); bit 0
+	 * says someone sleeps on it (or did: a killed sleeper costs one wake,
+	 * no more); bit 1 that the table of waiters may hold one not yet
+	 * handed anything (SEQ_LISTED). */
 	_Atomic uint32_t seq;
 	_Atomic uint32_t state;    /* event: bit 0 set, and (manual-reset)
 	                            * bits 1-30 the set generation (see
 	                            * SGEN32); semaphore: the count */
 	uint32_t flags;            /* event: SHMAP_EVENT_MANUAL */
 	uint32_t max;              /* semaphore: the maximum count */
-	_Atomic uint64_t owner;    /* mutex: an identity (see ID_*), 0 free */
-	uint32_t recursion;        /* mutex: touched by the owner only */
+	union {
+		struct {
+			/* mutex: an identity (see ID_*), a place handed
+			 * the mutex (PEND), 0 free */
+			_Atomic uint64_t owner;
+			uint32_t recursion; /* touched by the owner only */
+		};
+		/* auto-reset event: the table of waiters (see place_tab) */
+		_Atomic uint64_t eplace[EPLACES];
+	};
 
 	_Alignas(64) _Atomic uint32_t pulse_gen; /* event: bumped by pulses */
 	_Atomic uint32_t pulse_tokens; /* auto-reset pulses: releases left */
 	_Atomic uint32_t waiting;      /* event: waiters past a first try */
+	_Atomic uint32_t turn; /* the place a hand-off looks at first */
 	/* The wait-all thread allowed to set LOCK, an identity: taken by
 	 * CAS before the bit is set, given back after it is cleared, so
 	 * lockers and recoverers are serialised. */
@@ -82,11 +111,15 @@ struct blk {
 	_Atomic uint32_t nsid[10];
 
 	/* event: listener ids, 0 free; always scanned (a count could drift
-	 * when a listener is killed halfway). */
+	 * when a listener is killed halfway). Mutex, semaphore: the table of
+	 * waiters. */
 	_Alignas(64) _Atomic uint64_t slot[SLOTS];
 };
 _Static_assert(sizeof(struct blk) <= SHMAP_SYNC_SIZE, "block fits");
 _Static_assert(offsetof(struct blk, slot) == 128, "two lines before slots");
+_Static_assert(offsetof(struct blk, eplace) == 32 &&
+                       offsetof(struct blk, pulse_gen) == 64,
+               "an event's places fill line 0");
 #define NSIDS 10
 
 /*
@@ -118,6 +151,10 @@ struct shmap_sync {
 	 * the first take or lock through this handle registers it. */
 	_Atomic uint64_t nsbits;
 	struct shmap__region *region; /* our mapping, as registered; or NULL */
+	/* Our last take through this handle had to wait, and how long its
+	 * release may yield for the next waiter (see linger). */
+	atomic_int handed;
+	_Atomic int64_t linger_ns;
 	struct shmap_sync *next, *prev;
 };
 
@@ -135,6 +172,18 @@ struct shmap_sync {
  * or neither, so one released by the bump never runs ahead of the bit. */
 #define SGEN32 0x7ffffffeu
 #define LOCK64 (1ull << 63)
+
+/*
+ * Hand-offs (see the top of the file). A place in a table of waiters holds
+ * 0 (free) or a waiter's identity, with GRANT once an event's set or a
+ * semaphore's unit was handed to it. A mutex handed to the waiter at place
+ * i has PEND(i) as its owner word: tid 0, which no thread has, and i + 1
+ * where the start time would be. SEQ_LISTED is bit 1 of seq.
+ */
+#define GRANT (1ull << 63)
+#define PEND(i) ((uint64_t)((i) + 1) << ID_START_SHIFT)
+#define SEQ_LISTED 2u
+#define SEQ_STEP 4u
 
 /* LOST: a block was cut away under us (see the top of the file). */
 enum { BUSY = 0, TAKEN = 1, ABANDONED = 2, LOCKED = 3, LOST = 4 };
@@ -435,14 +484,25 @@ static inline uint32_t my_ns(void)
  */
 #define NS_RETIRE 0x80000000u
 
-/* Whether lk_owner or owner names entry i (lk_owner first: a commit stores
- * the owner before it clears lk_owner). seq_cst: see the rule above. */
+/* Whether lk_owner, a place for a waiter or owner names entry i, read in
+ * that order: a commit stores the owner before it clears lk_owner, and a
+ * waiter handed a mutex stores the owner before it leaves its place. An
+ * event's listener ids never have ID_NS bits. seq_cst: see the rule
+ * above. */
+#define NAMES(v, i) ((((v) >> ID_NS_SHIFT) & ID_NS_MASK) == (i) + 1)
 static int ns_named(struct blk *b, unsigned i)
 {
-	uint64_t lk = atomic_load(&b->lk_owner);
-	uint64_t o = atomic_load(&b->owner);
-	return ((lk >> ID_NS_SHIFT) & ID_NS_MASK) == i + 1 ||
-	       ((o >> ID_NS_SHIFT) & ID_NS_MASK) == i + 1;
+	if (NAMES(atomic_load(&b->lk_owner), i))
+		return 1;
+	/* Which words hold identities: read once, hostile. */
+	uint32_t kind = b->kind;
+	for (unsigned k = 0; kind == SHMAP_TYPE_EVENT && k < EPLACES; k++)
+		if (NAMES(atomic_load(&b->eplace[k]), i))
+			return 1;
+	for (unsigned k = 0; k < SLOTS; k++)
+		if (NAMES(atomic_load(&b->slot[k]), i))
+			return 1;
+	return kind == SHMAP_TYPE_MUTEX && NAMES(atomic_load(&b->owner), i);
 }
 
 /*
@@ -728,27 +788,447 @@ static void drain_listener(struct shmap_sync *s)
  * clearing the bit, and wakes the sleepers. With nobody asleep it only
  * loads seq.
  */
-static void wake(struct blk *b)
+static void wake_seen(struct blk *b, uint32_t o) /* o: seq, just loaded */
 {
-	/* seq_cst: every caller changed the state with a seq_cst operation;
-	 * the sleeper sets bit 0 with a seq_cst CAS, fences, then looks at
-	 * the state: either it sees our change, or we see its bit. */
-	uint32_t o = atomic_load(&b->seq);
 	while (o & 1u)
-		if (atomic_compare_exchange_weak(&b->seq, &o, (o & ~1u) + 2)) {
+		if (atomic_compare_exchange_weak(&b->seq, &o,
+		                                 (o & ~1u) + SEQ_STEP)) {
 			futex_wake_all(&b->seq);
 			return;
 		}
 }
 
-/* A waiter's view of the pulses (and, manual-reset, the sets) it has seen. */
-struct pulse_seen {
+static void wake(struct blk *b)
+{
+	/* seq_cst: every caller changed the state with a seq_cst operation;
+	 * the sleeper sets bit 0 with a seq_cst CAS, fences, then looks at
+	 * the state: either it sees our change, or we see its bit. */
+	wake_seen(b, atomic_load(&b->seq));
+}
+
+/* ---- hand-offs (see the top of the file) ---- */
+
+/* The table of waiters of an object of kind (the handle's, trusted). */
+static _Atomic uint64_t *place_tab(struct blk *b, uint32_t kind, unsigned *n)
+{
+	if (kind == SHMAP_TYPE_EVENT) {
+		*n = EPLACES;
+		return b->eplace;
+	}
+	*n = SLOTS;
+	return b->slot;
+}
+
+/* Whether waiters of s are listed: mutexes, semaphores, auto-reset events
+ * (a manual-reset set releases every waiter: nothing to hand). */
+static int listed_kind(const struct shmap_sync *s)
+{
+	return s->kind != SHMAP_TYPE_EVENT ||
+	       !(s->b->flags & SHMAP_EVENT_MANUAL);
+}
+
+static inline int is_pend(uint64_t o)
+{
+	return (o & ID_TID_MASK) == 0 && (o & ~LOCK64) != 0;
+}
+
+/* The place a PEND word names, or -1 for one no table has (hostile). */
+static int pend_place(uint64_t o)
+{
+	uint64_t i = (o & ~LOCK64) >> ID_START_SHIFT;
+	return i >= 1 && i <= SLOTS ? (int)i - 1 : -1;
+}
+
+/*
+ * The next place, from the turn on, holding a waiter not yet handed
+ * anything; the turn moves past it, so every listed waiter gets its hand-off
+ * before any place is served twice. -1 if there is none.
+ */
+static int pick(struct blk *b, _Atomic uint64_t *tab, unsigned n)
+{
+	/* relaxed: the turn only spreads hand-offs; a stale one is fine. */
+	unsigned t = atomic_load_explicit(&b->turn, memory_order_relaxed) % n;
+	for (unsigned k = 0; k < n; k++) {
+		unsigned i = (t + k) % n;
+		/* seq_cst: pairs with the waiter's listing, then its look at
+		 * the object (tidy and place_off rely on it too). */
+		uint64_t v = atomic_load(&tab[i]);
+		if (v && !(v & GRANT)) {
+			atomic_store_explicit(&b->turn, i + 1,
+			                      memory_order_relaxed);
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
+/*
+ * Clears SEQ_LISTED if no place holds a waiter not yet handed anything, so
+ * signals take the fast path again. seq is read before the places and
+ * changed by CAS: a waiter listed after our look has changed seq (list),
+ * and our CAS fails.
+ */
+static void tidy(struct blk *b, _Atomic uint64_t *tab, unsigned n)
+{
+	/* seq_cst, all: see above. */
+	uint32_t q = atomic_load(&b->seq);
+	if (!(q & SEQ_LISTED))
+		return;
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t v = atomic_load(&tab[i]);
+		if (v && !(v & GRANT))
+			return;
+	}
+	atomic_compare_exchange_strong(&b->seq, &q, q & ~SEQ_LISTED);
+}
+
+/* Hands what the caller holds to the waiter at place i: GRANT, by CAS, so
+ * a waiter that leaves meanwhile is never handed anything. */
+static int grant(_Atomic uint64_t *tab, int i)
+{
+	uint64_t v = atomic_load(&tab[i]);
+	/* seq_cst: pairs with the waiter's leave (place_off). */
+	return v && !(v & GRANT) &&
+	       atomic_compare_exchange_strong(&tab[i], &v, v | GRANT);
+}
+
+/*
+ * The mutex's owner word is from (0 just released, or a PEND whose waiter
+ * has left): hands it to the next listed waiter, or leaves it free. After
+ * naming a place, looks at it again: its waiter may have left before it
+ * could see the PEND (place_off looks the other way round), and then the
+ * mutex goes on. Bounded: a hostile peer cannot hold us here.
+ */
+static void hand_mutex(struct shmap_sync *s, uint64_t from)
+{
+	struct blk *b = s->b;
+	unsigned n;
+	_Atomic uint64_t *tab = place_tab(b, SHMAP_TYPE_MUTEX, &n);
+	for (unsigned tries = 0; tries <= 2 * n; tries++) {
+		int i = pick(b, tab, n);
+		uint64_t to = i < 0 ? 0 : PEND(i);
+		if (i < 0)
+			tidy(b, tab, n);
+		/* seq_cst: the owner word before the look at the place. */
+		if (to == from || !atomic_compare_exchange_strong(&b->owner,
+		                                                  &from, to))
+			return; /* taken meanwhile, or freed */
+		if (i < 0 || atomic_load(&tab[i]))
+			return;
+		from = to;
+	}
+	atomic_compare_exchange_strong(&b->owner, &from, 0);
+}
+
+/*
+ * Gives back to the count one unit a semaphore release or a leaving waiter
+ * holds. Releases made meanwhile may have filled the count (they did not
+ * count the unit in flight): it then passes the maximum by this unit for a
+ * while, never by more, which is better than losing the unit.
+ */
+static void unit_back(struct blk *b)
+{
+	uint32_t v = atomic_load_explicit(&b->state, memory_order_relaxed);
+	/* seq_cst: as any release. */
+	while ((v & COUNT32) < COUNT32 &&
+	       !atomic_compare_exchange_weak(&b->state, &v, v + 1))
+		;
+}
+
+/*
+ * Hands one unit (semaphore) or one set (auto-reset event) that the caller
+ * holds, taken from the object, to a listed waiter; if none is left, gives
+ * it back to the object. Returns whether a waiter got it.
+ */
+static int hand_one(struct shmap_sync *s)
+{
+	struct blk *b = s->b;
+	unsigned n;
+	_Atomic uint64_t *tab = place_tab(b, s->kind, &n);
+	for (unsigned tries = 0; tries < n; tries++) {
+		int i = pick(b, tab, n);
+		if (i < 0)
+			break;
+		if (grant(tab, i))
+			return 1;
+	}
+	tidy(b, tab, n);
+	if (s->kind == SHMAP_TYPE_SEMAPHORE)
+		unit_back(b);
+	else
+		atomic_fetch_or(&b->state, 1u); /* seq_cst: as a set */
+	return 0;
+}
+
+/*
+ * After a signal that found SEQ_LISTED: takes back up to n of what it just
+ * made available (units, or the set) and hands each to a listed waiter
+ * (SEQ_LISTED may be stale: then the first goes back, and tidy clears it).
+ * What a waiter spinning or a wait-all took first is theirs; a wait-all's
+ * LOCK is left alone (it is about to take the object). Returns how many
+ * were handed.
+ */
+static unsigned hand_over(struct shmap_sync *s, uint32_t n)
+{
+	struct blk *b = s->b;
+	unsigned handed = 0;
+	uint32_t need = s->kind == SHMAP_TYPE_EVENT ? 1u : COUNT32;
+	while (handed < n) {
+		uint32_t v = atomic_load_explicit(&b->state,
+		                                  memory_order_relaxed);
+		uint32_t to;
+		do {
+			if ((v & LOCK32) || !(v & need))
+				return handed;
+			to = s->kind == SHMAP_TYPE_EVENT ? v & ~1u : v - 1;
+			/* acquire: we take it as a waiter would. */
+		} while (!atomic_compare_exchange_weak_explicit(
+		        &b->state, &v, to, memory_order_acquire,
+		        memory_order_relaxed));
+		if (!hand_one(s))
+			break;
+		handed++;
+	}
+	return handed;
+}
+
+/* Whether a waiter not yet handed anything is listed (SEQ_LISTED may stay
+ * set for a while after the last one left). relaxed, all: only a sign to
+ * wait for; the release looks again. */
+static int listed(_Atomic uint32_t *seq, _Atomic uint64_t *tab, unsigned n)
+{
+	if (!(atomic_load_explicit(seq, memory_order_relaxed) & SEQ_LISTED))
+		return 0;
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t v = atomic_load_explicit(&tab[i], memory_order_relaxed);
+		if (v && !(v & GRANT))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Before a release, set or semaphore release through s, if our last take
+ * through it had to wait (we were listed): spins (as a waiter would), then
+ * yields, while no waiter is listed. The thread we took it from is most
+ * likely on its way back to wait, as two sides taking turns are, and the
+ * few instructions it needs to list itself (delayed by its wake-up call,
+ * or by us preempting it on waking) must not let our own next wait take
+ * the object first: a waiter woken from its sleep never wins that race on
+ * Windows. How long it yields adapts: up to LINGER_NS while the others
+ * come back in time, nothing past the spins once one did not.
+ */
+static __attribute__((noinline)) void linger_slow(struct shmap_sync *s)
+{
+	/* relaxed, all: hints private to this process. */
+	atomic_store_explicit(&s->handed, 0, memory_order_relaxed);
+	_Atomic uint32_t *seq = &s->b->seq;
+	int64_t budget = atomic_load_explicit(&s->linger_ns,
+	                                      memory_order_relaxed);
+	int64_t t0 = 0;
+	/* A spinning handle's count may be huge: time bounds the rest. */
+	unsigned spins = s->spins < 1000 ? s->spins : 1000;
+	unsigned n;
+	_Atomic uint64_t *tab = place_tab(s->b, s->kind, &n);
+	for (unsigned k = 0; !listed(seq, tab, n); k++) {
+		if (k < spins) {
+			cpu_relax();
+			continue;
+		}
+		int64_t t = now_ns();
+		if (k == spins)
+			t0 = t;
+		if (t - t0 >= budget) {
+			atomic_store_explicit(&s->linger_ns, 0,
+			                      memory_order_relaxed);
+			return;
+		}
+		sched_yield();
+	}
+	budget = budget < LINGER_NS / 2 ? budget * 2 + 10000 : LINGER_NS;
+	atomic_store_explicit(&s->linger_ns, budget, memory_order_relaxed);
+}
+
+static inline void linger(struct shmap_sync *s)
+{
+	/* relaxed: a hint private to this process. */
+	if (atomic_load_explicit(&s->handed, memory_order_relaxed))
+		linger_slow(s);
+}
+
+/*
+ * A waiter lists itself at a free place of s's table: me, then SEQ_LISTED
+ * with a bump of seq (so a tidy that looked before fails), then, by the
+ * namespace table's rule, our entry checked again. Returns the place or -1
+ * (full, or our entry was reclaimed).
+ */
+static int place_on(struct shmap_sync *s, uint64_t me)
+{
+	struct blk *b = s->b;
+	unsigned n;
+	_Atomic uint64_t *tab = place_tab(b, s->kind, &n);
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t zero = 0;
+		/* seq_cst: listed before we look at the object again, and
+		 * under the namespace table's rule (ns_find). */
+		if (!atomic_load(&tab[i]) &&
+		    atomic_compare_exchange_strong(&tab[i], &zero, me)) {
+			if (!ns_still(s, me)) {
+				atomic_compare_exchange_strong(&tab[i], &me, 0);
+				return -1;
+			}
+			uint32_t q = atomic_load(&b->seq);
+			while (!atomic_compare_exchange_weak(
+			        &b->seq, &q, (q | SEQ_LISTED) + SEQ_STEP))
+				;
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
+/*
+ * A waiter leaves place i of s's table (me: what it listed). What it was
+ * handed and did not take goes on: a GRANT to the next waiter or back to
+ * the object; a mutex's PEND likewise, unless a new waiter has the place
+ * (the PEND is then its). The place is cleared before the look at the
+ * owner word: a hand-off that named it meanwhile is seen either here or by
+ * hand_mutex's second look.
+ */
+static void place_off(struct shmap_sync *s, int i, uint64_t me)
+{
+	struct blk *b = s->b;
+	unsigned n;
+	_Atomic uint64_t *tab = place_tab(b, s->kind, &n);
+	(void)n;
+	uint64_t v = me;
+	int granted = 0;
+	/* seq_cst, all: see above. */
+	while (!atomic_compare_exchange_weak(&tab[i], &v, 0)) {
+		if (v != me && v != (me | GRANT))
+			return; /* not ours any more (found dead, wrongly) */
+		granted = v == (me | GRANT);
+	}
+	if (s->kind == SHMAP_TYPE_MUTEX) {
+		uint64_t o = atomic_load(&b->owner);
+		if (o == PEND(i) && !atomic_load(&tab[i])) {
+			hand_mutex(s, o);
+			wake(b);
+		}
+	} else if (granted) {
+		if (!hand_one(s) && s->kind == SHMAP_TYPE_EVENT)
+			notify_listeners(b);
+		wake(b);
+	}
+}
+
+/* A waiter's view of one object: the pulses (and, manual-reset, the sets)
+ * it has seen, and its place in the table of waiters (-1: none). */
+struct seen {
 	uint32_t gen;
 	uint32_t sgen;
+	int at;
+	uint64_t me; /* what it listed there */
 };
 
+/* Whether a GRANT at our place is there to take; takes it (and the place). */
+static int take_grant(struct shmap_sync *s, struct seen *ps)
+{
+	unsigned n;
+	_Atomic uint64_t *tab = place_tab(s->b, s->kind, &n);
+	if (ps->at < 0)
+		return 0;
+	uint64_t v = ps->me | GRANT;
+	/* Only now the CAS, so a spinning waiter does not pull the line from
+	 * the releaser on every turn. relaxed: the CAS below decides. */
+	if (atomic_load_explicit(&tab[ps->at], memory_order_relaxed) != v)
+		return 0;
+	/* acquire: what the releaser wrote before its release is ours. */
+	if (!atomic_compare_exchange_strong_explicit(&tab[ps->at], &v, 0,
+	                                             memory_order_acquire,
+	                                             memory_order_relaxed))
+		return 0;
+	ps->at = -1;
+	atomic_store_explicit(&s->handed, 1, memory_order_relaxed);
+	return 1;
+}
+
+/*
+ * With check_dead, after a slice: takes a GRANT whose waiter is known dead
+ * (it was handed something it will never take). Returns TAKEN or BUSY.
+ */
+static int salvage(struct shmap_sync *s)
+{
+	struct blk *b = s->b;
+	unsigned n;
+	_Atomic uint64_t *tab = place_tab(b, s->kind, &n);
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t v = atomic_load(&tab[i]);
+		/* acquire: as take_grant. */
+		if ((v & GRANT) && known_dead(b, &tab[i], v) &&
+		    atomic_compare_exchange_strong_explicit(
+		            &tab[i], &v, 0, memory_order_acquire,
+		            memory_order_relaxed))
+			return TAKEN;
+	}
+	return BUSY;
+}
+
+/* For a waiter that found no place, after a slice: clears the places of
+ * waiters known dead that were handed nothing. */
+static void sweep(struct shmap_sync *s)
+{
+	unsigned n;
+	_Atomic uint64_t *tab = place_tab(s->b, s->kind, &n);
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t v = atomic_load(&tab[i]);
+		if (v && !(v & GRANT) && known_dead(s->b, &tab[i], v))
+			atomic_compare_exchange_strong(&tab[i], &v, 0);
+	}
+}
+
+/* Whether a mutex handed to place i (o is its PEND) may be taken by
+ * another: its waiter has left or is known dead (cleared then). */
+static int pend_stale(struct shmap_sync *s, uint64_t o)
+{
+	unsigned n;
+	_Atomic uint64_t *tab = place_tab(s->b, SHMAP_TYPE_MUTEX, &n);
+	int i = pend_place(o);
+	if (i < 0)
+		return 1;
+	uint64_t v = atomic_load(&tab[i]);
+	if (!v)
+		return 1;
+	if (!known_dead(s->b, &tab[i], v))
+		return 0;
+	atomic_compare_exchange_strong(&tab[i], &v, 0);
+	return 1;
+}
+
+/* The mutex's owner word was o (free, dead, handed to us or to a waiter
+ * gone): makes the calling thread the owner by CAS. Returns result, or
+ * BUSY or LOCKED if the word changed. */
+static inline int own(struct shmap_sync *s, uint64_t o, int result)
+{
+	struct blk *b = s->b;
+	uint64_t me = me_in(s), was = o;
+	/* seq_cst (acquire would do for the mutex): an identity
+	 * stored under the namespace table's rule (ns_find). */
+	if (!atomic_compare_exchange_strong(&b->owner, &o, me))
+		return (o & LOCK64) ? LOCKED : BUSY;
+	if (!ns_still(s, me)) {
+		/* Our entry was reclaimed under us: put back what we
+		 * found (unless someone took it already), try again. */
+		atomic_compare_exchange_strong(&b->owner, &me, was);
+		return LOCKED;
+	}
+	SHMAP__CRASH(SHMAP__CP_MUTEX_OWNED);
+	b->recursion = 1;
+	return result;
+}
+
 /* Takes one object for a single or wait-any wait. */
-static int take(struct shmap_sync *s, struct pulse_seen *ps, int check_dead)
+static int take(struct shmap_sync *s, struct seen *ps, int check_dead)
 {
 	struct blk *b = s->b;
 	switch (s->kind) {
@@ -757,6 +1237,8 @@ static int take(struct shmap_sync *s, struct pulse_seen *ps, int check_dead)
 		uint32_t gen = atomic_load_explicit(&b->pulse_gen,
 		                                    memory_order_acquire);
 		int manual = (b->flags & SHMAP_EVENT_MANUAL) != 0;
+		if (take_grant(s, ps))
+			return TAKEN;
 		if (gen != ps->gen) {
 			if (manual)
 				return TAKEN;
@@ -774,7 +1256,7 @@ static int take(struct shmap_sync *s, struct pulse_seen *ps, int check_dead)
 			return TAKEN;
 		for (;;) {
 			if (!(v & 1u))
-				return BUSY;
+				return check_dead && !manual ? salvage(s) : BUSY;
 			if (manual)
 				return TAKEN;
 			if (v & LOCK32)
@@ -789,10 +1271,12 @@ static int take(struct shmap_sync *s, struct pulse_seen *ps, int check_dead)
 		}
 	}
 	case SHMAP_TYPE_SEMAPHORE: {
+		if (take_grant(s, ps))
+			return TAKEN;
 		uint32_t v = atomic_load_explicit(&b->state, memory_order_relaxed);
 		for (;;) {
 			if (!(v & COUNT32))
-				return BUSY;
+				return check_dead ? salvage(s) : BUSY;
 			if (v & LOCK32)
 				return LOCKED;
 			/* acquire: what the releaser wrote before releasing. */
@@ -807,6 +1291,20 @@ static int take(struct shmap_sync *s, struct pulse_seen *ps, int check_dead)
 		uint64_t o = atomic_load_explicit(&b->owner, memory_order_acquire);
 		if (o & LOCK64)
 			return LOCKED;
+		if (is_pend(o)) {
+			/* Handed to us, or to a waiter gone: not abandoned,
+			 * its last owner released it. */
+			if (ps->at >= 0 && o == PEND(ps->at)) {
+				int r = own(s, o, TAKEN);
+				if (r == TAKEN)
+					atomic_store_explicit(
+					        &s->handed, 1,
+					        memory_order_relaxed);
+				return r;
+			}
+			return check_dead && pend_stale(s, o) ? own(s, o, TAKEN)
+			                                      : BUSY;
+		}
 		if (o != 0 && is_me(b, o)) {
 			if (b->recursion == UINT32_MAX)
 				return BUSY;
@@ -819,23 +1317,23 @@ static int take(struct shmap_sync *s, struct pulse_seen *ps, int check_dead)
 				return BUSY;
 			result = ABANDONED;
 		}
-		uint64_t me = me_in(s), was = o;
-		/* seq_cst (acquire would do for the mutex): an identity
-		 * stored under the namespace table's rule (ns_find). */
-		if (!atomic_compare_exchange_strong(&b->owner, &o, me))
-			return (o & LOCK64) ? LOCKED : BUSY;
-		if (!ns_still(s, me)) {
-			/* Our entry was reclaimed under us: put back what we
-			 * found (unless someone took it already), try again. */
-			atomic_compare_exchange_strong(&b->owner, &me, was);
-			return LOCKED;
-		}
-		SHMAP__CRASH(SHMAP__CP_MUTEX_OWNED);
-		b->recursion = 1;
-		return result;
+		return own(s, o, result);
 	}
 	}
 	return BUSY;
+}
+
+/* Takes s only if it was handed to us (a GRANT at our place, or a PEND
+ * naming it). Returns TAKEN or BUSY. */
+static int take_handed(struct shmap_sync *s, struct seen *ps)
+{
+	if (ps->at < 0)
+		return BUSY;
+	if (s->kind != SHMAP_TYPE_MUTEX)
+		return take_grant(s, ps) ? TAKEN : BUSY;
+	/* relaxed: own() decides by CAS. */
+	uint64_t o = atomic_load_explicit(&s->b->owner, memory_order_relaxed);
+	return o == PEND(ps->at) && own(s, o, TAKEN) == TAKEN ? TAKEN : BUSY;
 }
 
 /*
@@ -843,8 +1341,8 @@ static int take(struct shmap_sync *s, struct pulse_seen *ps, int check_dead)
  * read without a lock (lock_one looks again under it). So a wait-all that
  * cannot complete locks nothing, and others never meet its LOCK bits; and
  * the slow part, judging a mutex owner dead through /proc, is done here,
- * outside any locked section: dead[i] keeps the identity found dead, which
- * lock_one may then replace. Returns BUSY or TAKEN (go on and lock).
+ * outside any locked section: dead[i] keeps the identity found dead (or
+ * the PEND of a waiter gone), which lock_one may then replace. Returns BUSY or TAKEN (go on and lock).
  */
 static int look_all(shmap_sync *const *objs, unsigned n,
                     const unsigned *order, int check_dead, uint64_t *dead)
@@ -859,7 +1357,9 @@ static int look_all(shmap_sync *const *objs, unsigned n,
 			                                  memory_order_relaxed);
 			if (o == 0 || (o & LOCK64) || is_me(b, o))
 				continue;
-			if (!check_dead || !known_dead(b, &b->owner, o))
+			if (!check_dead || (is_pend(o) ? !pend_stale(s, o)
+			                               : !known_dead(b, &b->owner,
+			                                             o)))
 				return BUSY;
 			dead[order[k]] = o;
 		} else {
@@ -980,7 +1480,7 @@ static int commit_one(struct shmap_sync *s)
 			b->recursion++;
 		} else {
 			b->recursion = 1;
-			r = o ? ABANDONED : TAKEN;
+			r = o && !is_pend(o) ? ABANDONED : TAKEN;
 		}
 		/* release: nobody changes a locked mutex; hand it to us. */
 		atomic_store_explicit(&b->owner, me, memory_order_release);
@@ -1021,9 +1521,11 @@ static void recover_lock(struct shmap_sync *s)
 	atomic_store(&b->lk_owner, 0);
 }
 
-static int do_set(struct blk *b)
+static int do_set(struct shmap_sync *e)
 {
+	struct blk *b = e->b;
 	uint32_t was;
+	unsigned handed = 0;
 	if (b->flags & SHMAP_EVENT_MANUAL) {
 		/* A manual-reset set releases every present waiter even if a
 		 * reset comes before they run: the change that sets bit 0
@@ -1040,6 +1542,7 @@ static int do_set(struct blk *b)
 		/* seq_cst: as the fetch_or below. */
 		while (!atomic_compare_exchange_weak(&b->state, &was, v));
 	} else {
+		linger(e);
 		/* seq_cst: publishes the setter's writes to whoever
 		 * consumes, and orders before wake()'s look at the sleeper
 		 * bit. */
@@ -1047,9 +1550,17 @@ static int do_set(struct blk *b)
 	}
 	SHMAP__CRASH(SHMAP__CP_EVENT_SET);
 	/* Wake even if it was set: a setter killed between its change and
-	 * its wake must not leave a sleeper asleep on a set event. */
-	wake(b);
-	if (!(was & 1u))
+	 * its wake must not leave a sleeper asleep on a set event. seq_cst:
+	 * as in wake(), and SEQ_LISTED is seen if a waiter listed itself
+	 * before its last look at the state. */
+	uint32_t q = atomic_load(&b->seq);
+	if ((q & SEQ_LISTED) && !(was & 1u) &&
+	    !(b->flags & SHMAP_EVENT_MANUAL)) {
+		handed = hand_over(e, 1);
+		q = atomic_load(&b->seq);
+	}
+	wake_seen(b, q);
+	if (!(was & 1u) && !handed)
 		notify_listeners(b);
 	return 0;
 }
@@ -1070,19 +1581,28 @@ static int do_mutex_release(struct shmap_sync *m)
 		b->recursion--;
 		return 0;
 	}
+	linger(m);
 	b->recursion = 0;
 	/* seq_cst: our writes under the mutex reach the next owner, and the
-	 * store orders before wake()'s look at the sleeper bit. */
+	 * store orders before the look at seq (as in wake()). */
 	atomic_store(&b->owner, 0);
-	wake(b);
+	uint32_t q = atomic_load(&b->seq);
+	if (q & SEQ_LISTED) {
+		hand_mutex(m, 0);
+		q = atomic_load(&b->seq);
+	}
+	wake_seen(b, q);
 	return 0;
 }
 
-static int do_sem_release(struct blk *b, uint32_t n, uint32_t *previous)
+static int do_sem_release(struct shmap_sync *s, uint32_t n,
+                          uint32_t *previous)
 {
+	struct blk *b = s->b;
 	uint32_t max = b->max; /* read once: shared memory is hostile */
 	if (max > COUNT32)
 		max = COUNT32; /* a count must never reach the LOCK bit */
+	linger(s);
 	uint32_t v = atomic_load_explicit(&b->state, memory_order_relaxed);
 	do {
 		if ((uint64_t)(v & COUNT32) + n > max)
@@ -1092,7 +1612,13 @@ static int do_sem_release(struct blk *b, uint32_t n, uint32_t *previous)
 	} while (!atomic_compare_exchange_weak(&b->state, &v, v + n));
 	if (previous)
 		*previous = v & COUNT32;
-	wake(b);
+	/* seq_cst: as in wake(). */
+	uint32_t q = atomic_load(&b->seq);
+	if (q & SEQ_LISTED) {
+		hand_over(s, n);
+		q = atomic_load(&b->seq);
+	}
+	wake_seen(b, q);
 	return 0;
 }
 
@@ -1156,6 +1682,7 @@ static int sync_alloc(shmap_sync **out)
 	s->lfd = -1;
 	s->lslot = -1;
 	s->spins = g_spins;
+	atomic_init(&s->linger_ns, LINGER_NS);
 	*out = s;
 	return 0;
 }
@@ -1371,7 +1898,7 @@ int shmap_event_set(shmap_sync *e)
 	SHMAP__ERRNO_SAVE;
 	int rc = check_handle(e, SHMAP_TYPE_EVENT);
 	if (rc == 0)
-		rc = do_set(e->b);
+		rc = do_set(e);
 	if (rc == 0 && lost(e))
 		rc = SHMAP_EINPAGE;
 	SHMAP__ERRNO_RESTORE;
@@ -1505,7 +2032,7 @@ int shmap_sem_release(shmap_sync *s, uint32_t n, uint32_t *previous)
 	if (rc == 0 && n == 0)
 		rc = -EINVAL;
 	if (rc == 0) {
-		rc = do_sem_release(s->b, n, previous);
+		rc = do_sem_release(s, n, previous);
 		if (lost(s))
 			rc = SHMAP_EINPAGE;
 	}
@@ -1526,15 +2053,47 @@ int shmap__sync_locked(const shmap_sync *s)
 }
 
 /*
+ * Whether an event or semaphore among objs has handed something to a
+ * waiter other than us: if that waiter was killed, we find it out after a
+ * slice (salvage), so we sleep in short ones.
+ */
+static int in_flight(shmap_sync *const *objs, unsigned n,
+                     const struct seen *ps)
+{
+	for (unsigned i = 0; i < n; i++) {
+		unsigned k;
+		if (objs[i]->kind == SHMAP_TYPE_MUTEX || !listed_kind(objs[i]))
+			continue;
+		_Atomic uint64_t *tab = place_tab(objs[i]->b, objs[i]->kind, &k);
+		for (unsigned j = 0; j < k; j++) {
+			/* relaxed: a hint for how long to sleep. */
+			uint64_t v = atomic_load_explicit(&tab[j],
+			                                  memory_order_relaxed);
+			if ((v & GRANT) && (ps[i].at != (int)j ||
+			                    v != (ps[i].me | GRANT)))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/*
  * One attempt: any (lowest index first), or all at once: lock every object
  * in the shared order, then commit them all, or unlock them all unchanged.
  */
 static int attempt(shmap_sync *const *objs, unsigned n, int all,
-                   const unsigned *order, struct pulse_seen *ps,
+                   const unsigned *order, struct seen *ps,
                    int check_dead, unsigned *index, unsigned *locked_at)
 {
 	int r, seen_locked = 0;
 	if (!all) {
+		/* What was handed to us is ours already, as when Windows
+		 * satisfies a wait at the release: it comes first. */
+		for (unsigned i = 0; n > 1 && i < n; i++)
+			if (take_handed(objs[i], &ps[i]) == TAKEN) {
+				*index = i;
+				return TAKEN;
+			}
 		for (unsigned i = 0; i < n; i++) {
 			r = take(objs[i], &ps[i], check_dead);
 			if (r == TAKEN || r == ABANDONED) {
@@ -1610,7 +2169,7 @@ static int check_lost(shmap_sync *const *objs, unsigned n, int all, int r,
 static int wait_objs(shmap_sync *const *objs, unsigned n, int all,
                      int timeout_ms, unsigned *index)
 {
-	struct pulse_seen ps[SHMAP_WAIT_MAX];
+	struct seen ps[SHMAP_WAIT_MAX];
 	struct blk *blks[SHMAP_WAIT_MAX];
 	uint32_t seqs[SHMAP_WAIT_MAX];
 	unsigned order[SHMAP_WAIT_MAX];
@@ -1651,12 +2210,16 @@ static int wait_objs(shmap_sync *const *objs, unsigned n, int all,
 		ps[i].sgen = atomic_load_explicit(&blks[i]->state,
 		                                  memory_order_relaxed) &
 		             SGEN32;
+		ps[i].at = -1;
+		ps[i].me = 0;
 	}
 	int64_t deadline = timeout_ms < 0 ? -1
 	                                  : now_ns() + (int64_t)timeout_ms *
 	                                                       1000000ll;
 	unsigned spins = objs[0]->spins, spun = 0, locked_at = 0;
 	int check_dead = 0, slept = 0, counted = 0, r;
+	/* Objects whose table of waiters we want a place in (wait-any). */
+	uint64_t want = 0;
 	int64_t locked_since = -1;
 	*index = 0;
 	for (;;) {
@@ -1699,11 +2262,32 @@ static int wait_objs(shmap_sync *const *objs, unsigned n, int all,
 		}
 		locked_since = -1;
 		if (timeout_ms == 0 || (deadline >= 0 && now >= deadline)) {
-			/* Last chance: an owner may have died unseen. */
-			if (!has_mutex || check_dead)
+			/* Last chance: an owner, or a waiter handed what we
+			 * wait for, may have died unseen. */
+			if (check_dead || !(has_mutex || in_flight(objs, n, ps)))
 				break;
 			check_dead = 1;
 			continue;
+		}
+		/* A waiter from here on: list us where the object hands off
+		 * (a place is taken once; a full table is tried each turn,
+		 * and swept of dead waiters after a slice). */
+		if (!counted && !all)
+			for (unsigned i = 0; i < n; i++)
+				if (listed_kind(objs[i]))
+					want |= 1ull << i;
+		for (unsigned i = 0; want && i < n; i++) {
+			if (!(want & (1ull << i)))
+				continue;
+			if (check_dead)
+				sweep(objs[i]);
+			uint64_t me = me_in(objs[i]);
+			int at = place_on(objs[i], me);
+			if (at >= 0) {
+				ps[i].at = at;
+				ps[i].me = me;
+				want &= ~(1ull << i);
+			}
 		}
 		/* A pulse releases the waiters already waiting: count us once
 		 * a first try has failed and we are going to wait (a pulse
@@ -1724,7 +2308,8 @@ static int wait_objs(shmap_sync *const *objs, unsigned n, int all,
 		 * signaller may be killed between its change and its wake. */
 		if (!now)
 			now = now_ns();
-		int64_t slice = has_mutex ? SLICE_NS : 1000000000ll;
+		int short_slice = has_mutex || want || in_flight(objs, n, ps);
+		int64_t slice = short_slice ? SLICE_NS : 1000000000ll;
 		int64_t until = deadline;
 		if (until < 0 || until > now + slice)
 			until = now + slice;
@@ -1756,9 +2341,27 @@ static int wait_objs(shmap_sync *const *objs, unsigned n, int all,
 		 * ends (a second at most; 20 ms with a mutex), then faults on
 		 * its next look and stops: a cut wakes no futex. */
 		futex_waitn(blks, seqs, n, until);
-		/* A whole slice without a signal: are the owners alive? */
-		check_dead = has_mutex && until != deadline && now_ns() >= until;
+		/* A whole slice without a signal: are the owners, and the
+		 * waiters handed something, alive? */
+		check_dead = short_slice && until != deadline &&
+		             now_ns() >= until;
 	}
+	/* Timed out, but handed an object meanwhile: it was ours before the
+	 * deadline passed, as on Windows; take it rather than pass it on. */
+	for (unsigned i = 0; (r == BUSY || r == LOCKED) && !all && i < n; i++)
+		if (take_handed(objs[i], &ps[i]) == TAKEN) {
+			r = TAKEN;
+			*index = i;
+		}
+	/* A listed waiter that took the object, handed or not, had to wait
+	 * for it: its release lingers (see linger). */
+	if ((r == TAKEN || r == ABANDONED) && ps[*index].at >= 0)
+		atomic_store_explicit(&objs[*index]->handed, 1,
+		                      memory_order_relaxed);
+	/* What we were handed and did not take goes on. */
+	for (unsigned i = 0; i < n; i++)
+		if (ps[i].at >= 0)
+			place_off(objs[i], ps[i].at, ps[i].me);
 	for (unsigned i = 0; counted && i < n; i++)
 		if (objs[i]->kind == SHMAP_TYPE_EVENT &&
 		    atomic_fetch_sub(&blks[i]->waiting, 1) == 1)

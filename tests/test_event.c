@@ -1097,6 +1097,16 @@ static void skip_without_seccomp(int st, shmap_sync *a, shmap_sync *b)
 	}
 }
 
+/* Fails unless the filtered child of status st exited 0. */
+static void expect_clean(int st, const char *who)
+{
+	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		T_FAIL("%s: %s %d", who,
+		       st != -1 && WIFSIGNALED(st) ? "signal" : "exit",
+		       st != -1 && WIFSIGNALED(st) ? WTERMSIG(st)
+		                                   : t_exit_code(st));
+}
+
 static void set_without_sleeper_no_syscall(void)
 {
 	shmap_sync *a, *m;
@@ -1110,16 +1120,71 @@ static void set_without_sleeper_no_syscall(void)
 	T_OK(shmap_event_reset(m));
 	int st = filtered_setter(NAME, NAME2, 1000);
 	skip_without_seccomp(st, a, m);
-	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		T_FAIL("filtered setter: %s %d",
-		       st != -1 && WIFSIGNALED(st) ? "signal" : "exit",
-		       st != -1 && WIFSIGNALED(st) ? WTERMSIG(st)
-		                                   : t_exit_code(st));
+	expect_clean(st, "filtered setter");
 	/* The sets happened: the manual event is set, the auto one not. */
 	T_OK(shmap_wait(m, 0));
 	T_EQ(shmap_wait(a, 0), -ETIMEDOUT);
 	T_OK(shmap_sync_close(a));
 	T_OK(shmap_sync_close(m));
+}
+
+/* A child waits on the mutex or semaphore name until it times out. */
+static int child_wait_kind(const char *name, int mutex, int timeout_ms)
+{
+	pid_t pid = spawn();
+	if (pid == 0) {
+		shmap_sync *s;
+		if (mutex)
+			T_OK(shmap_mutex_open(name, 0, &s));
+		else
+			T_OK(shmap_sem_open(name, 0, &s));
+		T_EQ(shmap_wait(s, timeout_ms), -ETIMEDOUT);
+		T_OK(shmap_sync_close(s));
+		exit(0);
+	}
+	return t_exit_code(t_wait(pid, 20));
+}
+
+/*
+ * Mutexes and semaphores likewise: with nobody waiting, a take and a
+ * release make no system call, also after waiters that timed out (they
+ * listed themselves for a hand-off, and left).
+ */
+static void release_without_waiter_no_syscall(void)
+{
+	shmap_sync *m, *s;
+	T_OK(shmap_mutex_create(NAME, 1, NULL, &m));
+	T_OK(shmap_sem_create(NAME2, 0, 1, NULL, &s));
+	T_EQ(child_wait_kind(NAME, 1, 20), 0);
+	T_EQ(child_wait_kind(NAME2, 0, 20), 0);
+	T_OK(shmap_mutex_release(m));
+	pid_t pid = spawn();
+	if (pid == 0) {
+		shmap_sync *cm, *cs;
+		T_OK(shmap_mutex_open(NAME, 0, &cm));
+		T_OK(shmap_sem_open(NAME2, 0, &cs));
+		if (forbid_wakeups())
+			hard_exit(T_SKIP);
+		for (int i = 0; i < 1000; i++) {
+			if (shmap_wait(cm, 0) || shmap_mutex_release(cm))
+				hard_exit(10);
+			if (shmap_sem_release(cs, 1, NULL) || shmap_wait(cs, 0))
+				hard_exit(11);
+		}
+		if (shmap_sem_release(cs, 1, NULL))
+			hard_exit(12);
+		hard_exit(0);
+	}
+	int st = t_wait(pid, 20);
+	skip_without_seccomp(st, m, s);
+	expect_clean(st, "filtered releaser");
+	/* The releases happened: the mutex is free, the semaphore at 1. */
+	T_OK(shmap_wait(m, 0));
+	T_OK(shmap_mutex_release(m));
+	T_OK(shmap_wait(s, 0));
+	T_EQ(shmap_wait(s, 0), -ETIMEDOUT);
+	T_OK(shmap_sync_close(m));
+	T_OK(shmap_sync_close(s));
 }
 
 /* The filter works: a set that must wake a sleeper or a listener dies. */
@@ -1169,11 +1234,7 @@ static void killed_sleeper_no_syscall(void)
 	T_OK(shmap_event_reset(e));
 	int st = filtered_setter(NAME, NULL, 1000);
 	skip_without_seccomp(st, e, NULL);
-	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		T_FAIL("filtered setter after a killed sleeper: %s %d",
-		       st != -1 && WIFSIGNALED(st) ? "signal" : "exit",
-		       st != -1 && WIFSIGNALED(st) ? WTERMSIG(st)
-		                                   : t_exit_code(st));
+	expect_clean(st, "filtered setter after a killed sleeper");
 	T_OK(shmap_sync_close(e));
 	shm_free();
 }
@@ -1437,6 +1498,8 @@ int main(void)
 	t_run("killed listeners keep no slots", fd_dead_listeners, 30);
 	t_run("set without sleeper: no system call",
 	      set_without_sleeper_no_syscall, 30);
+	t_run("mutex and semaphore without waiters: no system call",
+	      release_without_waiter_no_syscall, 30);
 	t_run("set with sleeper or listener: system call",
 	      set_with_sleeper_syscall, 30);
 	t_run("killed sleeper: no system call", killed_sleeper_no_syscall, 30);

@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 
 #include "harness.h"
 #include <windows.h>
@@ -1600,6 +1601,86 @@ static struct obs e_wakes_thread(void)
 	return val((long long)(uintptr_t)r);
 }
 
+/* ---- hand-off to a waiting thread ---- */
+
+struct hwaiter {
+	HANDLE h;
+	_Atomic pid_t tid;
+	DWORD r;
+	int is_mutex;
+};
+
+static void *hwait(void *arg)
+{
+	struct hwaiter *w = arg;
+	atomic_store(&w->tid, (pid_t)syscall(SYS_gettid));
+	w->r = WaitForSingleObject(w->h, 10000);
+	if (w->r == WAIT_OBJECT_0 && w->is_mutex)
+		ReleaseMutex(w->h);
+	return NULL;
+}
+
+/*
+ * Releases h with rel while another thread waits on it, then waits on it
+ * with timeout 0 itself: Windows hands the object to the waiting thread at
+ * the release, so the releaser's own wait finds it taken.
+ */
+static struct obs handoff_row(HANDLE h, BOOL (*rel)(HANDLE), int is_mutex)
+{
+	struct hwaiter w = {h, 0, WAIT_FAILED, is_mutex};
+	pthread_t t;
+	NEED(pthread_create(&t, NULL, hwait, &w) == 0);
+	while (!atomic_load(&w.tid))
+		usleep(1000);
+	NEED(t_asleep(atomic_load(&w.tid)));
+	NEED(rel(h));
+	ARM();
+	DWORD r = WaitForSingleObject(h, 0);
+	struct obs o = seen(r);
+	pthread_join(t, NULL);
+	if (r == WAIT_OBJECT_0 && is_mutex)
+		ReleaseMutex(h);
+	CloseHandle(h);
+	NEED(w.r == WAIT_OBJECT_0);
+	return o;
+}
+
+static BOOL hand_set_event(HANDLE h)
+{
+	return SetEvent(h);
+}
+
+static BOOL hand_release_mutex(HANDLE h)
+{
+	return ReleaseMutex(h);
+}
+
+static BOOL hand_release_sem(HANDLE h)
+{
+	return ReleaseSemaphore(h, 1, NULL);
+}
+
+static struct obs e_set_hands_to_waiter(void)
+{
+	HANDLE e = CreateEventA(NULL, FALSE, FALSE, NULL);
+	NEED(e);
+	return handoff_row(e, hand_set_event, 0);
+}
+
+static struct obs x_release_hands_to_waiter(void)
+{
+	HANDLE m = CreateMutexA(NULL, TRUE, NULL);
+	NEED(m);
+	return handoff_row(m, hand_release_mutex, 1);
+}
+
+static struct obs s_release_hands_to_waiter(void)
+{
+	HANDLE s = CreateSemaphoreA(NULL, 0, 1, NULL);
+	NEED(s);
+	return handoff_row(s, hand_release_sem, 0);
+}
+
 static const struct row event_rows[] = {
 	{"CreateEventA fresh name", e_fresh, K_HANDLE, H_OK, 0},
 	{"CreateEventA existing name", e_again, K_HANDLE, H_OK,
@@ -1638,6 +1719,8 @@ static const struct row event_rows[] = {
 	 ERROR_INVALID_HANDLE},
 	{"SetEvent wakes a waiting thread", e_wakes_thread, K_WAIT,
 	 WAIT_OBJECT_0, E_ANY},
+	{"SetEvent (auto) with a thread waiting: the setter's wait(0) times out",
+	 e_set_hands_to_waiter, K_WAIT, WAIT_TIMEOUT, E_KEEP},
 };
 
 /* ------------------------------------------------------------------ */
@@ -2017,6 +2100,8 @@ static const struct row mutex_rows[] = {
 	 K_BOOL, TRUE, E_ANY},
 	{"WaitForMultipleObjects: WAIT_ABANDONED_0 + index", x_abandoned_multi,
 	 K_WAIT, WAIT_ABANDONED_0 + 1, E_ANY},
+	{"ReleaseMutex with a thread waiting: the releaser's wait(0) times out",
+	 x_release_hands_to_waiter, K_WAIT, WAIT_TIMEOUT, E_KEEP},
 };
 
 /* ------------------------------------------------------------------ */
@@ -2190,6 +2275,9 @@ static const struct row sem_rows[] = {
 	 TRUE, E_KEEP},
 	{"each wait takes one count", s_waits_take_counts, K_WAIT,
 	 WAIT_TIMEOUT, E_KEEP},
+	{"ReleaseSemaphore with a thread waiting: the releaser's wait(0) "
+	 "times out",
+	 s_release_hands_to_waiter, K_WAIT, WAIT_TIMEOUT, E_KEEP},
 };
 
 /* ------------------------------------------------------------------ */

@@ -187,7 +187,10 @@ SHMAP_API int shmap_sync_set_spin(shmap_sync *s, unsigned spins);
 /*
  * Waits until the object is signalled, then takes it: an auto-reset event is
  * reset, a semaphore's count goes down by one, a mutex is owned by the
- * calling thread (once more, if it already owns it). timeout_ms 0 only polls;
+ * calling thread (once more, if it already owns it). As on Windows, a
+ * release, semaphore release or auto-reset set while threads wait is
+ * handed to one of those waiters (in turn), never to the releaser's next
+ * wait or a later one; a wait handed the object as it times out returns 0. timeout_ms 0 only polls;
  * SHMAP_INFINITE never times out (a wait may run up to a millisecond past
  * its deadline while another process's wait-all holds the object for an
  * instant). Returns 0, SHMAP_EABANDONED (a mutex was acquired from an owner
@@ -200,7 +203,8 @@ SHMAP_API int shmap_wait(shmap_sync *s, int timeout_ms);
 /*
  * Waits on n objects (1 to SHMAP_WAIT_MAX). With wait_all 0, returns as soon
  * as one is signalled, takes it, and stores its index in *index: the lowest
- * signalled index. With wait_all nonzero, waits until every one is signalled
+ * signalled index, or first an object a release handed to this wait (see
+ * shmap_wait). With wait_all nonzero, waits until every one is signalled
  * at the same moment and takes them all at once, never some of them; *index
  * is 0, or the index of an abandoned mutex among them. Returns 0,
  * SHMAP_EABANDONED (the object at *index is a mutex whose owner died),
