@@ -11,6 +11,18 @@
 
 #include "internal.h"
 
+/*
+ * A file mapping's descriptor that its views keep, so that the section's
+ * lock bytes live while any view does, even where a memory mapping does
+ * not reference the open file description it was made from (overlayfs):
+ * one for the mapping and all its views, made with the first view and
+ * closed with the last reference.
+ */
+struct vhold {
+	int fd;
+	unsigned refs; /* the mapping's and each view's; under g_views */
+};
+
 struct shmap_map {
 	/* The hold: a named object, a memfd, or for an unnamed file mapping
 	 * the file itself. fd -1 once a fork made the handle unusable. */
@@ -20,7 +32,10 @@ struct shmap_map {
 	uint64_t size;
 	unsigned prot, access;
 	int file_backed;
+	struct vhold *vh; /* a file mapping's, once it has had a view */
 };
+
+static void vhold_put(struct vhold *h);
 
 /* The descriptor views map. */
 static int data_fd(const shmap_map *m)
@@ -61,6 +76,7 @@ static void map_free(shmap_map *m)
 {
 	if (!m)
 		return;
+	vhold_put(m->vh);
 	if (m->file_fd >= 0)
 		close(m->file_fd);
 	if (m->obj.fd >= 0 || m->obj.path)
@@ -471,6 +487,7 @@ int shmap_map_close(shmap_map *m)
 	SHMAP__ERRNO_SAVE;
 	int rc = 0;
 	if (m) {
+		vhold_put(m->vh);
 		if (m->file_fd >= 0)
 			close(m->file_fd);
 		m->file_fd = -1;
@@ -533,10 +550,7 @@ struct view {
 	void *map_base; /* page-aligned start of the kernel mapping */
 	size_t map_len;
 	int writable;   /* mapped with PROT_WRITE (shared or copy) */
-	/* A file's view: its mapping's descriptor, so the section's lock
-	 * bytes live while the view does even where the memory mapping does
-	 * not reference that open file description (overlayfs); or -1. */
-	int lock_fd;
+	struct vhold *vh; /* a file's view: its mapping's hold, else NULL */
 	struct view *next;
 };
 
@@ -568,6 +582,47 @@ static void views_lock(void)
 {
 	pthread_once(&g_views_once, views_atfork_init);
 	pthread_mutex_lock(&g_views);
+}
+
+/* A reference to m's view hold in *out, made with its first view: 0, or
+ * -EMFILE or another negative errno if no descriptor could be had. */
+static int vhold_get(shmap_map *m, struct vhold **out)
+{
+	int rc = 0;
+	views_lock();
+	if (!m->vh) {
+		struct vhold *h = malloc(sizeof *h);
+		int fd = h ? fcntl(data_fd(m), F_DUPFD_CLOEXEC, 3) : -1;
+		if (fd < 0) {
+			rc = h ? -errno : -ENOMEM;
+			free(h);
+		} else {
+			h->fd = fd;
+			h->refs = 1; /* the mapping's */
+			m->vh = h;
+		}
+	}
+	if (rc == 0) {
+		m->vh->refs++;
+		*out = m->vh;
+	}
+	pthread_mutex_unlock(&g_views);
+	return rc;
+}
+
+/* Drops a reference to a view hold (NULL: none), closing it with the
+ * last. */
+static void vhold_put(struct vhold *h)
+{
+	if (!h)
+		return;
+	views_lock();
+	int last = --h->refs == 0;
+	pthread_mutex_unlock(&g_views);
+	if (last) {
+		close(h->fd);
+		free(h);
+	}
 }
 
 /* Finds the view containing addr; call with g_views held. */
@@ -646,6 +701,8 @@ static int view_map(shmap_map *m, uint64_t offset, size_t length,
 		rc = -EINVAL;
 	if (rc == 0 && !(v = calloc(1, sizeof *v)))
 		rc = -ENOMEM;
+	if (rc == 0 && m->file_backed && (rc = vhold_get(m, &v->vh)))
+		free(v);
 	if (rc == 0) {
 		uint64_t foff = m->data_off + offset;
 		size_t delta = (size_t)(foff % pg);
@@ -671,15 +728,13 @@ static int view_map(shmap_map *m, uint64_t offset, size_t length,
 			v->base = (char *)v->map_base + delta;
 			v->len = length;
 			v->writable = (prot & PROT_WRITE) != 0;
-			v->lock_fd = m->file_backed
-			                     ? fcntl(data_fd(m), F_DUPFD_CLOEXEC, 3)
-			                     : -1;
 			views_lock();
 			v->next = g_view_head;
 			g_view_head = v;
 			pthread_mutex_unlock(&g_views);
 			*out = v->base;
 		} else {
+			vhold_put(v->vh);
 			free(v);
 		}
 	}
@@ -699,8 +754,7 @@ int shmap_view_unmap(void *addr)
 	pthread_mutex_unlock(&g_views);
 	if (v) {
 		munmap(v->map_base, v->map_len);
-		if (v->lock_fd >= 0)
-			close(v->lock_fd);
+		vhold_put(v->vh);
 		free(v);
 	}
 	SHMAP__ERRNO_RESTORE;

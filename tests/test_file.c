@@ -1166,6 +1166,101 @@ static void whole_file_locked(void)
 	T_OK(unlink(locked_path));
 }
 
+/*
+ * Views of a file mapping take no descriptor each: with the descriptor
+ * limit a few above what is open, hundreds of views map and the process
+ * can still open files. The views keep the file's "mapped" lock byte after
+ * the mapping closes, until the last of them goes.
+ */
+static void views_in(const char *dir)
+{
+	char p[512];
+	void *v[300];
+	shmap_map *m;
+	struct rlimit old, rl;
+	snprintf(p, sizeof p, "%s/views", dir);
+	make_file(p, 4 * pg);
+	int probe = open(p, O_RDONLY | O_CLOEXEC);
+	T_ASSERT(probe >= 0);
+	T_OK(shmap_map_create_path(NULL, p, 0, SHMAP_PROT_READWRITE, NULL,
+	                           &m));
+	int top = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	T_ASSERT(top >= 0);
+	T_OK(close(top));
+	T_OK(getrlimit(RLIMIT_NOFILE, &old));
+	rl = old;
+	rl.rlim_cur = (rlim_t)top + 8;
+	T_OK(setrlimit(RLIMIT_NOFILE, &rl));
+	for (size_t i = 0; i < 300; i++)
+		T_OK(shmap_view_map(m, (i % 4) * pg, pg,
+		                    i % 2 ? SHMAP_ACCESS_WRITE : SHMAP_ACCESS_READ,
+		                    &v[i]));
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	T_ASSERT(fd >= 0);
+	T_OK(close(fd));
+	T_OK(setrlimit(RLIMIT_NOFILE, &old));
+	T_OK(shmap_map_close(m));
+	T_EQ(shmap__share_held(probe, SHMAP__SB_MAPPED), 1);
+	for (size_t i = 0; i < 299; i++)
+		T_OK(shmap_view_unmap(v[i]));
+	T_EQ(shmap__share_held(probe, SHMAP__SB_MAPPED), 1);
+	T_OK(shmap_view_unmap(v[299]));
+	T_EQ(shmap__share_held(probe, SHMAP__SB_MAPPED), 0);
+	T_OK(close(probe));
+	T_OK(unlink(p));
+}
+
+static void many_views_few_descriptors(void)
+{
+	views_in(f_dir);
+}
+
+static char ovl_mnt[300];
+
+static void views_in_overlay(int unused)
+{
+	(void)unused;
+	views_in(ovl_mnt);
+}
+
+/* The same on overlayfs, whose memory mappings reference the file
+ * underneath rather than the open file description they were made from:
+ * there only the views' own descriptor keeps the byte. Skipped where an
+ * overlay cannot be mounted. */
+static void views_on_overlayfs(void)
+{
+	char base[256], dirs[4][300], opts[1024];
+	static const char *const leaf[4] = {"lower", "upper", "work", "mnt"};
+	if (geteuid() != 0)
+		exit(T_SKIP);
+	snprintf(base, sizeof base, "/tmp/shmap-ovl.XXXXXX");
+	T_ASSERT(mkdtemp(base));
+	for (int i = 0; i < 4; i++) {
+		snprintf(dirs[i], sizeof dirs[i], "%s/%s", base, leaf[i]);
+		T_OK(mkdir(dirs[i], 0700));
+	}
+	snprintf(ovl_mnt, sizeof ovl_mnt, "%s", dirs[3]);
+	snprintf(opts, sizeof opts, "lowerdir=%s,upperdir=%s,workdir=%s",
+	         dirs[0], dirs[1], dirs[2]);
+	int code = T_SKIP;
+	if (mount("overlay", ovl_mnt, "overlay", 0, opts) == 0) {
+		code = t_exit_code(t_wait(t_spawn(views_in_overlay, 0), 30));
+		if (umount(ovl_mnt) < 0 && umount2(ovl_mnt, MNT_DETACH) < 0)
+			fprintf(stderr, "  umount %s: %s\n", ovl_mnt,
+			        strerror(errno));
+	}
+	snprintf(opts, sizeof opts, "%s/views", dirs[1]);
+	unlink(opts); /* left by a failed case */
+	snprintf(opts, sizeof opts, "%s/work", dirs[2]);
+	rmdir(opts); /* the overlay's own */
+	for (int i = 3; i >= 0; i--)
+		rmdir(dirs[i]);
+	T_OK(rmdir(base));
+	if (code == T_SKIP)
+		exit(T_SKIP);
+	T_EQ(code, 0);
+}
+
 /* Runs a case that must also leave its scratch directory f_dir empty. */
 static void run(const char *name, void (*fn)(void), double timeout)
 {
@@ -1195,6 +1290,8 @@ int main(void)
 	    existing_name_never_grows, 30);
 	run("a file locked whole by fcntl locks still maps at once",
 	    whole_file_locked, 60);
+	run("views take no descriptor each", many_views_few_descriptors, 60);
+	run("views hold the file on overlayfs too", views_on_overlayfs, 60);
 	run("truncated file: view read/write give EINPAGE",
 	    truncated_read_write, 30);
 	run("guard scope", guard_scope, 30);
