@@ -156,6 +156,16 @@ static void string_copies(void)
 	_set_invalid_parameter_handler(NULL);
 }
 
+/* _vsnprintf(NULL, 0, ...), as programs size a buffer before formatting. */
+static int vsnprintf_len(const char *format, ...)
+{
+	va_list ap;
+	va_start(ap, format);
+	int n = _vsnprintf(NULL, 0, format, ap);
+	va_end(ap);
+	return n;
+}
+
 static void formatting(void)
 {
 	with_handler();
@@ -198,6 +208,18 @@ static void formatting(void)
 	T_EQ(_snprintf(b, 8, "%d", 12), 2);
 	T_ASSERT(!strcmp(b, "12"));
 	T_EQ(_snwprintf(w, 2, L"%s", L"ab"), 2);
+	/* buffer NULL and count 0: the length the output needs. */
+	T_EQ(_snprintf(NULL, 0, "%s%d", "hello", 42), 7);
+	T_EQ(_snwprintf(NULL, 0, L"%s", L"wide"), 4);
+	T_EQ(vsnprintf_len("%d-%d", 10, 200), 6);
+	CALLS(0);
+	errno = 0;
+	T_EQ(_snprintf(NULL, 4, "x"), -1);
+	T_EQ(errno, EINVAL);
+	CALLS(1);
+	T_EQ(_snprintf(b, sizeof b, NULL), -1);
+	T_EQ(_snwprintf(w, 16, NULL), -1);
+	CALLS(2);
 	T_EQ(_scprintf("%d%s", 100, "abc"), 6);
 	T_EQ(_scwprintf(L"%s", L"abcd"), 4);
 	CALLS(0);
@@ -438,7 +460,7 @@ int main(void)
 	t_setup();
 	t_run("no handler: a bad parameter ends the process", default_handler_ends_process, 30);
 	t_run("strcpy_s, strcat_s, strncpy_s, strncat_s (and wcs)", string_copies, 20);
-	t_run("sprintf_s, _snprintf_s, _snprintf, _scprintf (and w)", formatting, 20);
+	t_run("sprintf_s, _snprintf_s, _snprintf, _vsnprintf, _scprintf (and w)", formatting, 20);
 	t_run("_itoa_s family, _wtoi family", numbers, 20);
 	t_run("strtok_s, memcpy_s, memmove_s, _stricmp, _strdup, _countof",
 	      tokens_memory_compare, 20);

@@ -242,7 +242,9 @@ SHMAP_W32API int _vsnwprintf_s(wchar_t *buffer, size_t size, size_t count,
                                const wchar_t *format, va_list ap);
 /* Microsoft's unchecked forms: at most count characters; when the output
  * is exactly count long no terminator is written, when longer it is cut,
- * unterminated, and the result is -1. */
+ * unterminated, and the result is -1. buffer NULL with count 0 writes
+ * nothing and returns the length the output would have; buffer NULL with
+ * another count, or format NULL: -1 and EINVAL through the handler. */
 SHMAP_W32API int _snprintf(char *buffer, size_t count, const char *format,
                            ...);
 SHMAP_W32API int _snwprintf(wchar_t *buffer, size_t count,

@@ -461,15 +461,20 @@ static int nprint_s(void *buf, size_t size, size_t count, const void *fmt,
 }
 
 /* _vsnprintf and _vsnwprintf: at most count characters, terminated only
- * when shorter than count. */
-static int nprint(void *buf, size_t count, const void *fmt, va_list ap, int w)
+ * when shorter than count; buf NULL with count 0 asks for the length. */
+static int nprint(void *buf, size_t count, const void *fmt, va_list ap, int w,
+                  const char *fn)
 {
+	if (!fmt || (!buf && count)) {
+		crt_invalid(fn, EINVAL);
+		return -1;
+	}
 	va_list aq;
 	va_copy(aq, ap);
 	int n = fmt_into(NULL, 0, fmt, aq, w);
 	va_end(aq);
-	if (n < 0)
-		return -1;
+	if (n < 0 || !buf)
+		return n < 0 ? -1 : n;
 	size_t unit = w ? sizeof(wchar_t) : 1;
 	if ((size_t)n < count)
 		return fmt_into(buf, count, fmt, ap, w);
@@ -532,22 +537,22 @@ int _snwprintf_s(wchar_t *b, size_t size, size_t c, const wchar_t *f, ...)
 
 int _vsnprintf(char *b, size_t c, const char *f, va_list ap)
 {
-	return nprint(b, c, f, ap, 0);
+	return nprint(b, c, f, ap, 0, __func__);
 }
 
 int _vsnwprintf(wchar_t *b, size_t c, const wchar_t *f, va_list ap)
 {
-	return nprint(b, c, f, ap, 1);
+	return nprint(b, c, f, ap, 1, __func__);
 }
 
 int _snprintf(char *b, size_t c, const char *f, ...)
 {
-	VA_CALL(nprint(b, c, f, ap, 0), f);
+	VA_CALL(nprint(b, c, f, ap, 0, __func__), f);
 }
 
 int _snwprintf(wchar_t *b, size_t c, const wchar_t *f, ...)
 {
-	VA_CALL(nprint(b, c, f, ap, 1), f);
+	VA_CALL(nprint(b, c, f, ap, 1, __func__), f);
 }
 
 /* The length the output would have; format NULL: -1, EINVAL. */
