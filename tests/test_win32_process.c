@@ -6,7 +6,12 @@
  * name that is never searched for; OpenProcess.
  */
 #include <ftw.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <windows.h>
 
 #include "harness.h"
@@ -279,6 +284,66 @@ static void open_process(void)
 	T_EQ(st, 0);
 }
 
+/* Makes every pidfd ioctl of this process fail with ENOTTY, as on Linux
+ * before 6.13, which has none. 0, or -1 where seccomp is not allowed. */
+static int no_pidfd_ioctls(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		         offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_ioctl, 0, 3),
+		/* The request's low word (little-endian): type 0xFF is
+		 * pidfs's. */
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		         offsetof(struct seccomp_data, args[1])),
+		BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xff00),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0xff00, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOTTY),
+	};
+	struct sock_fprog prog = {sizeof f / sizeof f[0], f};
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -1;
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+/* Without the pidfd ioctl (Linux before 6.13), a process that is not our
+ * child and has ended but is not yet reaped still gives its exit code,
+ * from /proc. */
+static void open_process_old_kernel(void)
+{
+	int p[2], st;
+	T_OK(pipe(p));
+	pid_t target = child_until(p[0], 9);
+	fflush(NULL);
+	pid_t opener = fork();
+	T_ASSERT(opener >= 0);
+	if (opener == 0) {
+		if (no_pidfd_ioctls() < 0)
+			_exit(T_SKIP);
+		HANDLE t = OpenProcess(SYNCHRONIZE, FALSE, (DWORD)target);
+		T_ASSERT(t != NULL);
+		T_EQ(write(p[1], "x", 1), 1);
+		T_EQ(WaitForSingleObject(t, 10000), WAIT_OBJECT_0);
+		DWORD c = 1234;
+		T_ASSERT(GetExitCodeProcess(t, &c));
+		T_EQ(c, 9);
+		T_ASSERT(CloseHandle(t));
+		_exit(0);
+	}
+	T_EQ(waitpid(opener, &st, 0), opener);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == T_SKIP) {
+		T_EQ(write(p[1], "x", 1), 1);
+		T_EQ(waitpid(target, NULL, 0), target);
+		exit(T_SKIP);
+	}
+	T_EQ(st, 0);
+	T_EQ(waitpid(target, &st, 0), target);
+	T_EQ(WEXITSTATUS(st), 9);
+	close(p[0]);
+	close(p[1]);
+}
+
 int main(int argc, char **argv)
 {
 	(void)argv;
@@ -302,6 +367,8 @@ int main(int argc, char **argv)
 	t_run_dir("an application name is not searched for", app_not_searched,
 	          60, scratch);
 	t_run("OpenProcess", open_process, 60);
+	t_run("OpenProcess: an exit code without the pidfd ioctl",
+	      open_process_old_kernel, 60);
 	nftw(scratch, rm_one, 16, FTW_DEPTH | FTW_PHYS); /* even after a failure */
 	return t_finish();
 }

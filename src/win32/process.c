@@ -636,14 +636,17 @@ static void foreign_status(struct w32_obj *p)
 		p->exit_known = 1;
 		return;
 	}
-	if (p->fd < 0 || ioctl(p->fd, W32_PIDFD_GET_INFO, &info) < 0)
+	if (p->fd < 0)
 		return;
-	if (info.mask & W32_PIDFD_INFO_EXIT) {
+	/* Before Linux 6.13 there is no such ioctl; before 6.15 no exit
+	 * information in it: both go on to /proc. */
+	if (ioctl(p->fd, W32_PIDFD_GET_INFO, &info) == 0 &&
+	    (info.mask & W32_PIDFD_INFO_EXIT)) {
 		p->status = info.exit_code;
 		p->exit_known = 1;
 		return;
 	}
-	/* Not reaped yet, so the pid is still this process's. */
+	/* While it waits to be reaped, /proc has its exit code. */
 	char path[64], buf[1024];
 	snprintf(path, sizeof path, "/proc/%d/stat", (int)p->pid);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -653,13 +656,20 @@ static void foreign_status(struct w32_obj *p)
 	if (n <= 0)
 		return;
 	buf[n] = 0;
-	/* The fields after the name: state is the 3rd, exit_code the 52nd. */
+	/* The fields after the name: state is the 3rd, exit_code the 52nd.
+	 * The record is this process's only if it is a zombie (ended, not
+	 * reaped) and still unreaped after the read: the pidfd can still
+	 * signal it (0, no signal), so the pid was not yet free for another.
+	 * Another user's zombie (EPERM) shows no exit code: unknown. */
 	char *f = strrchr(buf, ')');
+	if (!f || f[1] != ' ' || f[2] != 'Z' ||
+	    syscall(SYS_pidfd_send_signal, p->fd, 0, NULL, 0) != 0)
+		return;
 	int field = 2;
-	for (; f && *f && field < 52; f++)
+	for (; *f && field < 52; f++)
 		if (*f == ' ')
 			field++;
-	if (f && field == 52 && *f >= '0' && *f <= '9') {
+	if (field == 52 && *f >= '0' && *f <= '9') {
 		p->status = atoi(f);
 		p->exit_known = 1;
 	}
