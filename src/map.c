@@ -84,9 +84,11 @@ static void map_free(shmap_map *m)
 	free(m);
 }
 
-/* Opens path only if it is the regular file dev/ino, without blocking. */
+/* Opens path only if it is the regular file dev/ino, without blocking. A
+ * failed open that says nothing of the file (no permission, no descriptor
+ * or memory left) leaves its errno in *err. */
 static int open_exact(const char *path, int fl, uint64_t dev, uint64_t ino,
-                      int *denied)
+                      int *err)
 {
 	struct stat st;
 	/* Check before opening: a damaged header may name a FIFO or device. */
@@ -95,7 +97,9 @@ static int open_exact(const char *path, int fl, uint64_t dev, uint64_t ino,
 		return -1;
 	int fd = open(path, fl | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
-		*denied |= errno == EACCES;
+		if (errno == EACCES || errno == EMFILE || errno == ENFILE ||
+		    errno == ENOMEM)
+			*err = errno;
 		return -1;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
@@ -117,7 +121,7 @@ static int attach_file(shmap_map *m)
 	const struct shmap__hdr *h = &m->obj.hdr;
 	int fl = (m->access & SHMAP_ACCESS_WRITE ? O_RDWR : O_RDONLY) |
 	         (m->obj.oflags & SHMAP__OF_INHERIT ? 0 : O_CLOEXEC);
-	int denied = 0, fd = -1;
+	int err = 0, fd = -1;
 	char proc[64];
 	struct stat st;
 	/* The header names the file: trust it only if nobody but its owner
@@ -125,14 +129,14 @@ static int attach_file(shmap_map *m)
 	if (m->obj.mode & 022)
 		return -EACCES;
 	if (h->path_len)
-		fd = open_exact(h->path, fl, h->file_dev, h->file_ino, &denied);
+		fd = open_exact(h->path, fl, h->file_dev, h->file_ino, &err);
 	if (fd < 0 && h->creator_fd >= 0) {
 		snprintf(proc, sizeof proc, "/proc/%u/fd/%d",
 		         (unsigned)h->creator_pid, (int)h->creator_fd);
-		fd = open_exact(proc, fl, h->file_dev, h->file_ino, &denied);
+		fd = open_exact(proc, fl, h->file_dev, h->file_ino, &err);
 	}
 	if (fd < 0)
-		return denied ? -EACCES : -ESTALE;
+		return err ? -err : -ESTALE;
 	/* The section's hold on the file, before its size is trusted. */
 	int rc = shmap__share_mapped(fd, h->prot == SHMAP_PROT_READWRITE);
 	if (rc) {

@@ -1166,6 +1166,20 @@ static void whole_file_locked(void)
 	T_OK(unlink(locked_path));
 }
 
+/* Sets the soft descriptor limit to spare above the lowest free
+ * descriptor, keeping the limits as they were in *old. */
+static void limit_fds(int spare, struct rlimit *old)
+{
+	struct rlimit rl;
+	int top = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	T_ASSERT(top >= 0);
+	T_OK(close(top));
+	T_OK(getrlimit(RLIMIT_NOFILE, old));
+	rl = *old;
+	rl.rlim_cur = (rlim_t)(top + spare);
+	T_OK(setrlimit(RLIMIT_NOFILE, &rl));
+}
+
 /*
  * Views of a file mapping take no descriptor each: with the descriptor
  * limit a few above what is open, hundreds of views map and the process
@@ -1177,20 +1191,14 @@ static void views_in(const char *dir)
 	char p[512];
 	void *v[300];
 	shmap_map *m;
-	struct rlimit old, rl;
+	struct rlimit old;
 	snprintf(p, sizeof p, "%s/views", dir);
 	make_file(p, 4 * pg);
 	int probe = open(p, O_RDONLY | O_CLOEXEC);
 	T_ASSERT(probe >= 0);
 	T_OK(shmap_map_create_path(NULL, p, 0, SHMAP_PROT_READWRITE, NULL,
 	                           &m));
-	int top = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	T_ASSERT(top >= 0);
-	T_OK(close(top));
-	T_OK(getrlimit(RLIMIT_NOFILE, &old));
-	rl = old;
-	rl.rlim_cur = (rlim_t)top + 8;
-	T_OK(setrlimit(RLIMIT_NOFILE, &rl));
+	limit_fds(8, &old);
 	for (size_t i = 0; i < 300; i++)
 		T_OK(shmap_view_map(m, (i % 4) * pg, pg,
 		                    i % 2 ? SHMAP_ACCESS_WRITE : SHMAP_ACCESS_READ,
@@ -1261,6 +1269,30 @@ static void views_on_overlayfs(void)
 	T_EQ(code, 0);
 }
 
+/* Opening a named file mapping with no descriptor left for its file says
+ * so (-EMFILE), not that the file is gone (-ESTALE). */
+static void open_out_of_descriptors(void)
+{
+	char p[512];
+	shmap_map *m, *o;
+	struct rlimit old;
+	fpath(p, sizeof p, "fds");
+	make_file(p, pg);
+	T_OK(shmap_map_create_path(NAME, p, 0, SHMAP_PROT_READWRITE, NULL,
+	                           &m));
+	for (int spare = 0; spare < 4; spare++) {
+		limit_fds(spare, &old);
+		int rc = shmap_map_open(NAME, SHMAP_ACCESS_READ, &o);
+		T_OK(setrlimit(RLIMIT_NOFILE, &old));
+		if (rc == 0)
+			T_OK(shmap_map_close(o));
+		else
+			T_EQ(rc, -EMFILE);
+	}
+	T_OK(shmap_map_close(m));
+	T_OK(unlink(p));
+}
+
 /* Runs a case that must also leave its scratch directory f_dir empty. */
 static void run(const char *name, void (*fn)(void), double timeout)
 {
@@ -1292,6 +1324,8 @@ int main(void)
 	    whole_file_locked, 60);
 	run("views take no descriptor each", many_views_few_descriptors, 60);
 	run("views hold the file on overlayfs too", views_on_overlayfs, 60);
+	run("a named file mapping opened with no descriptor left: -EMFILE",
+	    open_out_of_descriptors, 30);
 	run("truncated file: view read/write give EINPAGE",
 	    truncated_read_write, 30);
 	run("guard scope", guard_scope, 30);
