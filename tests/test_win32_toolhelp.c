@@ -7,6 +7,7 @@
  */
 #include <pthread.h>
 #include <limits.h>
+#include <sys/resource.h>
 
 #include "harness.h"
 #include <windows.h>
@@ -197,6 +198,72 @@ static void errors(void)
 	T_ASSERT(CloseHandle(s));
 }
 
+/* The descriptors this process has open, counted without allocating. */
+static int open_fds(void)
+{
+	int n = 0;
+	for (int fd = 0; fd < 4096; fd++)
+		n += fcntl(fd, F_GETFD) >= 0;
+	return n;
+}
+
+/*
+ * A snapshot whose handle cannot be made (the handle table cannot grow:
+ * no address space left) fails with ERROR_NOT_ENOUGH_MEMORY and keeps
+ * neither its memory file nor its object. The table is filled to 16384
+ * handles, so that the next one needs a larger table, which RLIMIT_AS
+ * refuses. The sanitizers' reserved address space defeats the limit.
+ */
+static void no_handle_no_leak(void)
+{
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+	exit(T_SKIP);
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+	exit(T_SKIP);
+#endif
+#endif
+	HANDLE ev = CreateEventA(NULL, TRUE, FALSE, NULL);
+	T_ASSERT(ev != NULL);
+	for (;;) {
+		HANDLE d = NULL;
+		T_ASSERT(DuplicateHandle(GetCurrentProcess(), ev,
+		                         GetCurrentProcess(), &d, 0, FALSE,
+		                         DUPLICATE_SAME_ACCESS));
+		T_ASSERT((uintptr_t)d <= 16384 * 4);
+		if ((uintptr_t)d == 16384 * 4)
+			break; /* the last slot of a 16384-entry table */
+	}
+	/* Room for the snapshot's small allocations, then no more mappings. */
+	free(malloc(4096));
+	struct rlimit old, rl;
+	T_OK(getrlimit(RLIMIT_AS, &old));
+	char statm[128] = "";
+	int fd = open("/proc/self/statm", O_RDONLY);
+	T_ASSERT(fd >= 0 && read(fd, statm, sizeof statm - 1) > 0);
+	close(fd);
+	rl = old;
+	rl.rlim_cur = (rlim_t)strtoul(statm, NULL, 10) * (rlim_t)getpagesize();
+	int before = open_fds();
+	T_OK(setrlimit(RLIMIT_AS, &rl));
+	int fails = 0;
+	for (int i = 0; i < 8; i++) {
+		SetLastError(E_KEEP);
+		HANDLE s = CreateToolhelp32Snapshot(0, 0);
+		if (s == INVALID_HANDLE_VALUE) {
+			T_EQ(GetLastError(), ERROR_NOT_ENOUGH_MEMORY);
+			fails++;
+		} else {
+			CloseHandle(s);
+		}
+	}
+	int after = open_fds();
+	T_OK(setrlimit(RLIMIT_AS, &old));
+	if (fails == 0)
+		exit(T_SKIP); /* the table grew after all: nothing shown */
+	T_EQ(after, before);
+}
+
 int main(void)
 {
 	char exe[PATH_MAX];
@@ -210,5 +277,7 @@ int main(void)
 	t_run("Thread32First/Next: every process's threads", threads, 30);
 	t_run("Module32First/Next: the executable first, libc", modules, 30);
 	t_run("errors: dwSize, the end, handles of other kinds", errors, 30);
+	t_run("a snapshot without a handle keeps no descriptor",
+	      no_handle_no_leak, 60);
 	return t_finish();
 }

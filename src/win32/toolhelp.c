@@ -281,7 +281,12 @@ HANDLE WINAPI CreateToolhelp32Snapshot(DWORD flags, DWORD pid)
 	}
 	o->fd = fd;
 	HANDLE h = w32_handle_new(o, 0, (flags & TH32CS_INHERIT) != 0);
-	return h ? h : INVALID_HANDLE_VALUE;
+	if (!h) { /* nothing refers to it yet */
+		close(fd);
+		free(o);
+		return INVALID_HANDLE_VALUE;
+	}
+	return h;
 }
 
 /* Walks kind k: the first (first) or next record into rec, whose dwSize
