@@ -179,7 +179,16 @@ static pid_t child_until(int fd, int code)
 	return pid;
 }
 
-/* OpenProcess: ID 0 and a process that is gone fail with
+/* A thread that stores its ID in *arg and returns once it is cleared. */
+static DWORD WINAPI park_thread(LPVOID arg)
+{
+	__atomic_store_n((DWORD *)arg, GetCurrentThreadId(), __ATOMIC_RELEASE);
+	while (__atomic_load_n((DWORD *)arg, __ATOMIC_ACQUIRE))
+		Sleep(1);
+	return 0;
+}
+
+/* OpenProcess: ID 0, a process that is gone and a thread's ID fail with
  * ERROR_INVALID_PARAMETER; our own ID gives a handle that never signals;
  * a child's handle signals as it ends and gives its exit code without
  * reaping it; a process that is not our child (a sibling) is waited for
@@ -199,6 +208,19 @@ static void open_process(void)
 	SetLastError(0);
 	T_ASSERT(OpenProcess(SYNCHRONIZE, FALSE, (DWORD)gone) == NULL);
 	T_EQ(GetLastError(), ERROR_INVALID_PARAMETER);
+
+	/* A thread's ID names no process. */
+	DWORD tid = 0;
+	HANDLE th = CreateThread(NULL, 0, park_thread, &tid, 0, NULL);
+	T_ASSERT(th != NULL);
+	while (!__atomic_load_n(&tid, __ATOMIC_ACQUIRE))
+		Sleep(1);
+	SetLastError(0);
+	T_ASSERT(OpenProcess(SYNCHRONIZE, FALSE, tid) == NULL);
+	T_EQ(GetLastError(), ERROR_INVALID_PARAMETER);
+	__atomic_store_n(&tid, 0, __ATOMIC_RELEASE);
+	T_EQ(WaitForSingleObject(th, 10000), WAIT_OBJECT_0);
+	T_ASSERT(CloseHandle(th));
 
 	HANDLE h = OpenProcess(PROCESS_ALL_ACCESS, FALSE, GetCurrentProcessId());
 	T_ASSERT(h != NULL);

@@ -711,9 +711,18 @@ HANDLE WINAPI OpenProcess(DWORD access, BOOL inherit, DWORD id)
 	}
 	int e = errno;
 	int fd = (int)syscall(SYS_pidfd_open, (pid_t)id, 0);
-	int gone = fd < 0 ? errno == ESRCH : 0;
-	if (fd < 0 && !gone) /* no pidfd_open (before 5.3): ask kill */
+	int err = fd < 0 ? errno : 0;
+	/* ESRCH: no such process. EINVAL (ENOENT since Linux 6.9): the ID
+	 * is a thread's, not a process's; on Windows no process has a
+	 * thread's ID. */
+	int gone = err == ESRCH || err == EINVAL || err == ENOENT;
+	if (err == ENOSYS) { /* no pidfd_open (before 5.3): ask kill */
 		gone = kill((pid_t)id, 0) < 0 && errno == ESRCH;
+	} else if (err && !gone) { /* out of descriptors or memory */
+		errno = e;
+		w32_error(-err);
+		return NULL;
+	}
 	int denied = !gone && (access & PROCESS_TERMINATE) &&
 	             kill((pid_t)id, 0) < 0 && errno == EPERM;
 	errno = e;
