@@ -10,6 +10,7 @@
  * fails with ERROR_USER_MAPPED_FILE and leaves its size.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
 #include <windows.h>
@@ -489,6 +490,26 @@ static void outside_locks(void)
 	T_ASSERT(DeleteFileA(file));
 }
 
+/* Without /proc (a tmpfs over it, in a mount namespace of this case's
+ * own): CREATE_ALWAYS of a read-only handle still truncates, and a
+ * section, native or Win32, still holds the file. Skipped where the
+ * namespace or the mount is refused. */
+static void without_proc(void)
+{
+	if (unshare(CLONE_NEWNS) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    mount("shmap-test", "/proc", "tmpfs", MS_NOSUID | MS_NODEV, NULL))
+		exit(T_SKIP);
+	make_file();
+	expect_open(GENERIC_READ, SHARE_ALL, CREATE_ALWAYS, 0);
+	T_EQ(file_size(), 0);
+	make_file();
+	native_mapping_truncate();
+	make_file();
+	same_process_truncate();
+	T_OK(umount("/proc")); /* LeakSanitizer reads it at exit */
+}
+
 /* ---- threads and processes racing for one exclusive open ---- */
 
 static atomic_int wins;
@@ -582,6 +603,7 @@ int main(int argc, char **argv)
 	t_run_dir("kill -9 releases opens and sections", killed, 60, fdir);
 	t_run_dir("someone else's whole-file lock: unchecked, at once",
 	          outside_locks, 60, fdir);
+	t_run_dir("without /proc", without_proc, 60, fdir);
 	t_run_dir("threads and processes racing for an exclusive open", race,
 	          120, fdir);
 	t_rm_dir(fdir);

@@ -122,12 +122,25 @@ static void share_error(int rc)
 		w32_error(rc);
 }
 
-/* A new descriptor of fd's file, write-only, to truncate it through. */
-static int reopen_writable(int fd)
+/* A new descriptor of fd's file, write-only, to truncate it through;
+ * without /proc, by its path if that still names the same file. */
+static int reopen_writable(int fd, const char *path)
 {
 	char proc[64];
+	int fl = O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
 	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-	return open(proc, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	int wfd = open(proc, fl);
+	if (wfd < 0 && errno == ENOENT) {
+		struct stat a, b;
+		wfd = open(path, fl);
+		if (wfd >= 0 && (fstat(fd, &a) < 0 || fstat(wfd, &b) < 0 ||
+		                 a.st_dev != b.st_dev || a.st_ino != b.st_ino)) {
+			close(wfd);
+			wfd = -1;
+			errno = ENOENT;
+		}
+	}
+	return wfd;
 }
 
 static HANDLE create_file(const char *name, DWORD access, DWORD share,
@@ -206,7 +219,7 @@ static HANDLE create_file(const char *name, DWORD access, DWORD share,
 		w32_error(e == EISDIR ? -EACCES : -e);
 		return INVALID_HANDLE_VALUE;
 	}
-	int wfd = acc != O_RDONLY ? fd : trunc ? reopen_writable(fd) : -1;
+	int wfd = acc != O_RDONLY ? fd : trunc ? reopen_writable(fd, path) : -1;
 	int rc = wfd < 0 && trunc ? -errno : 0;
 	struct stat st;
 	/* Share modes are a regular file's; nothing else is truncated. */
