@@ -157,7 +157,9 @@ SHMAP_API int shmap_map_sync(shmap_map *m);
  * Returns 0, -EINVAL if the range leaves the object or is empty or access is
  * not one of those, -EACCES for a write view the handle or the mapping's
  * protection does not allow (every handle may map read and copy-on-write
- * views), -EBADF for a handle a fork made unusable, or -ENOMEM.
+ * views), -EBADF for a handle a fork made unusable, -ENOMEM, or -EMFILE
+ * when the first view of a file mapping finds no descriptor left for the
+ * one its views keep (docs/lifetime.md).
  */
 SHMAP_API int shmap_view_map(shmap_map *m, uint64_t offset, size_t length,
                              unsigned access, void **out);
