@@ -150,6 +150,7 @@ SHMAP_W32API void shmap__seh_fin_end(shmap_seh_fin *s);
  */
 #if defined(__GLIBCXX__) || __has_include(<bits/c++config.h>)
 #include <bitset>
+#include <cmath>
 #include <condition_variable>
 #include <deque>
 #include <exception>
