@@ -10,6 +10,11 @@
 
 #include "shmap.h"
 
+/* Marks the internal functions libshmap-win32 calls: libshmap.so exports
+ * them in its SHMAP_PRIVATE version node (src/shmap.map), for the Win32
+ * layer only, so a process has one copy of the library and its state. */
+#define SHMAP__XLIB SHMAP_API
+
 /* Every object file starts with this header, padded to SHMAP__HDR_SIZE. */
 #define SHMAP__MAGIC 0x4a424f50414d4853ull /* "SHMAPOBJ" little-endian */
 #define SHMAP__FORMAT 1u
@@ -175,24 +180,24 @@ enum {
 };
 /* Takes byte b shared: 0, -EOPNOTSUPP (someone outside the protocol holds
  * it exclusive) or another negative errno (see shmap__share_unsupported). */
-int shmap__share_lock(int fd, int b);
+SHMAP__XLIB int shmap__share_lock(int fd, int b);
 /* Releases bytes [b, b + n) of this open file description. */
-void shmap__share_unlock(int fd, int b, int n);
+SHMAP__XLIB void shmap__share_unlock(int fd, int b, int n);
 /* 1 if another open file description holds byte b, 0 if none does, or a
  * negative errno. */
-int shmap__share_held(int fd, int b);
+SHMAP__XLIB int shmap__share_held(int fd, int b);
 /* Takes the gate exclusive (fd must be writable), waiting at most the lock
  * timeout: 0, -EBUSY, -EOPNOTSUPP if a lock from outside the protocol (a
  * whole-file fcntl lock, say) covers it, or another negative errno. */
-int shmap__share_gate(int fd);
+SHMAP__XLIB int shmap__share_gate(int fd);
 /* Waits, at most the lock timeout, until nobody holds the gate: 0, -EBUSY,
  * -EOPNOTSUPP as for shmap__share_gate, or another negative errno. Works on
  * a read-only descriptor. */
-int shmap__share_gate_wait(int fd);
+SHMAP__XLIB int shmap__share_gate_wait(int fd);
 /* Whether rc says the file system or kernel has no OFD locks for this file,
  * the descriptor cannot take them, or locks from outside the protocol
  * cover the reserved bytes: the protocol is then skipped. */
-int shmap__share_unsupported(int rc);
+SHMAP__XLIB int shmap__share_unsupported(int rc);
 /*
  * A file mapping's hold on fd (a readable open file description of its
  * own): the mapped byte, and the writable one if writable, then a wait until
@@ -254,19 +259,19 @@ int shmap__sync_locked(const shmap_sync *s);
 
 /* map.c: a hold on m's object for a child (see shmap__obj_hold_fd);
  * *unnamed_file says fd is an unnamed file mapping's plain file. */
-int shmap__map_hold(const shmap_map *m, int cloexec, int *fd,
-                    int *unnamed_file);
+SHMAP__XLIB int shmap__map_hold(const shmap_map *m, int cloexec, int *fd,
+                                int *unnamed_file);
 /* map.c: a mapping handle from a held descriptor; takes fd (closes it on
  * failure). */
-int shmap__map_adopt(int fd, unsigned access, shmap_map **out);
+SHMAP__XLIB int shmap__map_adopt(int fd, unsigned access, shmap_map **out);
 /* map.c: an unnamed file mapping of size bytes of the regular file fd, as a
  * parent made it; takes fd (closes it on failure). Never grows the file:
  * SHMAP_EBADOBJ if it is shorter than size. */
-int shmap__map_adopt_file(int fd, uint64_t size, unsigned prot,
-                          shmap_map **out);
+SHMAP__XLIB int shmap__map_adopt_file(int fd, uint64_t size,
+                                      unsigned prot, shmap_map **out);
 /* sync.c: the same for events, mutexes and semaphores; takes fd. */
-int shmap__sync_hold(const shmap_sync *s, int cloexec, int *fd);
-int shmap__sync_adopt(int fd, uint32_t kind, shmap_sync **out);
+SHMAP__XLIB int shmap__sync_hold(const shmap_sync *s, int cloexec, int *fd);
+SHMAP__XLIB int shmap__sync_adopt(int fd, uint32_t kind, shmap_sync **out);
 
 /*
  * guard.c: a dispatcher for faults, for structured exceptions (the Win32
@@ -280,7 +285,7 @@ typedef int (*shmap__fault_hook_fn)(int sig, siginfo_t *si, void *uc,
                                     const shmap_guard *guard);
 /* Installs shmap's SIGBUS and SIGSEGV handlers (once) and sets the
  * dispatcher. Returns 0 or the negative errno of sigaction. */
-int shmap__fault_hook_set(shmap__fault_hook_fn fn);
+SHMAP__XLIB int shmap__fault_hook_set(shmap__fault_hook_fn fn);
 
 /* guard.c: runs fn(a, b, n) under a guard; returns 0 or SHMAP_EINPAGE. */
 int shmap__guarded_copy(void *dst, const void *src, size_t n);

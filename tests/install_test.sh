@@ -31,6 +31,19 @@ LD_LIBRARY_PATH=$(dirname "$(find "$tmp/prefix" -name libshmap.so.0)") \
 cc -std=c11 -o "$tmp/hello-static" "$src/examples/hello.c" \
 	$(pkg-config --cflags shmap) "$pcdir/../libshmap.a" -pthread
 "$tmp/hello-static" | grep -q "child read"
+# The Win32 layer: its shared library needs libshmap and defines none of
+# its symbols (one library state in a process); its archives link with
+# libshmap's, in that order.
+lib=$(dirname "$(find "$tmp/prefix" -name libshmap.so.0)")
+objdump -p "$lib/libshmap-win32.so.0" | grep -q 'NEEDED *libshmap\.so\.0'
+syms() { nm -D --defined-only "$1" | awk '{ sub(/@.*/, "", $3); print $3 }' | sort; }
+syms "$lib/libshmap.so.0" >"$tmp/native.syms"
+syms "$lib/libshmap-win32.so.0" | comm -12 - "$tmp/native.syms" >"$tmp/both.syms"
+test ! -s "$tmp/both.syms" || { echo "libshmap-win32 defines libshmap's:"; cat "$tmp/both.syms"; exit 1; }
+cc -std=c11 -Wall -Wextra -Werror -o "$tmp/win32-static" "$src/tests/consumer/win32.c" \
+	$(pkg-config --cflags shmap-win32) "$lib/libshmap-win32main.a" \
+	"$lib/libshmap-win32.a" "$lib/libshmap.a" -pthread
+"$tmp/win32-static" | grep -q "win32 consumer.*: ok"
 # The SONAME is the major version.
 objdump -p "$(find "$tmp/prefix" -name 'libshmap.so.0.*')" | grep -q 'SONAME.*libshmap.so.0'
 echo "install, pkg-config build and run: ok"
