@@ -100,6 +100,29 @@ static void overlapped_io(void)
 	T_EQ(GetLastError(), ERROR_NOT_FOUND);
 	T_ASSERT(CloseHandle(f));
 
+	/* Without the access: refused first, the OVERLAPPED untouched. */
+	f = CreateFileA(path, GENERIC_READ, FILE_SHARE_READ, NULL,
+	                OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+	T_ASSERT(f != INVALID_HANDLE_VALUE);
+	memset(&ov, 0, sizeof ov);
+	ov.Internal = 777;
+	ov.hEvent = ev;
+	SetEvent(ev);
+	SetLastError(E_KEEP);
+	T_ASSERT(!WriteFile(f, "zz", 2, &n, &ov));
+	T_EQ(GetLastError(), ERROR_ACCESS_DENIED);
+	T_EQ(ov.Internal, 777);
+	T_EQ(WaitForSingleObject(ev, 0), WAIT_OBJECT_0);
+	T_ASSERT(CloseHandle(f));
+	f = CreateFileA(path, GENERIC_WRITE, FILE_SHARE_READ, NULL,
+	                OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+	T_ASSERT(f != INVALID_HANDLE_VALUE);
+	SetLastError(E_KEEP);
+	T_ASSERT(!ReadFile(f, buf, 2, &n, &ov));
+	T_EQ(GetLastError(), ERROR_ACCESS_DENIED);
+	T_EQ(ov.Internal, 777);
+	T_ASSERT(CloseHandle(f));
+
 	/* FILE_FLAG_OVERLAPPED: an OVERLAPPED is required; the pointer stays. */
 	f = CreateFileA(path, GENERIC_READ, FILE_SHARE_READ, NULL,
 	                OPEN_EXISTING, FILE_FLAG_OVERLAPPED, NULL);

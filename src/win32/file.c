@@ -386,10 +386,19 @@ static BOOL transfer(HANDLE hFile, char *buf, DWORD n, LPDWORD done,
 	} else {
 		pos = (off_t)off64;
 	}
-	/* A writer's descriptor may be read-write (see create_file). */
-	if (!writing && !(access_classes(access) & SC_R) &&
-	    (fcntl(o->fd, F_GETFL) & O_ACCMODE) == O_RDWR)
-		rc = -EBADF;
+	/* A writer's descriptor may be read-write (see create_file); a
+	 * handle without the access is refused before anything moves, its
+	 * OVERLAPPED untouched, as Windows checks it first. */
+	int mode = fcntl(o->fd, F_GETFL) & O_ACCMODE;
+	if (rc == 0 &&
+	    (writing ? mode == O_RDONLY
+	             : mode == O_WRONLY ||
+	                       (mode == O_RDWR &&
+	                        !(access_classes(access) & SC_R)))) {
+		w32_put(o);
+		w32_set_error(ERROR_ACCESS_DENIED);
+		return FALSE;
+	}
 	HANDLE ev = ov ? ov_event(ov) : NULL;
 	if (ev)
 		ResetEvent(ev);
