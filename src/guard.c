@@ -108,14 +108,28 @@ static void on_sigbus(int sig, siginfo_t *si, void *uc)
 	        atomic_load_explicit(&g_hook, memory_order_relaxed);
 	if (si->si_code > 0 && hook && hook(sig, si, uc, g))
 		return;
-	if (g && si->si_code > 0) {
-		g->armed = 2;
-		g->code = SHMAP_EINPAGE;
-		g->fault_addr = si->si_addr;
-		memcpy(g->mask, &((ucontext_t *)uc)->uc_sigmask, sizeof(sigset_t));
-		longjmp(g->env, 1);
-	}
+	if (g && si->si_code > 0)
+		shmap__guard_fault(g, si->si_addr, &((ucontext_t *)uc)->uc_sigmask);
 	chain(sig, &g_prev, si, uc);
+}
+
+shmap_guard *shmap__guard_top(void)
+{
+	return t_top;
+}
+
+void shmap__guard_fault(shmap_guard *g, void *addr, const sigset_t *mask)
+{
+	sigset_t now;
+	if (!mask) {
+		pthread_sigmask(SIG_BLOCK, NULL, &now);
+		mask = &now;
+	}
+	g->armed = 2;
+	g->code = SHMAP_EINPAGE;
+	g->fault_addr = addr;
+	memcpy(g->mask, mask, sizeof(sigset_t));
+	longjmp(g->env, 1);
 }
 
 static struct sigaction g_prev_segv;

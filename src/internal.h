@@ -282,10 +282,17 @@ SHMAP__XLIB int shmap__sync_adopt(int fd, uint32_t kind, shmap_sync **out);
  * installed before shmap's), or leaves by longjmp.
  */
 typedef int (*shmap__fault_hook_fn)(int sig, siginfo_t *si, void *uc,
-                                    const shmap_guard *guard);
+                                    shmap_guard *guard);
 /* Installs shmap's SIGBUS and SIGSEGV handlers (once) and sets the
  * dispatcher. Returns 0 or the negative errno of sigaction. */
 SHMAP__XLIB int shmap__fault_hook_set(shmap__fault_hook_fn fn);
+/* The innermost open guard scope of the calling thread, or NULL. */
+SHMAP__XLIB shmap_guard *shmap__guard_top(void);
+/* Ends guard scope g by the fault at addr, as its handler does: g's
+ * shmap_guard_end will restore mask (the caller's mask if NULL) and
+ * return SHMAP_EINPAGE. Async-signal-safe; leaves by longjmp. */
+SHMAP__XLIB __attribute__((noreturn)) void
+shmap__guard_fault(shmap_guard *g, void *addr, const sigset_t *mask);
 
 /* guard.c: runs fn(a, b, n) under a guard; returns 0 or SHMAP_EINPAGE. */
 int shmap__guarded_copy(void *dst, const void *src, size_t n);

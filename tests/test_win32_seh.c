@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 
 #include "harness.h"
+#include <shmap/guard.h>
 #include <windows.h>
 
 static char g_file[512];
@@ -562,6 +563,81 @@ static void threads(void)
 	munmap((void *)page, (size_t)g_page);
 }
 
+/* Two pages of a one-page file: the second raises SIGBUS. */
+static volatile char *past_end(void)
+{
+	snprintf(g_file, sizeof g_file, "%s/seh-short", t_dir);
+	int fd = open(g_file, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	T_ASSERT(fd >= 0);
+	T_OK(ftruncate(fd, g_page));
+	void *v = mmap(NULL, 2 * (size_t)g_page, PROT_READ, MAP_SHARED, fd, 0);
+	T_ASSERT(v != MAP_FAILED);
+	close(fd);
+	unlink(g_file);
+	return (volatile char *)v + g_page;
+}
+
+/* shmap_guard scopes and __try blocks nest as written, whatever the places
+ * of their variables in the frame; a guard scope that takes a fault leaves
+ * the __try blocks inside it, their __finally blocks run first. */
+static void guard_scopes(void)
+{
+	volatile char *bad = past_end();
+	volatile int by = 0, fin = -1;
+	shmap_guard g;
+	SHMAP_GUARDED(&g)
+	{
+		__try {
+			(void)*bad;
+		} __except (EXCEPTION_EXECUTE_HANDLER) {
+			by = 1;
+		}
+	}
+	T_EQ(shmap_guard_end(&g), 0);
+	T_EQ(by, 1);
+	by = 0;
+	__try {
+		shmap_guard g2;
+		SHMAP_GUARDED(&g2)
+		{
+			(void)*bad;
+		}
+		by = shmap_guard_end(&g2) == SHMAP_EINPAGE ? 2 : 3;
+	} __except (EXCEPTION_EXECUTE_HANDLER) {
+		by = 1;
+	}
+	T_EQ(by, 2);
+	SHMAP_GUARDED(&g)
+	{
+		__try {
+			__try {
+				(void)*bad;
+			} __except (EXCEPTION_CONTINUE_SEARCH) {
+			}
+		} __finally {
+			fin = AbnormalTermination();
+		}
+	}
+	T_EQ(shmap_guard_end(&g), SHMAP_EINPAGE);
+	T_EQ(fin, 1);
+	/* No frame of those is left behind. */
+	for (int i = 0; i < 3; i++) {
+		by = 0;
+		__try {
+			fault_null();
+		} __except (EXCEPTION_EXECUTE_HANDLER) {
+			by = 1;
+		}
+		T_EQ(by, 1);
+		SHMAP_GUARDED(&g)
+		{
+			(void)*bad;
+		}
+		T_EQ(shmap_guard_end(&g), SHMAP_EINPAGE);
+	}
+	munmap((void *)(bad - g_page), 2 * (size_t)g_page);
+}
+
 int main(void)
 {
 	t_setup();
@@ -582,5 +658,6 @@ int main(void)
 	      unhandled, 30);
 	t_run("a program without __try keeps SIGSEGV's default", untouched, 20);
 	t_run("threads", threads, 30);
+	t_run("shmap_guard scopes and __try", guard_scopes, 20);
 	return t_finish();
 }

@@ -108,6 +108,7 @@ typedef struct shmap_seh_frame {
 	struct shmap_seh_frame *prev;
 	char *sp;                        /* the function's stack pointer */
 	struct shmap_seh_frame *target;  /* unwinding: the handler's frame */
+	void *guard;                     /* the guard scope it opened in */
 	int kind;
 	volatile int state;
 } shmap_seh_frame;

@@ -48,6 +48,8 @@ struct seh_thread {
 	DWORD code;                /* the exception handled last */
 	DWORD unwind_code;         /* the one being unwound */
 	shmap_seh_frame *fin_next; /* a __finally frame unwound: go on to */
+	shmap_guard *guard;        /* unwinding to a guard scope: it */
+	void *guard_addr;          /* and the address that faulted */
 };
 
 /* initial-exec: the signal handler must reach it without the loader. */
@@ -58,7 +60,10 @@ static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 /* The most stack one dispatch copies aside. */
 #define SAVE_MAX ((size_t)256 << 20)
 
-static int dispatch(int sig, siginfo_t *si, void *uc, const shmap_guard *limit);
+/* unwind_to's target when a guard scope takes the fault (t.guard). */
+static shmap_seh_frame g_to_guard;
+
+static int dispatch(int sig, siginfo_t *si, void *uc, shmap_guard *limit);
 
 static void install(void)
 {
@@ -72,6 +77,7 @@ void shmap__seh_enter(shmap_seh_frame *f, int kind)
 	f->sp = (char *)__builtin_dwarf_cfa();
 	f->kind = kind;
 	f->target = NULL;
+	f->guard = shmap__guard_top();
 	f->state = SHMAP__SEH_BODY;
 	f->prev = t.top;
 	t.top = f;
@@ -117,16 +123,24 @@ void shmap__seh_cleanup(shmap_seh_frame *f)
 
 /* Unwinds to target: the next __finally frame on the way runs its block
  * (which comes back here through shmap__seh_fin_end), then target's
- * handler runs. */
+ * handler runs; for g_to_guard, the frames opened inside the guard scope
+ * t.guard unwind, then the scope ends by the fault. */
 static __attribute__((noreturn)) void unwind_to(shmap_seh_frame *target)
 {
-	for (shmap_seh_frame *f = t.top; f && f != target; f = f->prev) {
+	shmap_seh_frame *f;
+	for (f = t.top; f && f != target; f = f->prev) {
+		if (target == &g_to_guard && f->guard != t.guard)
+			break;
 		if (f->kind != SHMAP__SEH_FINALLY)
 			continue;
 		t.top = f;
 		f->target = target;
 		f->state = SHMAP__SEH_UNWIND;
 		longjmp(f->env, 1);
+	}
+	if (target == &g_to_guard) {
+		t.top = f;
+		shmap__guard_fault(t.guard, t.guard_addr, NULL);
 	}
 	t.top = target;
 	target->state = SHMAP__SEH_HANDLER;
@@ -289,17 +303,36 @@ static void record(struct disp *d, int sig, const siginfo_t *si,
 }
 
 /* Whether f is a frame this dispatch may enter: on this stack, above here,
- * inside the guard scope limit if there is one. */
+ * opened inside the guard scope limit if there is one (frames opened
+ * inside an inner scope still open would have that scope as limit). */
 static int reachable(const shmap_seh_frame *f, const char *here,
                      const shmap_guard *limit)
 {
 	if (f->state != SHMAP__SEH_BODY || f->sp <= here ||
 	    (size_t)(f->sp - here) > SAVE_MAX)
 		return 0;
-	return !limit || (const char *)f < (const char *)limit;
+	return !limit || f->guard == limit;
 }
 
-static int dispatch(int sig, siginfo_t *si, void *uc, const shmap_guard *limit)
+/* No filter takes the fault: it goes on as if there were no __try. With a
+ * guard scope limit, which is to take it, the frames opened inside the
+ * scope are left: __finally blocks among them run first. */
+static int pass_on(shmap_guard *limit, void *addr)
+{
+	if (!limit)
+		return 0;
+	shmap_seh_frame *f;
+	for (f = t.top; f && f->guard == limit; f = f->prev)
+		if (f->kind == SHMAP__SEH_FINALLY) {
+			t.guard = limit;
+			t.guard_addr = addr;
+			unwind_to(&g_to_guard);
+		}
+	t.top = f;
+	return 0;
+}
+
+static int dispatch(int sig, siginfo_t *si, void *uc, shmap_guard *limit)
 {
 	char *here = (char *)__builtin_frame_address(0);
 	char *hi = NULL;
@@ -307,7 +340,7 @@ static int dispatch(int sig, siginfo_t *si, void *uc, const shmap_guard *limit)
 		if (f->kind == SHMAP__SEH_EXCEPT && reachable(f, here, limit))
 			hi = f->sp > hi ? f->sp : hi;
 	if (!hi)
-		return 0; /* no filter to ask: as if there were no __try */
+		return pass_on(limit, si->si_addr);
 	int saved_errno = errno;
 	size_t cap = (size_t)(hi - here) + 4096;
 	size_t len = (sizeof(struct disp) + cap + 4095) & ~(size_t)4095;
@@ -315,7 +348,7 @@ static int dispatch(int sig, siginfo_t *si, void *uc, const shmap_guard *limit)
 	                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (d == MAP_FAILED) {
 		errno = saved_errno;
-		return 0;
+		return pass_on(limit, si->si_addr);
 	}
 	d->map_len = len;
 	d->cap = cap;
@@ -365,7 +398,7 @@ static int dispatch(int sig, siginfo_t *si, void *uc, const shmap_guard *limit)
 	if (!target) {
 		disp_end(d, NULL);
 		errno = saved_errno;
-		return 0;
+		return pass_on(limit, si->si_addr);
 	}
 	/* Second pass: unwind to the handler. */
 	t.unwind_code = d->rec.ExceptionCode;
