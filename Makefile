@@ -88,7 +88,7 @@ fuzz-seeds: all
 
 install:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_ARGS) >/dev/null
-	cmake --build $(BUILD) -j$(JOBS)
+	cmake --build $(BUILD) -j$(JOBS) --target shmap_installed
 	DESTDIR=$(DESTDIR) cmake --install $(BUILD)
 
 clean:
