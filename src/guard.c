@@ -147,26 +147,32 @@ static void on_sigsegv(int sig, siginfo_t *si, void *uc)
 }
 
 /* Installs fn for sig, keeping the handler it replaces in *prev. SA_NODEFER
- * and an empty mask: the handler runs with the faulting code's mask. */
+ * and an empty mask: the handler runs with the faulting code's mask. With
+ * onstack, on the alternate signal stack if the handler it replaces ran
+ * there, as one for stack overflows must. */
 static int install_one(int sig, void (*fn)(int, siginfo_t *, void *),
-                       struct sigaction *prev)
+                       struct sigaction *prev, int onstack)
 {
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
+	if (onstack && sigaction(sig, NULL, &sa) < 0)
+		return -errno;
+	onstack = sa.sa_flags & SA_ONSTACK;
+	memset(&sa, 0, sizeof sa);
 	sa.sa_sigaction = fn;
-	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER | onstack;
 	sigemptyset(&sa.sa_mask);
 	return sigaction(sig, &sa, prev) < 0 ? -errno : 0;
 }
 
 static void install(void)
 {
-	g_install_rc = install_one(SIGBUS, on_sigbus, &g_prev);
+	g_install_rc = install_one(SIGBUS, on_sigbus, &g_prev, 0);
 }
 
 static void install_segv(void)
 {
-	g_segv_rc = install_one(SIGSEGV, on_sigsegv, &g_prev_segv);
+	g_segv_rc = install_one(SIGSEGV, on_sigsegv, &g_prev_segv, 1);
 }
 
 int shmap__fault_hook_set(shmap__fault_hook_fn fn)

@@ -638,6 +638,80 @@ static void guard_scopes(void)
 	munmap((void *)(bad - g_page), 2 * (size_t)g_page);
 }
 
+static void on_overflow(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)si;
+	(void)uc;
+	_exit(42);
+}
+
+static volatile int g_depth;
+static int recurse(int n)
+{
+	volatile char buf[512];
+	buf[0] = (char)n;
+	if (++g_depth < 0) /* never: only the stack ends it */
+		return 0;
+	return recurse(n + 1) + buf[0];
+}
+
+static LONG fault_in_filter(void)
+{
+	volatile int n = 0;
+	__try {
+		fault_null();
+	} __except (EXCEPTION_EXECUTE_HANDLER) {
+		n = 1;
+	}
+	return n ? EXCEPTION_EXECUTE_HANDLER : EXCEPTION_CONTINUE_SEARCH;
+}
+
+/* The program catches stack overflows on an alternate stack: __try works
+ * as ever, and an overflow still reaches its handler. */
+static void altstack_child(void)
+{
+	stack_t ss = {.ss_sp = malloc(1 << 16), .ss_size = 1 << 16};
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = on_overflow;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+	if (!ss.ss_sp || sigaltstack(&ss, NULL) || sigaction(SIGSEGV, &sa, NULL))
+		_exit(5);
+	volatile int n = 0, fin = 0;
+	for (int i = 0; i < 3; i++) {
+		__try {
+			__try {
+				fault_null();
+			} __finally {
+				fin++;
+			}
+		} __except (fault_in_filter()) {
+			n++;
+		}
+	}
+	volatile char *page = mmap(NULL, (size_t)g_page, PROT_READ,
+	                           MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	__try {
+		page[1] = 7;
+	} __except (make_writable(page)) {
+	}
+	stack_t now;
+	if (n != 3 || fin != 3 || page[1] != 7 || sigaltstack(NULL, &now) ||
+	    now.ss_sp != ss.ss_sp || now.ss_size != ss.ss_size)
+		_exit(6);
+	__try {
+		recurse(0);
+	} __except (EXCEPTION_EXECUTE_HANDLER) {
+		_exit(7);
+	}
+}
+
+static void altstack(void)
+{
+	T_EQ(t_exit_code(in_child(altstack_child)), 42);
+}
+
 int main(void)
 {
 	t_setup();
@@ -659,5 +733,6 @@ int main(void)
 	t_run("a program without __try keeps SIGSEGV's default", untouched, 20);
 	t_run("threads", threads, 30);
 	t_run("shmap_guard scopes and __try", guard_scopes, 20);
+	t_run("a SIGSEGV handler on the alternate stack", altstack, 20);
 	return t_finish();
 }

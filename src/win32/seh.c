@@ -26,6 +26,31 @@
 
 #include "w32.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+/* Memory mapped where a stack was keeps that stack's poisoned shadow. */
+#define UNPOISON(p, n) __asan_unpoison_memory_region((p), (n))
+#else
+#define UNPOISON(p, n) ((void)0)
+#endif
+
+/*
+ * A dispatch moved off the alternate signal stack (see dispatch): while it
+ * runs on the faulting stack, a fresh alternate stack stands in, so that a
+ * signal then does not overwrite the handler's frames on the old one.
+ */
+struct alt {
+	stack_t orig;    /* the thread's alternate stack at the fault */
+	void *map;       /* the fresh one */
+	size_t len;
+	int done;        /* orig is back */
+	shmap_guard *limit;
+	int sig, result;
+	siginfo_t *si;
+	void *uc;
+	ucontext_t back; /* the handler, on the old alternate stack */
+};
+
 /* One exception being dispatched, with the stack it saved. */
 struct disp {
 	struct disp *prev; /* the dispatch whose filter this one arose in */
@@ -37,6 +62,7 @@ struct disp {
 	shmap_seh_frame *eval; /* the frame whose filter runs */
 	long value;            /* its filter's value */
 	int direct;            /* no __finally frame between top and eval */
+	struct alt *alt;       /* it runs off the alternate stack */
 	char *lo, *hi;         /* the stack saved in save[] */
 	size_t map_len, cap;
 	char save[];
@@ -48,6 +74,7 @@ struct seh_thread {
 	DWORD code;                /* the exception handled last */
 	DWORD unwind_code;         /* the one being unwound */
 	shmap_seh_frame *fin_next; /* a __finally frame unwound: go on to */
+	struct alt *alt;           /* a dispatch moved off the alternate stack */
 	shmap_guard *guard;        /* unwinding to a guard scope: it */
 	void *guard_addr;          /* and the address that faulted */
 };
@@ -172,15 +199,28 @@ static int encloses(const shmap_seh_frame *target, const shmap_seh_frame *f)
 	return 0;
 }
 
+/* Puts a's alternate stack back, once (not while running on it). */
+static void alt_end(struct alt *a)
+{
+	if (!a || a->done)
+		return;
+	a->done = 1;
+	sigaltstack(&a->orig, NULL);
+	UNPOISON(a->map, a->len);
+	munmap(a->map, a->len);
+}
+
 /* Frees d and every dispatch it abandons by unwinding to target (those
  * whose filter ran in a frame target encloses). */
 static void disp_end(struct disp *d, const shmap_seh_frame *target)
 {
 	t.disp = d->prev;
+	alt_end(d->alt);
 	munmap(d, d->map_len);
 	while (target && t.disp && encloses(target, t.disp->eval)) {
 		d = t.disp;
 		t.disp = d->prev;
+		alt_end(d->alt);
 		munmap(d, d->map_len);
 	}
 }
@@ -332,7 +372,7 @@ static int pass_on(shmap_guard *limit, void *addr)
 	return 0;
 }
 
-static int dispatch(int sig, siginfo_t *si, void *uc, shmap_guard *limit)
+static int dispatch_here(int sig, siginfo_t *si, void *uc, shmap_guard *limit)
 {
 	char *here = (char *)__builtin_frame_address(0);
 	char *hi = NULL;
@@ -350,11 +390,14 @@ static int dispatch(int sig, siginfo_t *si, void *uc, shmap_guard *limit)
 		errno = saved_errno;
 		return pass_on(limit, si->si_addr);
 	}
+	UNPOISON(d, len);
 	d->map_len = len;
 	d->cap = cap;
 	d->prev = t.disp;
 	d->top = t.top;
 	d->eval = NULL;
+	d->alt = t.alt;
+	t.alt = NULL;
 	record(d, sig, si, uc);
 	t.disp = d;
 
@@ -405,4 +448,98 @@ static int dispatch(int sig, siginfo_t *si, void *uc, shmap_guard *limit)
 	disp_end(d, target);
 	errno = saved_errno;
 	unwind_to(target);
+}
+
+/* The faulting code's stack pointer, less its red zone. */
+static char *fault_sp(const ucontext_t *uc)
+{
+#if defined(__x86_64__)
+	return (char *)uc->uc_mcontext.gregs[REG_RSP] - 128;
+#elif defined(__aarch64__)
+	return (char *)uc->uc_mcontext.sp;
+#elif defined(__i386__)
+	return (char *)uc->uc_mcontext.gregs[REG_ESP];
+#else
+	(void)uc;
+	return NULL;
+#endif
+}
+
+static int on_stack(const char *p, const stack_t *ss)
+{
+	return !(ss->ss_flags & SS_DISABLE) && p >= (const char *)ss->ss_sp &&
+	       p < (const char *)ss->ss_sp + ss->ss_size;
+}
+
+/* Room a moved dispatch takes below the faulting code's frames. */
+#define MOVED_STACK ((size_t)64 << 10)
+
+/* Runs on the faulting stack (makecontext). */
+static void moved(void)
+{
+	struct alt *a = t.alt;
+	sigset_t mask;
+	stack_t fresh = {.ss_sp = a->map, .ss_size = a->len, .ss_flags = 0};
+	sigaltstack(&fresh, NULL);
+	memcpy(&mask, &((ucontext_t *)a->uc)->uc_sigmask, sizeof mask);
+	pthread_sigmask(SIG_SETMASK, &mask, NULL);
+	a->result = dispatch_here(a->sig, a->si, a->uc, a->limit);
+	/* Back on the old alternate stack when this returns (uc_link). */
+	sigfillset(&mask);
+	pthread_sigmask(SIG_SETMASK, &mask, NULL);
+	t.alt = NULL;
+	alt_end(a);
+}
+
+/*
+ * The dispatcher runs on the faulting code's stack: filters run there, and
+ * the stack it saves lies between them and it. When the handler runs on the
+ * alternate signal stack (it was installed with SA_ONSTACK, for stack
+ * overflows), the dispatch moves to the faulting stack, below its red zone,
+ * and comes back to return. A fault on the stack just below the faulting
+ * code is an overflow: no room to move to, so it goes on at once.
+ */
+static int dispatch(int sig, siginfo_t *si, void *uc, shmap_guard *limit)
+{
+	const ucontext_t *u = uc;
+	char *here = (char *)__builtin_frame_address(0);
+	char *sp = fault_sp(u);
+	if (!on_stack(here, &u->uc_stack) || !sp || on_stack(sp, &u->uc_stack))
+		return dispatch_here(sig, si, uc, limit);
+	if (!t.top)
+		return pass_on(limit, si->si_addr);
+	char *addr = (char *)si->si_addr;
+	if (addr < sp + 4096 && addr + 4 * MOVED_STACK >= sp)
+		return 0;
+	int saved_errno = errno;
+	struct alt a;
+	memset(&a, 0, sizeof a);
+	a.orig = u->uc_stack;
+	a.orig.ss_flags &= ~SS_ONSTACK;
+	a.len = u->uc_stack.ss_size;
+	a.map = mmap(NULL, a.len, PROT_READ | PROT_WRITE,
+	             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ucontext_t there;
+	if (a.map == MAP_FAILED || getcontext(&there) < 0) {
+		if (a.map != MAP_FAILED)
+			munmap(a.map, a.len);
+		errno = saved_errno;
+		return 0;
+	}
+	a.limit = limit;
+	a.sig = sig;
+	a.si = si;
+	a.uc = uc;
+	uintptr_t top = (uintptr_t)sp & ~(uintptr_t)15;
+	there.uc_stack.ss_sp = (void *)(top - MOVED_STACK);
+	there.uc_stack.ss_size = MOVED_STACK;
+	there.uc_stack.ss_flags = 0;
+	there.uc_link = &a.back;
+	/* Nothing to interrupt the move until the fresh stack stands in. */
+	sigfillset(&there.uc_sigmask);
+	makecontext(&there, moved, 0);
+	t.alt = &a;
+	swapcontext(&a.back, &there);
+	errno = saved_errno;
+	return a.result;
 }
