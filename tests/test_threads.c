@@ -1,6 +1,9 @@
 /*
  * Threads of one process share the handle registry and the view table:
- * concurrent create/open/map/unmap/close, with fork racing them.
+ * concurrent create/open/map/unmap/close, with fork racing them. Events,
+ * mutexes and semaphores order memory: what a thread wrote before a set
+ * or release is what the thread its wait returns for reads (plain data,
+ * so the thread sanitizer build checks the ordering too).
  */
 #include <grp.h>
 #include <pthread.h>
@@ -199,11 +202,112 @@ static void existed_flag_vs_fork(void)
 	T_OK(shmap_map_close(g));
 }
 
+/* ---- memory ordering through events, mutexes and semaphores ---- */
+
+enum { VIS_ROUNDS = 3000, VIS_WORDS = 32 };
+
+struct vis {
+	shmap_sync *go, *done, *mtx;
+	int sem; /* go and done are semaphores, not events */
+	unsigned buf[VIS_WORDS]; /* plain: published by set, read after wait */
+	unsigned long sum;       /* plain: guarded by mtx */
+	int bad;
+};
+
+/* Waits for each round's set, checks the words the setter wrote before
+ * it, writes its own, and answers through the other object. */
+static void *vis_reader(void *arg)
+{
+	struct vis *v = arg;
+	for (unsigned r = 1; r <= VIS_ROUNDS; r++) {
+		if (shmap_wait(v->go, 10000))
+			return (void *)1;
+		for (int i = 0; i < VIS_WORDS; i++)
+			if (v->buf[i] != r * 3 + (unsigned)i)
+				v->bad = (int)r;
+		for (int i = 0; i < VIS_WORDS; i++)
+			v->buf[i] = r * 5 + (unsigned)i;
+		if (v->sem ? shmap_sem_release(v->done, 1, NULL)
+		            : shmap_event_set(v->done))
+			return (void *)2;
+	}
+	return NULL;
+}
+
+static void vis_pingpong(shmap_sync *go, shmap_sync *done, int sem)
+{
+	struct vis *v = calloc(1, sizeof *v);
+	T_ASSERT(v);
+	v->go = go;
+	v->done = done;
+	v->sem = sem;
+	pthread_t th;
+	T_OK(pthread_create(&th, NULL, vis_reader, v));
+	for (unsigned r = 1; r <= VIS_ROUNDS; r++) {
+		for (int i = 0; i < VIS_WORDS; i++)
+			v->buf[i] = r * 3 + (unsigned)i;
+		T_OK(sem ? shmap_sem_release(go, 1, NULL) : shmap_event_set(go));
+		T_OK(shmap_wait(done, 10000));
+		for (int i = 0; i < VIS_WORDS; i++)
+			T_EQ(v->buf[i], r * 5 + (unsigned)i);
+	}
+	void *ret;
+	T_OK(pthread_join(th, &ret));
+	T_ASSERT(ret == NULL);
+	T_EQ(v->bad, 0);
+	free(v);
+}
+
+static void *vis_adder(void *arg)
+{
+	struct vis *v = arg;
+	for (int i = 0; i < VIS_ROUNDS; i++) {
+		if (shmap_wait(v->mtx, 10000))
+			return (void *)1;
+		v->sum += 1; /* plain read-modify-write under the mutex */
+		if (shmap_mutex_release(v->mtx))
+			return (void *)2;
+	}
+	return NULL;
+}
+
+static void memory_ordering(void)
+{
+	shmap_sync *a, *b;
+	T_OK(shmap_event_create(NULL, 0, NULL, &a));
+	T_OK(shmap_event_create(NULL, 0, NULL, &b));
+	vis_pingpong(a, b, 0);
+	T_OK(shmap_sync_close(a));
+	T_OK(shmap_sync_close(b));
+	T_OK(shmap_sem_create(NULL, 0, 1, NULL, &a));
+	T_OK(shmap_sem_create(NULL, 0, 1, NULL, &b));
+	vis_pingpong(a, b, 1);
+	T_OK(shmap_sync_close(a));
+	T_OK(shmap_sync_close(b));
+
+	struct vis *v = calloc(1, sizeof *v);
+	T_ASSERT(v);
+	T_OK(shmap_mutex_create(NULL, 0, NULL, &v->mtx));
+	pthread_t th[3];
+	for (int i = 0; i < 3; i++)
+		T_OK(pthread_create(&th[i], NULL, vis_adder, v));
+	for (int i = 0; i < 3; i++) {
+		void *ret;
+		T_OK(pthread_join(th[i], &ret));
+		T_ASSERT(ret == NULL);
+	}
+	T_EQ(v->sum, 3ul * VIS_ROUNDS);
+	T_OK(shmap_sync_close(v->mtx));
+	free(v);
+}
+
 int main(void)
 {
 	t_setup();
 	t_run("threads with fork racing", threads_and_fork, 120);
 	t_run("fork while threads are in view calls", fork_in_view_calls, 60);
+	t_run("writes before a set or release are seen after the wait",
+	      memory_ordering, 120);
 	t_run("existed flag set before fork sees the hold", existed_flag_vs_fork,
 	      60);
 	return t_finish();

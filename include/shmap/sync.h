@@ -190,7 +190,11 @@ SHMAP_API int shmap_sync_set_spin(shmap_sync *s, unsigned spins);
  * calling thread (once more, if it already owns it). As on Windows, a
  * release, semaphore release or auto-reset set while threads wait is
  * handed to one of those waiters (in turn), never to the releaser's next
- * wait or a later one; a wait handed the object as it times out returns 0. timeout_ms 0 only polls;
+ * wait or a later one; a wait handed the object as it times out returns 0.
+ * Memory: everything a thread wrote (to shared memory or any other) before
+ * it set an event, released a mutex or a semaphore is visible to the
+ * thread whose wait returns 0 or SHMAP_EABANDONED because of it, in any
+ * process, as Windows' waits are full barriers. timeout_ms 0 only polls;
  * SHMAP_INFINITE never times out (a wait may run up to a millisecond past
  * its deadline while another process's wait-all holds the object for an
  * instant). Returns 0, SHMAP_EABANDONED (a mutex was acquired from an owner
