@@ -17,6 +17,9 @@
 
 /* Every object file starts with this header, padded to SHMAP__HDR_SIZE. */
 #define SHMAP__MAGIC 0x4a424f50414d4853ull /* "SHMAPOBJ" little-endian */
+/* The highest type a header may hold: the public ones and 5, reserved for
+ * a type a later version adds (channels), which opens as another type. */
+#define SHMAP__TYPE_LAST 5
 #define SHMAP__FORMAT 1u
 #define SHMAP__READY 0x59444552u /* "REDY" */
 #define SHMAP__HDR_SIZE 4096u

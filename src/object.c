@@ -331,7 +331,7 @@ int shmap__hdr_check(const struct shmap__hdr *h, uint64_t st_size)
 		return SHMAP_EBADOBJ;
 	if (h->state != SHMAP__READY)
 		return SHMAP_EBADOBJ;
-	if (h->type < SHMAP_TYPE_MAPPING || h->type > SHMAP_TYPE_CHANNEL)
+	if (h->type < SHMAP_TYPE_MAPPING || h->type > SHMAP__TYPE_LAST)
 		return SHMAP_EBADOBJ;
 	if (h->flags & ~(SHMAP__HF_FILE | SHMAP__HF_ANON))
 		return SHMAP_EBADOBJ;

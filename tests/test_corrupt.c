@@ -290,7 +290,7 @@ static void other_type(void)
 {
 	static const uint32_t types[] = {SHMAP_TYPE_EVENT, SHMAP_TYPE_MUTEX,
 	                                 SHMAP_TYPE_SEMAPHORE,
-	                                 SHMAP_TYPE_CHANNEL};
+	                                 SHMAP__TYPE_LAST};
 	struct live l;
 	struct shmap__hdr h;
 	live_begin(&l);
