@@ -64,7 +64,8 @@
 #define SLOTS SHMAP_EVENT_LISTENERS_MAX
 #define EPLACES 4 /* an event's places for waiters (see struct blk) */
 #define SLICE_NS 20000000ll /* how long a mutex waiter sleeps between checks */
-#define LINGER_NS 4000000ll /* how long linger() yields at most */
+#define LINGER_NS 1000000ll   /* how long linger() yields at most */
+#define LINGER_FIRST 20000ll /* and on a handle's first linger */
 
 /*
  * The shared block; lives in memory every party can write: hostile input.
@@ -1682,7 +1683,7 @@ static int sync_alloc(shmap_sync **out)
 	s->lfd = -1;
 	s->lslot = -1;
 	s->spins = g_spins;
-	atomic_init(&s->linger_ns, LINGER_NS);
+	atomic_init(&s->linger_ns, LINGER_FIRST);
 	*out = s;
 	return 0;
 }
