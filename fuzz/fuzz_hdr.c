@@ -42,8 +42,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	shmap_map *m = NULL;
 	int rc = shmap_map_open(name, access, &m);
-	FZ_CHECK(rc == 0 || rc == SHMAP_EBADOBJ || rc == SHMAP_ETYPE ||
-	                 rc == -EACCES || rc == -ESTALE,
+	FZ_CHECK(rc == 0 || rc == SHMAP_EBADOBJ || rc == SHMAP_EFORMAT ||
+	                 rc == SHMAP_ETYPE || rc == -EACCES || rc == -ESTALE,
 	         "open: %d", rc);
 	if (rc == 0) {
 		shmap_map_info info;
@@ -89,7 +89,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* Create over it: the live object (or an error), never a new
 		 * one in its place. */
 		rc = shmap_map_create(name, 4096, SHMAP_PROT_READWRITE, NULL, &m);
-		FZ_CHECK(rc == 0 || rc == SHMAP_EBADOBJ || rc == SHMAP_ETYPE ||
+		FZ_CHECK(rc == 0 || rc == SHMAP_EBADOBJ ||
+		                 rc == SHMAP_EFORMAT || rc == SHMAP_ETYPE ||
 		                 rc == -EACCES || rc == -ESTALE,
 		         "create: %d", rc);
 		if (rc == 0) {

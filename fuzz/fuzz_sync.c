@@ -108,7 +108,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		int rc = k == 0   ? shmap_event_open(name, 0, &s)
 		         : k == 1 ? shmap_mutex_open(name, 0, &s)
 		                  : shmap_sem_open(name, 0, &s);
-		FZ_CHECK(rc == 0 || rc == SHMAP_EBADOBJ || rc == SHMAP_ETYPE ||
+		FZ_CHECK(rc == 0 || rc == SHMAP_EBADOBJ ||
+		                 rc == SHMAP_EFORMAT || rc == SHMAP_ETYPE ||
 		                 rc == -EACCES,
 		         "open kind %d: %d", kinds[k], rc);
 		if (rc)

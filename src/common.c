@@ -14,8 +14,10 @@ const char *shmap_strerror(int err)
 	case 0:
 		return "success";
 	case SHMAP_EBADOBJ:
-		return "object header does not match (bad magic, format, type "
-		       "or size)";
+		return "object header does not match (bad magic, type or size)";
+	case SHMAP_EFORMAT:
+		return "the object has the shared-memory format of another "
+		       "shmap version";
 	case SHMAP_ETYPE:
 		return "the name is held by an object of another type";
 	case SHMAP_EBADPATH:

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -15,12 +16,29 @@
  * layer only, so a process has one copy of the library and its state. */
 #define SHMAP__XLIB SHMAP_API
 
+/*
+ * Format words. Every layout placed in shared memory (the object header
+ * below, the block of an event, mutex or semaphore in sync.c) carries one
+ * at a place no format moves, and a library uses an object only if the word
+ * is its own; another word behind the right magic is SHMAP_EFORMAT. A word
+ * folds the layout's version, bumped with every change of what its fields
+ * mean, with the offset of every field and the sizes that bound them: a
+ * field added, moved or resized without a bump, or a compiler laying the
+ * struct out otherwise (i386 aligns uint64_t to 4 bytes), gives another word
+ * too. SHMAP__FOLD(i, v) is the share of the i-th value: v times an odd
+ * number of i's own, so that a change of any one value below 2^16 changes
+ * the low 16 bits of the sum.
+ */
+#define SHMAP__FOLD(i, v)                                                      \
+	((uint32_t)(v) * ((2u * (uint32_t)(i) + 1u) * 0x9e3779b1u))
+
 /* Every object file starts with this header, padded to SHMAP__HDR_SIZE. */
 #define SHMAP__MAGIC 0x4a424f50414d4853ull /* "SHMAPOBJ" little-endian */
 /* The highest type a header may hold: the public ones and 5, reserved for
  * a type a later version adds (channels), which opens as another type. */
 #define SHMAP__TYPE_LAST 5
-#define SHMAP__FORMAT 1u
+/* The header's layout version: 1 before format words, 2 since. */
+#define SHMAP__HDR_VERSION 2u
 #define SHMAP__READY 0x59444552u /* "REDY" */
 #define SHMAP__HDR_SIZE 4096u
 #define SHMAP__NAME_BYTES 1056u /* "Global\" + 260 characters of UTF-8 */
@@ -51,6 +69,25 @@ struct shmap__hdr {
 	char path[SHMAP__PATH_BYTES]; /* file-backed: absolute path */
 };
 _Static_assert(sizeof(struct shmap__hdr) <= SHMAP__HDR_SIZE, "header fits");
+/* Every format, past and future, has the magic at 0 and the format at 8. */
+_Static_assert(offsetof(struct shmap__hdr, magic) == 0 &&
+                       offsetof(struct shmap__hdr, format) == 8,
+               "magic and format stay where every version looks");
+#define SHMAP__HOFF(i, f) SHMAP__FOLD(i, offsetof(struct shmap__hdr, f))
+/* The header's format word (see SHMAP__FOLD). */
+#define SHMAP__FORMAT                                                          \
+	(SHMAP__FOLD(0, SHMAP__HDR_VERSION) +                                  \
+	 SHMAP__FOLD(1, sizeof(struct shmap__hdr)) +                           \
+	 SHMAP__FOLD(2, SHMAP__HDR_SIZE) + SHMAP__FOLD(3, SHMAP__NAME_BYTES) + \
+	 SHMAP__FOLD(4, SHMAP__PATH_BYTES) + SHMAP__HOFF(5, state) +           \
+	 SHMAP__HOFF(6, type) + SHMAP__HOFF(7, prot) + SHMAP__HOFF(8, size) +  \
+	 SHMAP__HOFF(9, data_offset) + SHMAP__HOFF(10, flags) +                \
+	 SHMAP__HOFF(11, creator_uid) + SHMAP__HOFF(12, creator_pid) +         \
+	 SHMAP__HOFF(13, creator_fd) + SHMAP__HOFF(14, ctime_ns) +             \
+	 SHMAP__HOFF(15, file_dev) + SHMAP__HOFF(16, file_ino) +               \
+	 SHMAP__HOFF(17, name_len) + SHMAP__HOFF(18, path_len) +               \
+	 SHMAP__HOFF(19, name) + SHMAP__HOFF(20, path))
+_Static_assert(SHMAP__FORMAT != 1u, "not the word of layout version 1");
 
 /* Namespaces. */
 enum { SHMAP__NS_LOCAL = 1, SHMAP__NS_GLOBAL = 2 };
@@ -137,7 +174,8 @@ int shmap__obj_close(struct shmap__obj *o);
 int shmap__sweep(void);
 /* Where the data of a new object starts: the header page, page-aligned. */
 uint64_t shmap__data_offset(void);
-/* Validates a header read from an object file of st_size bytes. */
+/* Validates a header read from an object file of st_size bytes: 0,
+ * SHMAP_EFORMAT for another format word, or SHMAP_EBADOBJ. */
 int shmap__hdr_check(const struct shmap__hdr *h, uint64_t st_size);
 /* Runs once per process before the first object operation. */
 void shmap__init(void);

@@ -327,8 +327,10 @@ uint64_t shmap__data_offset(void)
 int shmap__hdr_check(const struct shmap__hdr *h, uint64_t st_size)
 {
 	uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE);
-	if (h->magic != SHMAP__MAGIC || h->format != SHMAP__FORMAT)
+	if (h->magic != SHMAP__MAGIC)
 		return SHMAP_EBADOBJ;
+	if (h->format != SHMAP__FORMAT)
+		return SHMAP_EFORMAT; /* another version's layout */
 	if (h->state != SHMAP__READY)
 		return SHMAP_EBADOBJ;
 	if (h->type < SHMAP_TYPE_MAPPING || h->type > SHMAP__TYPE_LAST)

@@ -55,12 +55,18 @@
 
 #include "internal.h"
 
-/* The block's magic doubles as its format word: a new one with every change
- * of struct blk or of what its words mean, so a block of another layout is
- * refused (SHMAP_EBADOBJ), never misread. "SYN4": the tables of waiters
- * for hand-offs, bit 1 of seq and the turn (was "SYN3": a manual-reset
- * event's set generation in bits 1-30 of its state word). */
-#define BLK_MAGIC 0x344e5953u /* "SYN4" */
+/*
+ * The block's first word is its magic and format word: "SY" in the low
+ * half, the format in the high half (see SHMAP__FOLD in internal.h), so a
+ * block of another layout is refused (SHMAP_EFORMAT), never misread, and
+ * anything without "SY" is SHMAP_EBADOBJ. BLK_VERSION is bumped with every
+ * change of what the block's words mean. Version 5: SHMAP_SYNC_SIZE 512, the
+ * rest reserved. Versions 1 to 4 wrote "SYNC", "SYN2", "SYN3" and "SYN4"
+ * (4: the tables of waiters for hand-offs, bit 1 of seq and the turn; 3: a
+ * manual-reset event's set generation in bits 1-30 of its state word).
+ */
+#define BLK_SY 0x5953u /* "SY" */
+#define BLK_VERSION 5u
 #define SLOTS SHMAP_EVENT_LISTENERS_MAX
 #define EPLACES 4 /* an event's places for waiters (see struct blk) */
 #define SLICE_NS 20000000ll /* how long a mutex waiter sleeps between checks */
@@ -115,13 +121,36 @@ struct blk {
 	 * when a listener is killed halfway). Mutex, semaphore: the table of
 	 * waiters. */
 	_Alignas(64) _Atomic uint64_t slot[SLOTS];
+
+	/* Zero, for what later formats add: SHMAP_SYNC_SIZE, part of the
+	 * ABI, need not change for them. */
+	unsigned char reserved[SHMAP_SYNC_SIZE - 128 - SLOTS * 8];
 };
-_Static_assert(sizeof(struct blk) <= SHMAP_SYNC_SIZE, "block fits");
+_Static_assert(sizeof(struct blk) == SHMAP_SYNC_SIZE, "block fills its size");
+_Static_assert(offsetof(struct blk, magic) == 0, "every version looks at 0");
 _Static_assert(offsetof(struct blk, slot) == 128, "two lines before slots");
 _Static_assert(offsetof(struct blk, eplace) == 32 &&
                        offsetof(struct blk, pulse_gen) == 64,
                "an event's places fill line 0");
 #define NSIDS 10
+
+#define BLK_OFF(i, f) SHMAP__FOLD(i, offsetof(struct blk, f))
+/* The format: the low 16 bits of the fold of the layout (see SHMAP__FOLD). */
+#define BLK_FORMAT                                                             \
+	((SHMAP__FOLD(0, BLK_VERSION) + SHMAP__FOLD(1, sizeof(struct blk)) +   \
+	  SHMAP__FOLD(2, SLOTS) + SHMAP__FOLD(3, EPLACES) +                    \
+	  SHMAP__FOLD(4, NSIDS) + BLK_OFF(5, kind) + BLK_OFF(6, order) +       \
+	  BLK_OFF(7, seq) + BLK_OFF(8, state) + BLK_OFF(9, flags) +            \
+	  BLK_OFF(10, max) + BLK_OFF(11, owner) + BLK_OFF(12, recursion) +     \
+	  BLK_OFF(13, eplace) + BLK_OFF(14, pulse_gen) +                       \
+	  BLK_OFF(15, pulse_tokens) + BLK_OFF(16, waiting) + BLK_OFF(17, turn) + \
+	  BLK_OFF(18, lk_owner) + BLK_OFF(19, nsid) + BLK_OFF(20, slot) +      \
+	  BLK_OFF(21, reserved)) &                                             \
+	 0xffffu)
+#define BLK_MAGIC (BLK_SY | BLK_FORMAT << 16)
+_Static_assert(BLK_FORMAT != 0x434e && BLK_FORMAT != 0x324e &&
+                       BLK_FORMAT != 0x334e && BLK_FORMAT != 0x344e,
+               "not the word of versions 1 to 4");
 
 /*
  * An identity (mutex owner, wait-all lock owner) is one 64-bit word, so a
@@ -1664,9 +1693,21 @@ static void blk_init(struct blk *b, uint32_t kind, uint32_t flags,
 	b->order = r;
 }
 
+/* Whether magic is a block's first word in this library's format: 0,
+ * SHMAP_EFORMAT for another format, SHMAP_EBADOBJ for no block. */
+static int blk_format(uint32_t magic)
+{
+	if ((magic & 0xffffu) != BLK_SY)
+		return SHMAP_EBADOBJ;
+	return magic == BLK_MAGIC ? 0 : SHMAP_EFORMAT;
+}
+
 static int blk_check(const struct blk *b, uint32_t kind)
 {
-	if (b->magic != BLK_MAGIC || b->kind != kind)
+	int rc = blk_format(b->magic);
+	if (rc)
+		return rc;
+	if (b->kind != kind)
 		return SHMAP_EBADOBJ;
 	if (kind == SHMAP_TYPE_SEMAPHORE && (b->max == 0 || b->max > INT32_MAX))
 		return SHMAP_EBADOBJ;
@@ -2443,11 +2484,15 @@ int shmap_sync_attach(shmap_sync_mem *mem, shmap_sync **out)
 	if (!mem_ok(mem) || !out)
 		return -EINVAL;
 	struct blk *b = (struct blk *)mem;
+	/* The format first: another format may keep its kind elsewhere. */
+	int rc = blk_format(b->magic);
+	if (rc)
+		return rc;
 	uint32_t kind = b->kind; /* read once: shared memory is hostile */
 	if (kind != SHMAP_TYPE_EVENT && kind != SHMAP_TYPE_MUTEX &&
 	    kind != SHMAP_TYPE_SEMAPHORE)
 		return SHMAP_EBADOBJ;
-	int rc = blk_check(b, kind);
+	rc = blk_check(b, kind);
 	if (rc)
 		return rc;
 	if ((rc = sync_alloc(&s)))

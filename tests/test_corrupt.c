@@ -123,12 +123,16 @@ static void bad_magic_format_state(void)
 	check_hdr(&l, "magic 0", &h, SHMAP_EBADOBJ);
 	h = l.hdr, h.magic = __builtin_bswap64(SHMAP__MAGIC);
 	check_hdr(&l, "magic byte-swapped", &h, SHMAP_EBADOBJ);
+	/* Behind the right magic, another format word is another version's
+	 * layout: refused as such. */
 	h = l.hdr, h.format = 0;
-	check_hdr(&l, "format 0", &h, SHMAP_EBADOBJ);
+	check_hdr(&l, "format 0", &h, SHMAP_EFORMAT);
 	h = l.hdr, h.format = SHMAP__FORMAT + 1;
-	check_hdr(&l, "format + 1", &h, SHMAP_EBADOBJ);
+	check_hdr(&l, "format + 1", &h, SHMAP_EFORMAT);
 	h = l.hdr, h.format = UINT32_MAX;
-	check_hdr(&l, "format ~0", &h, SHMAP_EBADOBJ);
+	check_hdr(&l, "format ~0", &h, SHMAP_EFORMAT);
+	h = l.hdr, h.magic ^= 1, h.format = 0;
+	check_hdr(&l, "magic ^ 1, format 0", &h, SHMAP_EBADOBJ);
 	h = l.hdr, h.state = 0;
 	check_hdr(&l, "state 0", &h, SHMAP_EBADOBJ);
 	h = l.hdr, h.state = SHMAP__READY ^ 0x100;
@@ -667,29 +671,92 @@ static void randomized(void)
 }
 
 /*
- * A sync block of the previous layout ("SYNC", one owner word of another
- * meaning and a table of PID namespaces only) is refused, named or in
- * caller memory, not misread.
+ * An object header of the format before format words (format 1), as the
+ * previous library wrote it, is refused with SHMAP_EFORMAT by every way in,
+ * as is one of a later format (any other word); the object itself is left
+ * alone.
  */
-static void sync_block_old_layout(void)
+static void header_other_format(void)
 {
-	const uint32_t old = 0x434e5953u; /* "SYNC" */
-	shmap_sync *m, *o;
+	struct live l;
+	struct shmap__hdr h;
+	live_begin(&l);
+	T_ASSERT(l.hdr.format == SHMAP__FORMAT && SHMAP__FORMAT != 1u);
+	h = l.hdr, h.format = 1u;
+	check_hdr(&l, "format 1 (the previous library's)", &h, SHMAP_EFORMAT);
+	h = l.hdr, h.format = SHMAP__FORMAT ^ 0x10000u;
+	check_hdr(&l, "a later format", &h, SHMAP_EFORMAT);
+	live_end(&l);
+	T_EQ(strcmp(shmap_strerror(SHMAP_EFORMAT), "unknown error") != 0, 1);
+}
+
+/* Writes the 32-bit word w at the start of name's sync block; returns the
+ * word it replaced. */
+static uint32_t swap_block_word(const char *name, uint32_t w)
+{
 	char path[4096];
-	T_OK(shmap_mutex_create(NAME, 0, NULL, &m));
-	t_backing_path(NAME, path, sizeof path);
+	uint32_t old;
+	t_backing_path(name, path, sizeof path);
 	int fd = open(path, O_RDWR | O_CLOEXEC);
 	T_ASSERT(fd >= 0);
-	T_EQ(pwrite(fd, &old, sizeof old, (off_t)shmap__data_offset()),
+	T_EQ(pread(fd, &old, sizeof old, (off_t)shmap__data_offset()),
 	     (ssize_t)sizeof old);
+	T_EQ(pwrite(fd, &w, sizeof w, (off_t)shmap__data_offset()),
+	     (ssize_t)sizeof w);
 	close(fd);
-	T_EQ(shmap_mutex_open(NAME, 0, &o), SHMAP_EBADOBJ);
-	T_OK(shmap_sync_close(m));
+	return old;
+}
 
+/*
+ * Sync blocks of earlier layouts ("SYNC", "SYN2", "SYN3", "SYN4": an owner
+ * word of another meaning, no tables of waiters, 320 bytes) and of a later
+ * one ("SY" and another format) are refused with SHMAP_EFORMAT, named or
+ * in caller memory, not misread; a first word without "SY" is no block
+ * (SHMAP_EBADOBJ).
+ */
+static void sync_block_other_format(void)
+{
+	static const struct {
+		const char *what;
+		uint32_t word;
+		int want;
+	} cases[] = {
+		{"SYNC", 0x434e5953u, SHMAP_EFORMAT},
+		{"SYN2", 0x324e5953u, SHMAP_EFORMAT},
+		{"SYN3", 0x334e5953u, SHMAP_EFORMAT},
+		{"SYN4 (the previous library's)", 0x344e5953u, SHMAP_EFORMAT},
+		{"SY, format 0", 0x00005953u, SHMAP_EFORMAT},
+		{"SY, format ffff", 0xffff5953u, SHMAP_EFORMAT},
+		{"zero", 0, SHMAP_EBADOBJ},
+		{"XY", 0x344e5958u, SHMAP_EBADOBJ},
+	};
+	shmap_sync *m, *o;
 	shmap_sync_mem mem;
-	T_OK(shmap_mutex_init(&mem));
-	memcpy(mem.bytes, &old, sizeof old);
-	T_EQ(shmap_sync_attach(&mem, &o), SHMAP_EBADOBJ);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		T_OK(shmap_mutex_create(NAME, 0, NULL, &m));
+		uint32_t good = swap_block_word(NAME, cases[i].word);
+		T_ASSERT(good != cases[i].word);
+		expect(cases[i].what, "mutex_open", shmap_mutex_open(NAME, 0, &o),
+		       cases[i].want);
+		expect(cases[i].what, "mutex_create",
+		       shmap_mutex_create(NAME, 0, NULL, &o), cases[i].want);
+		swap_block_word(NAME, good);
+		T_OK(shmap_mutex_open(NAME, 0, &o));
+		T_OK(shmap_sync_close(o));
+		T_OK(shmap_sync_close(m));
+
+		T_OK(shmap_mutex_init(&mem));
+		memcpy(mem.bytes, &cases[i].word, sizeof cases[i].word);
+		expect(cases[i].what, "sync_attach", shmap_sync_attach(&mem, &o),
+		       cases[i].want);
+	}
+	/* A new block: the size the header says, and every byte past the
+	 * table of listeners (reserved) zero, whatever was there. */
+	T_EQ(sizeof mem, 512);
+	memset(&mem, 0xff, sizeof mem);
+	T_OK(shmap_event_init(&mem, 0));
+	for (size_t i = 128 + 8 * SHMAP_EVENT_LISTENERS_MAX; i < sizeof mem; i++)
+		T_EQ(mem.bytes[i], 0);
 }
 
 int main(void)
@@ -706,6 +773,7 @@ int main(void)
 	t_run("file header size beyond the file", file_header_size_beyond_file,
 	      20);
 	t_run("randomized header damage", randomized, 60);
-	t_run("sync block of the previous layout", sync_block_old_layout, 20);
+	t_run("header of another format", header_other_format, 20);
+	t_run("sync block of another format", sync_block_other_format, 20);
 	return t_finish();
 }

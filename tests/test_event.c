@@ -1306,7 +1306,7 @@ static void anonymous_in_mapping(void)
 	T_OK(shmap_map_create(SHM, 65536, SHMAP_PROT_READWRITE, NULL, &m));
 	T_OK(shmap_view_map(m, 0, 0, SHMAP_ACCESS_WRITE, (void **)&v));
 	shmap_sync_mem *ga = (shmap_sync_mem *)(v + 128);
-	shmap_sync_mem *gb = (shmap_sync_mem *)(v + 512);
+	shmap_sync_mem *gb = (shmap_sync_mem *)(v + 1024);
 	unsigned *payload = (unsigned *)(v + 4096);
 	T_EQ(shmap_event_init(ga, 0x4), -EINVAL);
 	T_EQ(shmap_event_init(NULL, 0), -EINVAL);
@@ -1329,7 +1329,7 @@ static void anonymous_in_mapping(void)
 		                    (void **)&cv));
 		T_ASSERT(cv != v);
 		T_OK(shmap_sync_attach((shmap_sync_mem *)(cv + 128), &ca));
-		T_OK(shmap_sync_attach((shmap_sync_mem *)(cv + 512), &cb));
+		T_OK(shmap_sync_attach((shmap_sync_mem *)(cv + 1024), &cb));
 		for (unsigned i = 1; i <= 100; i++) {
 			T_OK(shmap_wait(ca, 10000));
 			T_EQ(*(unsigned *)(cv + 4096), i);
@@ -1359,7 +1359,7 @@ static void anonymous_in_mapping(void)
 	T_OK(shmap_wait(b, 0));
 	T_OK(shmap_sync_close(b));
 	/* Not an object, or not aligned. */
-	shmap_sync_mem *g = (shmap_sync_mem *)(v + 1024);
+	shmap_sync_mem *g = (shmap_sync_mem *)(v + 2048);
 	T_EQ(shmap_sync_attach(g, &x), SHMAP_EBADOBJ);
 	memset(g, 0xab, sizeof *g);
 	T_EQ(shmap_sync_attach(g, &x), SHMAP_EBADOBJ);

@@ -607,6 +607,72 @@ static void cut_sync_objects(void)
 		T_ASSERT(CloseHandle(h[i]));
 }
 
+/* Writes the 32-bit word w at offset off of name's backing file. */
+static void poke(const char *name, off_t off, uint32_t w)
+{
+	char path[4096];
+	t_backing_path(name, path, sizeof path);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	T_ASSERT(fd >= 0);
+	T_EQ(pwrite(fd, &w, sizeof w, off), (ssize_t)sizeof w);
+	close(fd);
+}
+
+/* A mapping whose object header, or an event, mutex or semaphore whose
+ * block, has another version's format: opening or creating it by name
+ * fails with ERROR_REVISION_MISMATCH, and the objects live on. */
+static void other_format(void)
+{
+	static const char *names[4] = {"Local\\w32-fmt-map", "Local\\w32-fmt-ev",
+	                               "Local\\w32-fmt-mx", "Local\\w32-fmt-sem"};
+	HANDLE h[4];
+	h[0] = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0,
+	                          4096, names[0]);
+	h[1] = CreateEventA(NULL, FALSE, FALSE, names[1]);
+	h[2] = CreateMutexA(NULL, FALSE, names[2]);
+	h[3] = CreateSemaphoreA(NULL, 0, 5, names[3]);
+	for (int i = 0; i < 4; i++)
+		T_ASSERT(h[i] != NULL);
+	/* Format 1, the header before format words; "SYN4", the block of
+	 * the library before. */
+	poke(names[0], 8, 1u);
+	for (int i = 1; i < 4; i++)
+		poke(names[i], (off_t)shmap__data_offset(), 0x344e5953u);
+	SetLastError(0);
+	T_ASSERT(OpenFileMappingA(FILE_MAP_READ, FALSE, names[0]) == NULL);
+	T_EQ(GetLastError(), ERROR_REVISION_MISMATCH);
+	SetLastError(0);
+	T_ASSERT(CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE,
+	                            0, 4096, names[0]) == NULL);
+	T_EQ(GetLastError(), ERROR_REVISION_MISMATCH);
+	SetLastError(0);
+	T_ASSERT(OpenEventA(SYNCHRONIZE, FALSE, names[1]) == NULL);
+	T_EQ(GetLastError(), ERROR_REVISION_MISMATCH);
+	SetLastError(0);
+	T_ASSERT(CreateEventA(NULL, FALSE, FALSE, names[1]) == NULL);
+	T_EQ(GetLastError(), ERROR_REVISION_MISMATCH);
+	SetLastError(0);
+	T_ASSERT(OpenMutexA(SYNCHRONIZE, FALSE, names[2]) == NULL);
+	T_EQ(GetLastError(), ERROR_REVISION_MISMATCH);
+	SetLastError(0);
+	T_ASSERT(CreateMutexA(NULL, FALSE, names[2]) == NULL);
+	T_EQ(GetLastError(), ERROR_REVISION_MISMATCH);
+	SetLastError(0);
+	T_ASSERT(OpenSemaphoreA(SYNCHRONIZE, FALSE, names[3]) == NULL);
+	T_EQ(GetLastError(), ERROR_REVISION_MISMATCH);
+	SetLastError(0);
+	T_ASSERT(CreateSemaphoreA(NULL, 0, 5, names[3]) == NULL);
+	T_EQ(GetLastError(), ERROR_REVISION_MISMATCH);
+	char text[128];
+	T_ASSERT(FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM |
+	                                FORMAT_MESSAGE_IGNORE_INSERTS,
+	                        NULL, ERROR_REVISION_MISMATCH, 0, text,
+	                        sizeof text, NULL) > 0);
+	T_ASSERT(strstr(text, "revision levels are incompatible") != NULL);
+	for (int i = 0; i < 4; i++)
+		T_ASSERT(CloseHandle(h[i]));
+}
+
 /* Takes the mutex named by fd's test, says so, lingers to be killed. */
 static void lowest_mutex_child(int fd)
 {
@@ -783,6 +849,8 @@ int main(int argc, char **argv)
 	      120);
 	t_run("adopting handles directly", adopt_direct, 20);
 	t_run("sync objects cut short: ERROR_SWAPERR", cut_sync_objects, 30);
+	t_run("objects of another format: ERROR_REVISION_MISMATCH",
+	      other_format, 30);
 	t_run("wait-any returns the lowest signalled index", wait_any_lowest,
 	      30);
 	t_run("wait-any: an owner killed while waited, watched",

@@ -26,10 +26,19 @@ extern "C" {
  * Library-specific error codes. They sit in a reserved negative band so they
  * never collide with a negated errno value; every other failure is -errno.
  */
-#define SHMAP_EBADOBJ (-4001) /* magic, format, type or size does not match */
+#define SHMAP_EBADOBJ (-4001) /* magic, type or size does not match */
 #define SHMAP_ETYPE (-4002)   /* the name is held by an object of another type */
 #define SHMAP_EBADPATH (-4003) /* unknown namespace prefix or '\' inside a name */
 #define SHMAP_EINPAGE (-4004) /* a page of a view could not be brought in */
+/*
+ * The object (its header, or the block of an event, mutex or semaphore) was
+ * made by a version of shmap whose shared-memory format differs from this
+ * library's: a newer library refuses an older format, and an older library
+ * a newer one, rather than misreading it. Close every handle to the object in
+ * the processes that use the other version (or run one version only); the
+ * next create makes it anew.
+ */
+#define SHMAP_EFORMAT (-4006)
 
 /* Returns the version the library was built as, in the SHMAP_VERSION layout. */
 SHMAP_API unsigned shmap_version(void);

@@ -51,8 +51,9 @@ typedef struct shmap_map_info {
  * and shmap_map_existed() reports 1 (unless attr has SHMAP_ATTR_EXCL, which
  * makes this -EEXIST). Returns 0, -EINVAL for size 0 or a bad prot,
  * -ENAMETOOLONG, SHMAP_EBADPATH for a bad prefix, SHMAP_ETYPE if the name holds
- * another object type, SHMAP_EBADOBJ for a corrupt object, -EACCES if the
- * caller may not create or use the name, -EBUSY if another process holds the
+ * another object type, SHMAP_EBADOBJ for a corrupt object, SHMAP_EFORMAT
+ * for one another version of shmap made in another shared-memory format,
+ * -EACCES if the caller may not create or use the name, -EBUSY if another process holds the
  * name's lock longer than the lock timeout (30 s; at once for a lock shmap
  * never takes), or another negative errno.
  */
@@ -98,7 +99,7 @@ SHMAP_API int shmap_map_create_path(const char *name, const char *path,
  * live object has that name, SHMAP_ETYPE if it holds another type, -EACCES
  * if the object's mode, owner or protection refuses the access (or, for a
  * file mapping, the file's permissions do), SHMAP_EBADOBJ for a corrupt
- * object, -ESTALE if a file mapping's file can no longer be found, -EBUSY as
+ * object, SHMAP_EFORMAT for one of another shared-memory format, -ESTALE if a file mapping's file can no longer be found, -EBUSY as
  * for shmap_map_create, or another negative errno.
  */
 SHMAP_API int shmap_map_open(const char *name, unsigned access,
@@ -109,8 +110,9 @@ SHMAP_API int shmap_map_open(const char *name, unsigned access,
  * another process (for example inherited across exec), with access as in
  * shmap_map_open. The descriptor is duplicated, not consumed; for a named
  * object the sender must keep its handle until this returns. Returns 0,
- * -EBADF, SHMAP_EBADOBJ if fd is not a shmap object, SHMAP_ETYPE if it is one
- * of another type, -EACCES, or -ENOENT if a named object is no longer live.
+ * -EBADF, SHMAP_EBADOBJ if fd is not a shmap object, SHMAP_EFORMAT if it is
+ * one of another shared-memory format, SHMAP_ETYPE if it is one of another
+ * type, -EACCES, or -ENOENT if a named object is no longer live.
  */
 SHMAP_API int shmap_map_open_fd(int fd, unsigned access, shmap_map **out);
 

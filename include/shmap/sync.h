@@ -64,7 +64,8 @@ typedef struct shmap_sync shmap_sync;
  * protection from cut files). Returns 0, SHMAP_ETYPE if the name holds
  * another type, -EEXIST with SHMAP_ATTR_EXCL, -errno if the handler could
  * not be installed, or the errors of shmap_map_create for names,
- * permissions and a corrupt object.
+ * permissions, a corrupt object and one of another shared-memory format
+ * (SHMAP_EFORMAT, also for a block of another format).
  */
 SHMAP_API int shmap_event_create(const char *name, unsigned flags,
                                  const shmap_attr *attr, shmap_sync **out);
@@ -74,7 +75,8 @@ SHMAP_API int shmap_event_create(const char *name, unsigned flags,
  * create, the first sync handle of the process installs shmap's SIGBUS
  * handler, chaining to the one before it (see shmap_sync above). Returns
  * 0, -ENOENT if no live object has that name, SHMAP_ETYPE if the name holds
- * another type, or the errors of shmap_map_open.
+ * another type, SHMAP_EFORMAT if its block has another shared-memory format,
+ * or the errors of shmap_map_open.
  */
 SHMAP_API int shmap_event_open(const char *name, unsigned flags,
                                shmap_sync **out);
@@ -230,8 +232,12 @@ SHMAP_API int shmap_wait_multiple(shmap_sync *const *objs, unsigned n,
  * not), initialise it once with one of the init functions, then make a
  * handle in each process with shmap_sync_attach. The memory must stay mapped
  * while any handle uses it, and while a thread owns the mutex in it.
+ * SHMAP_SYNC_SIZE is part of the ABI: it has room for later versions'
+ * fields (an init zeroes all of it), so it stays 512 through 1.x; the
+ * block starts with a format word, so a library of another format refuses
+ * it (SHMAP_EFORMAT).
  */
-#define SHMAP_SYNC_SIZE 320
+#define SHMAP_SYNC_SIZE 512
 #ifdef __cplusplus
 #define SHMAP_ALIGN64 alignas(64)
 #else
@@ -259,8 +265,9 @@ SHMAP_API int shmap_sem_init(shmap_sync_mem *mem, uint32_t initial,
 
 /*
  * Makes a handle to the object initialised in mem. Returns 0, SHMAP_EBADOBJ
- * if mem holds no initialised object, -EINVAL for a NULL or misaligned mem,
- * or -ENOMEM. Close the handle with shmap_sync_close; mem is left as it is.
+ * if mem holds no initialised object, SHMAP_EFORMAT if a version of shmap
+ * with another shared-memory format initialised it, -EINVAL for a NULL or
+ * misaligned mem, or -ENOMEM. Close the handle with shmap_sync_close; mem is left as it is.
  */
 SHMAP_API int shmap_sync_attach(shmap_sync_mem *mem, shmap_sync **out);
 

@@ -222,6 +222,7 @@ typedef struct _PROCESS_INFORMATION {
 #define ERROR_SWAPERR 999L /* an in-page operation failed */
 #define ERROR_FILE_INVALID 1006L
 #define ERROR_MAPPED_ALIGNMENT 1132L
+#define ERROR_REVISION_MISMATCH 1306L /* shmap: another version's format */
 #define ERROR_FILE_CORRUPT 1392L
 #define ERROR_COMMITMENT_LIMIT 1455L
 #define ERROR_TIMEOUT 1460L

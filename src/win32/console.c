@@ -252,6 +252,7 @@ static const struct {
 	       "the proper alignment."},
 	{1224, "The requested operation cannot be performed on a file with a "
 	       "user-mapped section open."},
+	{1306, "Indicates two revision levels are incompatible."},
 	{1314, "A required privilege is not held by the client."},
 	{1392, "The file or directory is corrupted and unreadable."},
 	{1438, "Invalid message box style."},

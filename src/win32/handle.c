@@ -71,6 +71,11 @@ DWORD w32_error(int rc)
 	case SHMAP_EBADOBJ:
 		e = ERROR_FILE_CORRUPT;
 		break;
+	case SHMAP_EFORMAT:
+		/* Windows has no such case: an object made by a version of
+		 * shmap with another shared-memory format. */
+		e = ERROR_REVISION_MISMATCH;
+		break;
 	case SHMAP_EINPAGE:
 		/* What Windows reports for STATUS_IN_PAGE_ERROR (the page
 		 * behind an event, mutex or semaphore was cut away). */
