@@ -6,7 +6,7 @@ PREFIX     ?= /usr/local
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
-.PHONY: all configure test test-fast test-asan tsan demo bench torture fuzz fuzz-build fuzz-seeds install clean
+.PHONY: all configure test test-fast test-asan tsan demo bench torture fuzz fuzz-build fuzz-seeds install deb deb-test clean
 
 all: configure
 	cmake --build $(BUILD) -j$(JOBS)
@@ -91,5 +91,25 @@ install:
 	cmake --build $(BUILD) -j$(JOBS) --target shmap_installed
 	DESTDIR=$(DESTDIR) cmake --install $(BUILD)
 
+# The Debian packages (debian/), built from a copy of the source tree in
+# $(DEB_BUILD), where they are left; the log goes to $(DEB_BUILD)/build.log
+# and is shown on failure. DEB_BUILD_OPTIONS=nocheck skips the tests.
+DEB_BUILD ?= build-deb
+
+deb:
+	rm -rf $(DEB_BUILD)
+	mkdir -p $(DEB_BUILD)/shmap
+	git ls-files -co --exclude-standard | while IFS= read -r f; do \
+	  if [ -e "$$f" ]; then echo "$$f"; fi; done | \
+	  tar -cf - -T - | tar -xf - -C $(DEB_BUILD)/shmap
+	cd $(DEB_BUILD)/shmap && dpkg-buildpackage -us -uc -b -J$(JOBS) >../build.log 2>&1 || \
+	  { cat ../build.log; exit 1; }
+	@ls $(DEB_BUILD)/*.deb
+
+# The packages checked with lintian, unpacked into a scratch root, and
+# programs built against them (pkg-config, find_package) and run.
+deb-test: deb
+	sh tests/deb_test.sh $(DEB_BUILD) $(CURDIR)
+
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD) $(DEB_BUILD)
