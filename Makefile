@@ -6,7 +6,7 @@ PREFIX     ?= /usr/local
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
-.PHONY: all configure test test-fast test-asan tsan demo bench torture fuzz fuzz-build fuzz-seeds install deb deb-test clean
+.PHONY: all configure test test-fast test-asan tsan demo bench torture fuzz fuzz-build fuzz-seeds abi-baseline install deb deb-test clean
 
 all: configure
 	cmake --build $(BUILD) -j$(JOBS)
@@ -85,6 +85,12 @@ fuzz: fuzz-build
 fuzz-seeds: all
 	rm -rf fuzz/corpus
 	$(BUILD)/fuzz/seedgen fuzz/corpus
+
+# Writes the ABI baselines (abi/*.abi, which the abi_check test compares
+# the libraries with) anew from this build: for an intended ABI change
+# only (see "ABI policy" in README.md).
+abi-baseline: all
+	sh abi/check.sh --update . $(BUILD)/libshmap.so $(BUILD)/libshmap-win32.so
 
 install:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_ARGS) >/dev/null
