@@ -70,8 +70,8 @@
 #define SLOTS SHMAP_EVENT_LISTENERS_MAX
 #define EPLACES 4 /* an event's places for waiters (see struct blk) */
 #define SLICE_NS 20000000ll /* how long a mutex waiter sleeps between checks */
-#define LINGER_NS 1000000ll   /* how long linger() yields at most */
-#define LINGER_FIRST 20000ll /* and on a handle's first linger */
+#define LINGER_NS 4000000ll    /* how long linger() yields at most */
+#define LINGER_FIRST 1000000ll /* and on a handle's first linger */
 
 /*
  * The shared block; lives in memory every party can write: hostile input.
@@ -1045,8 +1045,10 @@ static int listed(_Atomic uint32_t *seq, _Atomic uint64_t *tab, unsigned n)
  * few instructions it needs to list itself (delayed by its wake-up call,
  * or by us preempting it on waking) must not let our own next wait take
  * the object first: a waiter woken from its sleep never wins that race on
- * Windows. How long it yields adapts: up to LINGER_NS while the others
- * come back in time, nothing past the spins once one did not.
+ * Windows. How long it yields adapts: it starts at LINGER_FIRST (longer
+ * than a wake-up), doubles up to LINGER_NS while the others come back in
+ * time, and halves each time one does not, so a partner that has gone
+ * costs one short stall, and one that comes back late is still waited for.
  */
 static __attribute__((noinline)) void linger_slow(struct shmap_sync *s)
 {
@@ -1069,7 +1071,7 @@ static __attribute__((noinline)) void linger_slow(struct shmap_sync *s)
 		if (k == spins)
 			t0 = t;
 		if (t - t0 >= budget) {
-			atomic_store_explicit(&s->linger_ns, 0,
+			atomic_store_explicit(&s->linger_ns, budget / 2,
 			                      memory_order_relaxed);
 			return;
 		}
