@@ -271,10 +271,12 @@ test_file_view() {
 	no_leftovers
 }
 
-# hold D HOLDER OUT SECOND OUT2 LINE: runs HOLDER (which keeps its object
-# until a key comes on its stdin, _getch) with its output in OUT, runs
-# SECOND (output in OUT2) until it prints LINE, then sends the key.
-# HOLDER's exit code is appended to OUT.
+# hold D HOLDER OUT SECOND OUT2 LINE [READY]: runs HOLDER (which keeps its
+# object until a key comes on its stdin, _getch) with its output in OUT,
+# waits until the file READY exists if given (a SECOND that can create the
+# object must not run before HOLDER has made it), runs SECOND (output in
+# OUT2) until it prints LINE, then sends the key. HOLDER's exit code is
+# appended to OUT.
 hold() {
 	d=$1
 	rm -f "$d/key"
@@ -286,6 +288,18 @@ hold() {
 	) &
 	pid=$!
 	exec 9>"$d/key"
+	n=0
+	while [ -n "${7:-}" ] && [ ! -e "$7" ]; do
+		n=$((n + 1))
+		if [ $n -gt 300 ]; then
+			echo "FAIL $label: $2 never made $7:"
+			sed 's/^/    /' "$3"
+			exec 9>&-
+			wait "$pid" || true
+			return 1
+		fi
+		sleep 0.1
+	done
 	n=0
 	until timeout 60 "$d/$4" >"$5" 2>&1 </dev/null &&
 		grep -F -- "$6" "$5" >/dev/null; do
@@ -411,7 +425,8 @@ test_named_mutex() {
 	# Two first processes: the second finds the first's mutex.
 	q=$d/named_mutex1b.out
 	hold "$d" named_mutex1 "$p" named_mutex1 "$q" \
-		'CreateMutex opened an existing mutex' &&
+		'CreateMutex opened an existing mutex' \
+		"$shm/shmap.u$(id -u).NameOfMutexObject" &&
 	expect "$p" 'CreateMutex created a new mutex.' &&
 	no_leftovers
 }
