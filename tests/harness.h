@@ -266,29 +266,35 @@ static inline void t_kill_reap(pid_t pid)
 	T_ASSERT(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
 }
 
+/* Whether thread or process tid (a thread of this process, or a process)
+ * is asleep (state S) at this moment. */
+static inline int t_sleeping(pid_t tid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)getpid(),
+	         (int)tid);
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		snprintf(path, sizeof path, "/proc/%d/stat", (int)tid);
+		f = fopen(path, "r");
+	}
+	size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+	if (f)
+		fclose(f);
+	buf[n] = 0;
+	char *p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] == 'S';
+}
+
 /*
- * Whether thread or process tid (a thread of this process, or a process)
- * is found asleep (state S) five looks running, 2 ms apart, within 10 s:
- * it is inside a blocking call, past any spinning.
+ * Whether thread or process tid is found asleep five looks running, 2 ms
+ * apart, within 10 s: it is inside a blocking call, past any spinning.
  */
 static inline int t_asleep(pid_t tid)
 {
 	int asleep = 0;
 	for (int i = 0; i < 5000 && asleep < 5; i++) {
-		char path[64], buf[512];
-		snprintf(path, sizeof path, "/proc/%d/task/%d/stat",
-		         (int)getpid(), (int)tid);
-		FILE *f = fopen(path, "r");
-		if (!f) {
-			snprintf(path, sizeof path, "/proc/%d/stat", (int)tid);
-			f = fopen(path, "r");
-		}
-		size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-		if (f)
-			fclose(f);
-		buf[n] = 0;
-		char *p = strrchr(buf, ')');
-		asleep = p && p[1] == ' ' && p[2] == 'S' ? asleep + 1 : 0;
+		asleep = t_sleeping(tid) ? asleep + 1 : 0;
 		usleep(2000);
 	}
 	return asleep >= 5;

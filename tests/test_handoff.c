@@ -88,26 +88,6 @@ static void until_asleep(pid_t tid)
 
 /* ---- strict alternation ---- */
 
-/* Whether thread tid (of this process, or a process's main thread) is
- * asleep, in state S. */
-static int sleeping(pid_t tid)
-{
-	char path[64], buf[512];
-	snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)getpid(),
-	         (int)tid);
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		snprintf(path, sizeof path, "/proc/%d/stat", (int)tid);
-		f = fopen(path, "r");
-	}
-	size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-	if (f)
-		fclose(f);
-	buf[n] = 0;
-	char *p = strrchr(buf, ')');
-	return p && p[1] == ' ' && p[2] == 'S';
-}
-
 /* Until side `who` (thread tid) is asleep in its wait, or done. The
  * hand-off is then certain: the object must go to it, not to our next
  * wait. How soon it gets there is the scheduler's business, so the test
@@ -118,9 +98,9 @@ static int peer_waiting(int who, pid_t tid)
 	for (int i = 0; i < 20000; i++) {
 		if (atomic_load(&g_sh->done[who]))
 			return 1;
-		if (atomic_load(&g_sh->waiting[who]) && sleeping(tid)) {
+		if (atomic_load(&g_sh->waiting[who]) && t_sleeping(tid)) {
 			usleep(200);
-			if (atomic_load(&g_sh->waiting[who]) && sleeping(tid))
+			if (atomic_load(&g_sh->waiting[who]) && t_sleeping(tid))
 				return 1;
 		}
 		usleep(200);
