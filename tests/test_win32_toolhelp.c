@@ -132,6 +132,9 @@ static void threads(void)
 	CloseHandle(e);
 }
 
+/* Zero-filled data, far past the end of the executable's file. */
+static char g_zeros[1 << 20];
+
 static void modules(void)
 {
 	HANDLE s = CreateToolhelp32Snapshot(TH32CS_SNAPMODULE, 0);
@@ -144,6 +147,9 @@ static void modules(void)
 	T_EQ(me.th32ProcessID, GetCurrentProcessId());
 	T_ASSERT((BYTE *)&g_self > me.modBaseAddr &&
 	         (BYTE *)&g_self < me.modBaseAddr + me.modBaseSize);
+	/* The image's size counts its zero-filled data, as on Windows. */
+	T_ASSERT((BYTE *)&g_zeros[sizeof g_zeros - 1] <
+	         me.modBaseAddr + me.modBaseSize);
 	T_ASSERT(me.hModule == (HMODULE)me.modBaseAddr);
 	int libc = 0;
 	do

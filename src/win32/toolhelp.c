@@ -165,11 +165,23 @@ static int add_process(int pid, struct recs *procs, struct recs *threads)
 	return 0;
 }
 
+/* Makes module m reach hi, if that is further than it reaches. */
+static void module_reach(MODULEENTRY32W *m, unsigned long long hi)
+{
+	uintptr_t base = (uintptr_t)m->modBaseAddr;
+	if (hi - base > m->modBaseSize)
+		m->modBaseSize = (DWORD)(hi - base);
+}
+
 /* Adds pid's modules: each file mapped into it, from its lowest to its
- * highest mapped address, in the order of the maps. 0 or a Win32 error. */
+ * highest mapped address, with the nameless mapping right after its last
+ * one (its zero-filled data past the file's end, which the image's size
+ * counts on Windows), in the order of the maps. 0 or a Win32 error. */
 static DWORD add_modules(int pid, struct recs *mods)
 {
 	char path[64], line[4200];
+	size_t last = SIZE_MAX; /* the module of the line before, if any */
+	unsigned long long last_hi = 0;
 	snprintf(path, sizeof path, "/proc/%d/maps", pid);
 	FILE *f = fopen(path, "re");
 	if (!f)
@@ -178,9 +190,16 @@ static DWORD add_modules(int pid, struct recs *mods)
 	while (fgets(line, sizeof line, f)) {
 		unsigned long long lo, hi, ino;
 		int at = 0;
+		size_t prev = last;
+		last = SIZE_MAX;
 		if (sscanf(line, "%llx-%llx %*s %*s %*s %llu %n", &lo, &hi, &ino,
-		           &at) != 3 ||
-		    !ino || line[at] != '/')
+		           &at) != 3)
+			continue;
+		if (!ino && !line[at] && prev != SIZE_MAX && lo == last_hi) {
+			module_reach((MODULEENTRY32W *)(void *)mods->p + prev, hi);
+			continue;
+		}
+		if (!ino || line[at] != '/')
 			continue;
 		char *file = line + at;
 		file[strcspn(file, "\n")] = 0;
@@ -190,12 +209,11 @@ static DWORD add_modules(int pid, struct recs *mods)
 		for (size_t i = 0; i < mods->n && !m; i++) {
 			MODULEENTRY32W *x = (MODULEENTRY32W *)(void *)mods->p + i;
 			if (!wcscmp(x->szExePath, wpath))
-				m = x;
+				m = x, last = i;
 		}
+		last_hi = hi;
 		if (m) {
-			uintptr_t base = (uintptr_t)m->modBaseAddr;
-			if (hi - base > m->modBaseSize)
-				m->modBaseSize = (DWORD)(hi - base);
+			module_reach(m, hi);
 			continue;
 		}
 		memset(&me, 0, sizeof me);
@@ -212,6 +230,7 @@ static DWORD add_modules(int pid, struct recs *mods)
 			fclose(f);
 			return ERROR_NOT_ENOUGH_MEMORY;
 		}
+		last = mods->n - 1;
 	}
 	fclose(f);
 	return 0;
