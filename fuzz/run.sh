@@ -11,7 +11,7 @@ set -u
 bin=$1 seeds=$2 known=$3 secs=$4 work=${5:-}
 name=$(basename "$bin")
 if [ ! -x "$bin" ]; then
-	echo "$name: not built" >&2
+	echo "skipped: $name: not built"
 	exit 77
 fi
 case $name in

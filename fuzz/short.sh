@@ -8,7 +8,7 @@
 set -u
 src=$1 bdir=$2 t=$3
 if ! command -v clang >/dev/null 2>&1; then
-	echo "clang not found: skipped"
+	echo "skipped: $t: clang not found"
 	exit 77
 fi
 mkdir -p "$bdir"
@@ -17,7 +17,7 @@ echo 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n)
 { (void)d; (void)n; return 0; }' >"$probe"
 if ! clang -fsanitize=fuzzer,address,undefined "$probe" -o "$bdir/probe" \
 	>/dev/null 2>&1; then
-	echo "clang cannot link libFuzzer (libclang-rt-dev missing?): skipped"
+	echo "skipped: $t: clang cannot link libFuzzer (libclang-rt-dev missing?)"
 	exit 77
 fi
 # One build at a time, however the tests are scheduled.
@@ -31,7 +31,7 @@ fi
 	exit 1
 }
 if [ ! -x "$bdir/fuzz/$t" ]; then
-	echo "$t is not built in this tree: skipped"
+	echo "skipped: $t: not built in this tree"
 	exit 77
 fi
 exec sh "$src/fuzz/run.sh" "$bdir/fuzz/$t" "$src/fuzz/corpus/$t" \

@@ -3,6 +3,11 @@
  * under a timeout, so one hang or crash cannot stall or take down the suite.
  * Every program works in a private backing directory and fails if anything
  * is left in it. Exit codes: 0 pass, 1 fail, 77 skip.
+ *
+ * SHMAP_TEST_CASE=<text> runs only the cases whose names contain text
+ * (ignoring case); SHMAP_TEST_LIST=1 lists the cases instead of running
+ * them. A case that cannot run here says why with t_skip("reason"), and
+ * the program ends with a "skipped: <case>: <reason>" line for each.
  */
 #ifndef SHMAP_TEST_HARNESS_H
 #define SHMAP_TEST_HARNESS_H
@@ -12,9 +17,11 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -54,6 +61,51 @@
 #define T_OK(e) T_EQ((e), 0)
 
 static char t_dir[256];
+
+/* The case running (in its process and their children), or NULL. */
+static const char *t_case;
+
+/* Shared with every process of a case: the first reason given for
+ * skipping it. */
+struct t_shared {
+	int taken;
+	char why[200];
+};
+static struct t_shared *t_sh;
+
+/* Records why (unless a process of the case recorded a reason first, the
+ * more precise one) and says it on stderr. */
+static inline void t_skip_why(const char *fmt, va_list ap)
+{
+	char why[sizeof t_sh->why];
+	vsnprintf(why, sizeof why, fmt, ap);
+	fprintf(stderr, "skip: %s: %s\n",
+	        t_case ? t_case : program_invocation_short_name, why);
+	if (t_sh && !__atomic_exchange_n(&t_sh->taken, 1, __ATOMIC_SEQ_CST))
+		memcpy(t_sh->why, why, sizeof why);
+}
+
+/* Skips the case (exit 77), saying why (a printf format). */
+__attribute__((format(printf, 1, 2), noreturn)) static inline void
+t_skip(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	t_skip_why(fmt, ap);
+	va_end(ap);
+	exit(T_SKIP);
+}
+
+/* As t_skip, but returns T_SKIP for a child to pass to its parent. */
+__attribute__((format(printf, 1, 2))) static inline int
+t_skip_code(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	t_skip_why(fmt, ap);
+	va_end(ap);
+	return T_SKIP;
+}
 
 /* Files in dir, not counting "." and "..". */
 static inline int t_count_files(const char *dir)
@@ -107,6 +159,9 @@ static inline void t_setup(void)
 		}
 	}
 	chmod(t_dir, 01777); /* like /dev/shm: other users may create */
+	void *sh = mmap(NULL, sizeof *t_sh, PROT_READ | PROT_WRITE,
+	                MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	t_sh = sh == MAP_FAILED ? NULL : sh;
 	setenv("SHMAP_DIR", t_dir, 1);
 	shmap__set_dir(t_dir);
 }
@@ -188,14 +243,14 @@ static char t_mnt[256];
 static inline void t_with_tmpfs(const char *opts, void (*fn)(void))
 {
 	if (geteuid() != 0)
-		exit(T_SKIP);
+		t_skip("mounting a tmpfs needs root");
 	snprintf(t_mnt, sizeof t_mnt, "/tmp/shmap-tmpfs.XXXXXX");
 	if (!mkdtemp(t_mnt))
 		T_FAIL("mkdtemp: %s", strerror(errno));
 	if (mount("shmap-test", t_mnt, "tmpfs", MS_NOSUID | MS_NODEV, opts)) {
-		fprintf(stderr, "  mount tmpfs: %s\n", strerror(errno));
+		int e = errno;
 		rmdir(t_mnt);
-		exit(T_SKIP);
+		t_skip("mount tmpfs: %s", strerror(e));
 	}
 	T_OK(chmod(t_mnt, 01777));
 	fflush(NULL);
@@ -310,15 +365,55 @@ static inline void t_linger(void)
 
 static int t_failed, t_passed, t_skipped;
 
+/* The skipped cases and why, for the summary (on the heap: a test may
+ * look at where its own static data lies). */
+struct t_skip_rec {
+	char name[96];
+	char why[sizeof t_sh->why];
+};
+static struct t_skip_rec *t_skips;
+static int t_nskips;
+
+/* Copies as much of s as fits in n bytes at d, terminated. */
+static inline void t_copy(char *d, const char *s, size_t n)
+{
+	size_t k = strnlen(s, n - 1);
+	memcpy(d, s, k);
+	d[k] = 0;
+}
+
+/* Whether SHMAP_TEST_LIST asks for the names of the cases only. */
+static inline int t_listing(void)
+{
+	const char *l = getenv("SHMAP_TEST_LIST");
+	return l && *l && strcmp(l, "0");
+}
+
+/* Whether case name is to run: not listing, and SHMAP_TEST_CASE, if set,
+ * is part of its name (ignoring case). */
+static inline int t_selected(const char *name)
+{
+	const char *want = getenv("SHMAP_TEST_CASE");
+	return !t_listing() && (!want || strcasestr(name, want));
+}
+
 /*
  * Runs fn in a forked child under a timeout. The case passes if the child
- * exits 0 and the backing directory is empty afterwards.
+ * exits 0 and the backing directory is empty afterwards. Only prints name
+ * if listing; does nothing if the case is not selected.
  */
 static inline void t_run(const char *name, void (*fn)(void), double timeout)
 {
+	if (t_listing())
+		printf("%s\n", name);
+	if (!t_selected(name))
+		return;
+	if (t_sh)
+		t_sh->taken = 0, t_sh->why[0] = 0;
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid == 0) {
+		t_case = name;
 		fn();
 		exit(0);
 	}
@@ -326,7 +421,17 @@ static inline void t_run(const char *name, void (*fn)(void), double timeout)
 	int code = t_exit_code(st);
 	int left = t_count_files(t_dir);
 	if (code == T_SKIP) {
-		printf("SKIP %s\n", name);
+		const char *why = t_sh && t_sh->taken ? t_sh->why
+		                                      : "no reason given";
+		printf("SKIP %s: %s\n", name, why);
+		struct t_skip_rec *r =
+			realloc(t_skips, (size_t)(t_nskips + 1) * sizeof *r);
+		if (r) {
+			t_skips = r;
+			r += t_nskips++;
+			t_copy(r->name, name, sizeof r->name);
+			t_copy(r->why, why, sizeof r->why);
+		}
 		t_skipped++;
 	} else if (code != 0) {
 		if (st != -1 && WIFSIGNALED(st))
@@ -374,11 +479,21 @@ static inline void t_run_dir(const char *name, void (*fn)(void),
 /* Removes the private directory and returns the program's exit code. */
 static inline int t_finish(void)
 {
+	const char *want = getenv("SHMAP_TEST_CASE");
 	t_rm_dir(t_dir);
+	if (t_listing())
+		return 0;
 	printf("%d passed, %d failed, %d skipped\n", t_passed, t_failed,
 	       t_skipped);
+	for (int i = 0; i < t_nskips; i++)
+		printf("skipped: %s: %s\n", t_skips[i].name, t_skips[i].why);
 	if (t_failed)
 		return 1;
+	if (want && !t_passed && !t_skipped) {
+		printf("skipped: %s: no case matches SHMAP_TEST_CASE=%s\n",
+		       program_invocation_short_name, want);
+		return T_SKIP;
+	}
 	return t_passed == 0 && t_skipped ? T_SKIP : 0;
 }
 

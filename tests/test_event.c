@@ -1070,7 +1070,7 @@ static int filtered_setter(const char *name, const char *mname, int rounds)
 		if (mname)
 			T_OK(shmap_event_open(mname, 0, &m));
 		if (forbid_wakeups())
-			hard_exit(T_SKIP);
+			hard_exit(t_skip_code("seccomp filters not available"));
 		for (int i = 0; i < rounds; i++) {
 			if (shmap_event_set(a) || shmap_event_reset(a))
 				hard_exit(10);
@@ -1088,12 +1088,11 @@ static int filtered_setter(const char *name, const char *mname, int rounds)
 static void skip_without_seccomp(int st, shmap_sync *a, shmap_sync *b)
 {
 	if (t_exit_code(st) == T_SKIP) {
-		fprintf(stderr, "  seccomp filters not available\n");
 		shmap_sync_close(a);
 		shmap_sync_close(b);
 		if (g_shm)
 			shm_free();
-		exit(T_SKIP);
+		t_skip("seccomp filters not available");
 	}
 }
 
@@ -1164,7 +1163,7 @@ static void release_without_waiter_no_syscall(void)
 		T_OK(shmap_mutex_open(NAME, 0, &cm));
 		T_OK(shmap_sem_open(NAME2, 0, &cs));
 		if (forbid_wakeups())
-			hard_exit(T_SKIP);
+			hard_exit(t_skip_code("seccomp filters not available"));
 		for (int i = 0; i < 1000; i++) {
 			if (shmap_wait(cm, 0) || shmap_mutex_release(cm))
 				hard_exit(10);

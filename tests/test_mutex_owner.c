@@ -200,7 +200,8 @@ static int emfile_ns_init(void)
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
 	    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 	          NULL))
-		return T_SKIP;
+		return t_skip_code("a /proc of the new PID namespace: %s",
+		                   strerror(errno));
 	T_OK(shmap_mutex_create(NAME, 0, NULL, &m));
 	pid_t owner = t_spawn(emfile_owner, 0);
 	t_reap(owner);
@@ -209,7 +210,7 @@ static int emfile_ns_init(void)
 	char buf[32];
 	int fd = open("/proc/sys/kernel/ns_last_pid", O_WRONLY);
 	if (fd < 0)
-		return T_SKIP;
+		return t_skip_code("open ns_last_pid: %s", strerror(errno));
 	int n = snprintf(buf, sizeof buf, "%d", (int)owner - 1);
 	T_EQ(write(fd, buf, (size_t)n), n);
 	close(fd);
@@ -220,7 +221,8 @@ static int emfile_ns_init(void)
 	T_ASSERT(q > 0);
 	if (q != owner) {
 		t_kill_reap(q);
-		return T_SKIP;
+		return t_skip_code("the owner's pid %d was not reused",
+		                   (int)owner);
 	}
 	expect_abandoned(m);
 	t_kill_reap(q);
@@ -238,11 +240,12 @@ static int emfile_ns_launch(void)
 {
 	if (unshare(CLONE_NEWPID | CLONE_NEWNS) &&
 	    unshare(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS))
-		return T_SKIP;
+		return t_skip_code("unshare PID and mount namespaces: %s",
+		                   strerror(errno));
 	fflush(NULL);
 	pid_t init = fork();
 	if (init < 0)
-		return T_SKIP;
+		return t_skip_code("fork: %s", strerror(errno));
 	if (init == 0)
 		_exit(emfile_ns_init());
 	return t_exit_code(t_wait(init, 30));
@@ -258,7 +261,7 @@ static void emfile_pid_reused(void)
 		_exit(emfile_ns_launch());
 	int code = t_exit_code(t_wait(l, 40));
 	if (code == T_SKIP)
-		exit(T_SKIP);
+		t_skip("no PID namespace to reuse a pid in");
 	T_EQ(code, 0);
 }
 

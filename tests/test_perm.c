@@ -16,7 +16,8 @@ static int g_nobody_ok; /* whether a child can become nobody here */
 static void need_root(void)
 {
 	if (geteuid() != 0 || !g_nobody_ok)
-		exit(T_SKIP);
+		t_skip("%s", geteuid() ? "not root"
+		                       : "a child cannot become nobody here");
 }
 
 /* Forks a child running as nobody: returns its pid, or 0 in the child. */

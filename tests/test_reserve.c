@@ -168,7 +168,7 @@ static void cgroup_bound(void)
 	char dir[128], file[192];
 	int k;
 	if (geteuid() != 0)
-		exit(T_SKIP);
+		t_skip("making a memory cgroup needs root");
 	for (k = 0; k < 2; k++) {
 		snprintf(dir, sizeof dir, "%s/shmap-test-%d", parents[k],
 		         (int)getpid());
@@ -179,10 +179,8 @@ static void cgroup_bound(void)
 			break;
 		rmdir(dir);
 	}
-	if (k == 2) {
-		fprintf(stderr, "  no memory cgroup can be made here\n");
-		exit(T_SKIP);
-	}
+	if (k == 2)
+		t_skip("no memory cgroup (v1 or v2) can be made here");
 	int to_parent[2];
 	T_OK(pipe(to_parent));
 	fflush(NULL);
@@ -194,7 +192,7 @@ static void cgroup_bound(void)
 		snprintf(file, sizeof file, "%s/cgroup.procs", dir);
 		snprintf(pidbuf, sizeof pidbuf, "%d", (int)getpid());
 		if (write_file(file, pidbuf))
-			_exit(T_SKIP);
+			_exit(t_skip_code("cannot join the cgroup %s", dir));
 		T_EQ(shmap_map_create(NULL, 128 * MiB, RW, NULL, &m), -ENOMEM);
 		T_EQ(shmap_map_create("Local\\cg", 128 * MiB, RW, NULL, &m),
 		     -ENOMEM);
@@ -215,7 +213,7 @@ static void cgroup_bound(void)
 		       WTERMSIG(st));
 	int code = t_exit_code(st);
 	if (code == T_SKIP)
-		exit(T_SKIP);
+		t_skip("cannot join a memory cgroup");
 	T_EQ(code, 0);
 }
 

@@ -141,7 +141,7 @@ static void stopped_creator(int mutex)
 static void need_global(void)
 {
 	if (!strncmp(g_name, "Global\\", 7) && geteuid() != 0)
-		exit(T_SKIP);
+		t_skip("a Global\\ name needs root");
 }
 
 static void killed_map(void)
@@ -186,7 +186,8 @@ static void untrusted_empty_refused(void)
 	char path[4096];
 	struct stat st;
 	if (geteuid() != 0 || !g_nobody_ok)
-		exit(T_SKIP);
+		t_skip("%s", geteuid() ? "not root"
+		                       : "a child cannot become nobody here");
 	/* nobody's empty files at root's Local and at a Global name. */
 	static const char *const names[] = {"Local\\e", "Global\\e"};
 	for (int i = 0; i < 2; i++) {

@@ -3643,8 +3643,12 @@ static struct obs global_map(void)
 	return o;
 }
 
+/* Why the row that returned R_SKIP could not run. */
+static const char *g_skip_why;
+
 static struct obs g_root(void)
 {
+	g_skip_why = "not root";
 	if (geteuid() != 0)
 		return val(R_SKIP);
 	return global_map();
@@ -3653,8 +3657,10 @@ static struct obs g_root(void)
 static struct obs g_nobody(void)
 {
 	int p[2];
+	g_skip_why = "not root";
 	if (geteuid() != 0 || pipe(p))
 		return val(R_SKIP);
+	g_skip_why = "a child cannot become nobody here";
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid == 0) {
@@ -3770,12 +3776,14 @@ static void run_rows(void)
 	for (size_t i = 0; i < g_nrows; i++) {
 		const struct row *r = &g_rows[i];
 		fflush(NULL);
+		g_skip_why = NULL;
 		struct obs o = r->fn();
 		char er[64], ee[64], gr[64], ge[64];
 		atomic_fetch_add(&g_tot->rows, 1);
 		if (o.ret == R_SKIP) {
 			atomic_fetch_add(&g_tot->skipped, 1);
-			printf("  skip %s\n", r->desc);
+			printf("  skip %s: %s\n", r->desc,
+			       g_skip_why ? g_skip_why : "no reason given");
 			continue;
 		}
 		int ok = o.ret == r->ret && (r->err == E_ANY || o.err == r->err);
@@ -3802,7 +3810,8 @@ static void group(const char *name, const struct row *rows, size_t n,
 {
 	g_rows = rows;
 	g_nrows = n;
-	printf("%s\n", name);
+	if (t_selected(name))
+		printf("%s\n", name);
 	t_run_dir(name, run_rows, timeout, g_fdir);
 }
 
@@ -4140,7 +4149,9 @@ int main(int argc, char **argv)
 	GROUP("Global namespace", global_rows, 60);
 	GROUP("toolhelp and FormatMessage", toolhelp_rows, 60);
 	t_rm_dir(g_fdir);
-	printf("rows: %d, failed %d, skipped %d\n", atomic_load(&g_tot->rows),
-	       atomic_load(&g_tot->failed), atomic_load(&g_tot->skipped));
+	if (!t_listing())
+		printf("rows: %d, failed %d, skipped %d\n",
+		       atomic_load(&g_tot->rows), atomic_load(&g_tot->failed),
+		       atomic_load(&g_tot->skipped));
 	return t_finish();
 }

@@ -342,7 +342,8 @@ static void open_process_old_kernel(void)
 	T_ASSERT(opener >= 0);
 	if (opener == 0) {
 		if (no_pidfd_ioctls() < 0)
-			_exit(T_SKIP);
+			_exit(t_skip_code("seccomp filters not available: %s",
+			                  strerror(errno)));
 		HANDLE t = OpenProcess(SYNCHRONIZE, FALSE, (DWORD)target);
 		T_ASSERT(t != NULL);
 		T_EQ(write(p[1], "x", 1), 1);
@@ -357,7 +358,7 @@ static void open_process_old_kernel(void)
 	if (WIFEXITED(st) && WEXITSTATUS(st) == T_SKIP) {
 		T_EQ(write(p[1], "x", 1), 1);
 		T_EQ(waitpid(target, NULL, 0), target);
-		exit(T_SKIP);
+		t_skip("seccomp filters not available");
 	}
 	T_EQ(st, 0);
 	T_EQ(waitpid(target, &st, 0), target);

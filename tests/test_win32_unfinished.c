@@ -65,7 +65,7 @@ static void expect_not_found(void)
 static void killed(void)
 {
 	if (geteuid() != 0)
-		exit(T_SKIP);
+		t_skip("not root");
 	creator(SIGKILL);
 	expect_not_found();
 	creator(SIGKILL);
@@ -78,7 +78,7 @@ static void killed(void)
 static void stopped(void)
 {
 	if (geteuid() != 0)
-		exit(T_SKIP);
+		t_skip("not root");
 	pid_t pid = creator(SIGSTOP);
 	expect_not_found();
 	T_OK(kill(pid, SIGCONT));
