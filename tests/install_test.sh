@@ -2,10 +2,13 @@
 # Installs the build into a scratch prefix, moves it (an install is
 # relocatable), then builds and runs programs against it as a user would:
 # with pkg-config, and as a CMake project with find_package; last, the
-# same project with the source tree as its part (add_subdirectory).
+# same project with the source tree as its part (add_subdirectory). CC and
+# CXX name the compilers (cc and c++ if unset).
 set -eu
 build=$1
 src=$2
+cc=${CC:-cc}
+cxx=${CXX:-c++}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # quiet CMD...: runs CMD, showing its output only if it fails.
@@ -28,22 +31,22 @@ for m in man1/shmap.1 man7/shmap.7 man3/shmap_map_create.3 man3/shmap_view_write
 done
 test -x "$tmp/prefix/bin/shmap" || { echo "missing tool"; exit 1; }
 ls "$tmp"/prefix/lib*/libshmap.a "$tmp"/prefix/lib*/libshmap.so.0 >/dev/null
-cc -std=c11 -Wall -Wextra -Werror -o "$tmp/hello" "$src/examples/hello.c" \
+"$cc" -std=c11 -Wall -Wextra -Werror -o "$tmp/hello" "$src/examples/hello.c" \
 	$(pkg-config --cflags --libs shmap)
 LD_LIBRARY_PATH=$(dirname "$(find "$tmp/prefix" -name libshmap.so.0)") \
 	"$tmp/hello" | grep -q "child read: hello from the parent"
 # Or through an rpath to the prefix's libdir, as the README says.
-cc -std=c11 -o "$tmp/hello-rpath" "$src/examples/hello.c" \
+"$cc" -std=c11 -o "$tmp/hello-rpath" "$src/examples/hello.c" \
 	$(pkg-config --cflags --libs shmap) -Wl,-rpath,"$(pkg-config --variable=libdir shmap)"
 "$tmp/hello-rpath" | grep -q "child read: hello from the parent"
 # Strict C11 with -pedantic, and C++, compile against the headers.
-cc -std=c11 -pedantic -Wall -Wextra -Werror -fsyntax-only $(pkg-config --cflags shmap) "$src/examples/hello.c"
-c++ -std=c++11 -Wall -Wextra -Werror -o "$tmp/consumer" "$src/tests/consumer.cpp" \
+"$cc" -std=c11 -pedantic -Wall -Wextra -Werror -fsyntax-only $(pkg-config --cflags shmap) "$src/examples/hello.c"
+"$cxx" -std=c++11 -Wall -Wextra -Werror -o "$tmp/consumer" "$src/tests/consumer.cpp" \
 	$(pkg-config --cflags --libs shmap)
 LD_LIBRARY_PATH=$(dirname "$(find "$tmp/prefix" -name libshmap.so.0)") \
 	"$tmp/consumer" | grep -q "c++ consumer: ok"
 # The static library links too.
-cc -std=c11 -o "$tmp/hello-static" "$src/examples/hello.c" \
+"$cc" -std=c11 -o "$tmp/hello-static" "$src/examples/hello.c" \
 	$(pkg-config --cflags shmap) "$pcdir/../libshmap.a" -pthread
 "$tmp/hello-static" | grep -q "child read"
 # The Win32 layer: its shared library needs libshmap and defines none of
@@ -55,7 +58,7 @@ syms() { nm -D --defined-only "$1" | awk '{ sub(/@.*/, "", $3); print $3 }' | so
 syms "$lib/libshmap.so.0" >"$tmp/native.syms"
 syms "$lib/libshmap-win32.so.0" | comm -12 - "$tmp/native.syms" >"$tmp/both.syms"
 test ! -s "$tmp/both.syms" || { echo "libshmap-win32 defines libshmap's:"; cat "$tmp/both.syms"; exit 1; }
-cc -std=c11 -Wall -Wextra -Werror -o "$tmp/win32-static" "$src/tests/consumer/win32.c" \
+"$cc" -std=c11 -Wall -Wextra -Werror -o "$tmp/win32-static" "$src/tests/consumer/win32.c" \
 	$(pkg-config --cflags shmap-win32) "$lib/libshmap-win32main.a" \
 	"$lib/libshmap-win32.a" "$lib/libshmap.a" -pthread
 "$tmp/win32-static" | grep -q "win32 consumer.*: ok"

@@ -6,8 +6,11 @@
 # takes a third parameter); a program with neither main nor wmain
 # fails to link, naming wmain, as on Windows. A call Linux cannot honour
 # fails to compile, saying why.
+# CC and CXX name the compilers (cc and c++ if unset).
 set -eu
 build=$1
+cc=${CC:-cc}
+cxx=${CXX:-c++}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' HUP INT TERM
@@ -18,6 +21,7 @@ export PKG_CONFIG_PATH
 LD_LIBRARY_PATH=$(dirname "$(find "$tmp/prefix" -name libshmap-win32.so.0)")
 export LD_LIBRARY_PATH
 flags=$(pkg-config --cflags --libs shmap-win32)
+cflags=$(pkg-config --cflags shmap-win32) # a compile alone links nothing
 failures=0
 
 # check NAME LANG EXPECT SOURCE [WHY]: builds SOURCE as LANG (c or c++);
@@ -27,12 +31,12 @@ check() {
 	name=$1 lang=$2 expect=$3
 	printf '%s\n' "$4" >"$tmp/$name.src"
 	case $lang in
-	c) cc_cmd="cc -std=c11 -Wall -Wextra -Werror -x c" ;;
-	*) cc_cmd="c++ -std=c++17 -Wall -Wextra -Werror -x c++" ;;
+	c) cc_cmd="$cc -std=c11 -Wall -Wextra -Werror -x c" ;;
+	*) cc_cmd="$cxx -std=c++17 -Wall -Wextra -Werror -x c++" ;;
 	esac
 	if [ "$expect" = nocompile ]; then
 		# shellcheck disable=SC2086
-		if $cc_cmd -c -o "$tmp/$name.o" "$tmp/$name.src" $flags \
+		if $cc_cmd -c -o "$tmp/$name.o" "$tmp/$name.src" $cflags \
 			>"$tmp/$name.log" 2>&1; then
 			echo "FAIL $name: compiles"
 			failures=$((failures + 1))

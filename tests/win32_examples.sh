@@ -4,9 +4,12 @@
 # `pkg-config --cflags --libs shmap-win32`: as C11 and as C++17, each ANSI
 # and UNICODE, with -Wall -Wextra -Werror; then runs each build and checks
 # its output and exit code against what the program does on Windows.
+# CC and CXX name the compilers (cc and c++ if unset).
 set -eu
 build=$1
 src=$2
+cc=${CC:-cc}
+cxx=${CXX:-c++}
 tmp=$(mktemp -d)
 shm=
 cleanup() {
@@ -52,7 +55,7 @@ int _tmain(int argc, _TCHAR **argv)
 	       old_cdecl() + old_stdcall();
 }
 EOF_H
-for std in "cc -std=c11" "c++ -std=c++17 -x c++"; do
+for std in "$cc -std=c11" "$cxx -std=c++17 -x c++"; do
 	for u in "" "-DUNICODE -D_UNICODE"; do
 		$std -Wall -Wextra -Werror -fsyntax-only $u $(pkg-config --cflags shmap-win32) \
 			"$tmp/allheaders.c" || { echo "header check failed: $std $u"; exit 1; }
@@ -79,8 +82,8 @@ build_one() {
 	v=$1
 	ex=$2
 	case $v in
-	c-*) cc_cmd="cc -std=c11 -Wall -Wextra -Werror" ;;
-	*) cc_cmd="c++ -std=c++17 -Wall -Wextra -Werror -x c++" ;;
+	c-*) cc_cmd="$cc -std=c11 -Wall -Wextra -Werror" ;;
+	*) cc_cmd="$cxx -std=c++17 -Wall -Wextra -Werror -x c++" ;;
 	esac
 	case $v in
 	*-unicode) defs="-DUNICODE -D_UNICODE" ;;
