@@ -6,34 +6,79 @@ PREFIX     ?= /usr/local
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
-.PHONY: all configure test test-fast test-asan tsan demo bench torture fuzz fuzz-build fuzz-seeds abi-baseline install deb deb-test clean
+# The other compiler of gcc and clang than the one CC names (cc, gcc on
+# Debian, if unset): make test builds and runs the suite with it too, in a
+# build of its own.
+ifeq ($(shell $(CC) --version 2>/dev/null | grep -c clang),0)
+OTHER_CC  ?= clang
+OTHER_CXX ?= clang++
+else
+OTHER_CC  ?= gcc
+OTHER_CXX ?= g++
+endif
+OTHER_BUILD ?= build-$(OTHER_CC)
+
+.PHONY: all configure test test-fast test-asan test-other test-other-build \
+	tsan demo bench torture fuzz fuzz-build fuzz-seeds abi-baseline install deb \
+	deb-test clean
 
 all: configure
 	cmake --build $(BUILD) -j$(JOBS)
 
 configure:
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS) >/dev/null
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS) >/dev/null
 
-# The whole suite, then the same tests under AddressSanitizer + UBSan.
-test: test-fast test-asan
+# Builds DIR (and only TARGETS, if given) saying one line; the build's
+# output, the compiler's messages with it, only if it fails.
+#   $(call quiet_build,DIR[,TARGETS])
+define quiet_build
+	@echo "building $(1)$(if $(2), ($(strip $(2))))"
+	@cmake --build $(1) -j$(JOBS) $(if $(2),--target $(2)) >$(1)/build.log 2>&1 || \
+	  { cat $(1)/build.log; echo "the build in $(1) failed"; exit 1; }
+endef
 
-test-fast: all
-	cd $(BUILD) && ctest --output-on-failure
+# Runs ctest in the current directory with the arguments given, then lists
+# the cases it skipped and why.
+CTEST = sh $(CURDIR)/tests/ctest.sh
+
+# The whole suite, then the same tests under AddressSanitizer + UBSan, then
+# built by the other compiler.
+test: test-fast test-asan test-other
+
+test-fast: configure
+	$(call quiet_build,$(BUILD))
+	cd $(BUILD) && $(CTEST)
 
 test-asan:
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSHMAP_SANITIZE=ON $(CMAKE_ARGS) >/dev/null
-	cmake --build $(ASAN_BUILD) -j$(JOBS)
+	$(call quiet_build,$(ASAN_BUILD))
 	cd $(ASAN_BUILD) && SHMAP_TEST_SMALL=1 \
 	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ctest --output-on-failure
+	  $(CTEST)
+
+# Without the other compiler this says so and passes. The fuzz targets'
+# short runs are left out: they are built by clang whatever CC is, and ran
+# in $(BUILD).
+test-other:
+	@if command -v $(OTHER_CC) >/dev/null && command -v $(OTHER_CXX) >/dev/null; then \
+	  $(MAKE) --no-print-directory test-other-build; \
+	else \
+	  echo "$(OTHER_CC) or $(OTHER_CXX) not found: the suite is not built with a second compiler"; \
+	fi
+
+test-other-build:
+	CC=$(OTHER_CC) CXX=$(OTHER_CXX) cmake -S . -B $(OTHER_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS) >/dev/null
+	$(call quiet_build,$(OTHER_BUILD))
+	cd $(OTHER_BUILD) && $(CTEST) -E '^fuzz_.*_short$$'
 
 tsan:
 	cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSHMAP_TSAN=ON $(CMAKE_ARGS) >/dev/null
 	cmake --build $(TSAN_BUILD) -j$(JOBS)
 	cd $(TSAN_BUILD) && SHMAP_TEST_SMALL=1 ctest --output-on-failure
 
-demo: all
+demo: configure
+	$(call quiet_build,$(BUILD),demo_writer demo_reader)
 	@$(BUILD)/examples/demo_writer
 
 bench: all
@@ -53,7 +98,7 @@ torture:
 ifeq ($(TORTURE_SANITIZE),1)
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSHMAP_SANITIZE=ON $(CMAKE_ARGS) >/dev/null
 else
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS) >/dev/null
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS) >/dev/null
 endif
 	cmake --build $(TORTURE_BUILD) -j$(JOBS) --target torture
 	TORTURE_SECONDS='$(TORTURE_SECONDS)' TORTURE_PROCS='$(TORTURE_PROCS)' \
@@ -118,4 +163,5 @@ deb-test: deb
 	sh tests/deb_test.sh $(DEB_BUILD) $(CURDIR)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD) $(DEB_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD) $(DEB_BUILD) \
+	  build-clang build-gcc
