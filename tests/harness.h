@@ -81,7 +81,8 @@ static inline void t_skip_why(const char *fmt, va_list ap)
 	vsnprintf(why, sizeof why, fmt, ap);
 	fprintf(stderr, "skip: %s: %s\n",
 	        t_case ? t_case : program_invocation_short_name, why);
-	if (t_sh && !__atomic_exchange_n(&t_sh->taken, 1, __ATOMIC_SEQ_CST))
+	/* Any order would do: the reason is read once the case has ended. */
+	if (t_sh && !__atomic_exchange_n(&t_sh->taken, 1, __ATOMIC_RELAXED))
 		memcpy(t_sh->why, why, sizeof why);
 }
 
