@@ -23,15 +23,17 @@ src=$1 lib=$2 w32=$3
 
 for tool in abidiff abidw; do
 	if ! command -v $tool >/dev/null 2>&1; then
-		echo "$tool not found: ABI check skipped (Debian: apt-get install abigail-tools)"
-		[ $update = 1 ] && exit 1
+		why="$tool not found (Debian: apt-get install abigail-tools)"
+		[ $update = 1 ] && { echo "$why"; exit 1; }
+		echo "skipped: abi_check: $why"
 		exit 77
 	fi
 done
 for l in "$lib" "$w32"; do
 	if ! readelf -S "$l" 2>/dev/null | grep -q '\.debug_info'; then
-		echo "$l has no debug information: ABI check skipped (build with -g: RelWithDebInfo or Debug)"
-		[ $update = 1 ] && exit 1
+		why="$l has no debug information (build with -g: RelWithDebInfo or Debug)"
+		[ $update = 1 ] && { echo "$why"; exit 1; }
+		echo "skipped: abi_check: $why"
 		exit 77
 	fi
 done

@@ -8,7 +8,7 @@ lib=$1
 src=$2
 failures=0
 if ! command -v nm >/dev/null; then
-	echo "skip: no nm to list what $lib exports"
+	echo "skipped: man_pages: no nm to list what $lib exports"
 	exit 77
 fi
 for f in $(nm -D --defined-only "$lib" | awk '$2 == "T" { print $3 }' |
