@@ -18,6 +18,12 @@ major=${version%%.*}
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 fail=0
+# What strips comments and leaves macros alone: gcc's -fpreprocessed (CC,
+# or gcc where CC is clang, which has no such mode).
+cpp=${CC:-cc}
+if ! $cpp -fpreprocessed -E -x c /dev/null >/dev/null 2>&1; then
+	cpp=gcc
+fi
 
 # decls MACRO HEADER...: the names of the functions declared with MACRO,
 # comments and preprocessor lines left out.
@@ -25,7 +31,7 @@ decls() {
 	m=$1
 	shift
 	for h in "$@"; do
-		${CC:-cc} -w -fpreprocessed -dD -E -P -x c "$h" ||
+		$cpp -w -fpreprocessed -dD -E -P -x c "$h" ||
 			echo "cannot read $h" >"$tmp/cpp-failed"
 	done | awk -v m="$m" '
 		# s without its __attribute__((...)) parts.
