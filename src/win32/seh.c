@@ -26,7 +26,16 @@
 
 #include "w32.h"
 
+/* gcc says __SANITIZE_ADDRESS__, clang __has_feature(address_sanitizer). */
 #if defined(__SANITIZE_ADDRESS__)
+#define SHMAP_SEH_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SHMAP_SEH_ASAN 1
+#endif
+#endif
+
+#ifdef SHMAP_SEH_ASAN
 #include <sanitizer/asan_interface.h>
 /* Memory mapped where a stack was keeps that stack's poisoned shadow. */
 #define UNPOISON(p, n) __asan_unpoison_memory_region((p), (n))
