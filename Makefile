@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # A thin driver over CMake. `make test` is what CI runs.
 BUILD      ?= build
 ASAN_BUILD ?= build-asan

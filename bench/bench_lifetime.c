@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Object lifetime costs: shmap against raw POSIX shared memory, measured in
  * the same run. Each figure is the median over RUNS runs of the mean time

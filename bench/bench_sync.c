@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Cross-process ping-pong round trips: shmap events (blocking, default
  * spin, spinning) beside the floors measured in the same run: a raw

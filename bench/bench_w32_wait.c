@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * How soon a wait on a Win32 process handle returns after the process
  * ends: a child started by CreateProcess sleeps a random 1-6 ms, stores the

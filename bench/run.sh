@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Runs every benchmark of a build directory and prints their tables.
 # Usage: bench/run.sh [build-dir]
 set -eu

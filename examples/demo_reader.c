@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The reader half of `make demo`: opens the writer's mapping by name. */
 #include <shmap.h>
 #include <stdio.h>

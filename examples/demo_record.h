@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The record the demo's two processes exchange. */
 #ifndef DEMO_RECORD_H
 #define DEMO_RECORD_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * `make demo`: a writer and a reader, two real processes, share a named
  * mapping and talk through two named events. The writer creates them and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The shortest shmap program: named memory shared by two processes. */
 #include <shmap.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Shared by the fuzz targets: a private backing directory, planting bytes as
  * the backing file of a live named object, checks that abort, and the list

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The handle-inheritance variable (SHMAP_WIN32_HANDLES), through
  * shmap__w32_adopt_handles. Before each input the target prepares six

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Object headers: the input (after a selector byte) is the whole backing file
  * of a live named mapping. Opening, creating over and mapping it must return

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Names: narrow (UTF-8) and wide (UTF-32 wchar_t, narrowed the way the Win32
  * layer does), with or without the Local\ and Global\ prefixes. Checks that

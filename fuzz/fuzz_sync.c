@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Sync blocks: the input (after a selector byte) is the whole backing file of
  * a live named event, mutex or semaphore. Opening it and every operation on

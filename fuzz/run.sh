@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Runs one fuzz target: run.sh BIN SEEDS KNOWN SECONDS [WORK]
 #   BIN      the libFuzzer binary
 #   SEEDS    its seed corpus (read only)

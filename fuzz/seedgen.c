@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Writes the seed corpus: seedgen DIR fills DIR/<target>/ for each fuzz
  * target. Object seeds are real backing files made by the library (in a

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # A test of a normal build: builds the fuzz targets with clang in a build
 # directory of their own (once; later runs only check it is up to date),
 # then runs one target on its seed corpus and for FUZZ_SHORT_SECONDS (5).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * shmap: the Windows file-mapping model of inter-process communication for
  * Linux. This umbrella header includes every public header.

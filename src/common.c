@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Version and error strings. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Guarded access: SIGBUS inside a guard scope ends the scope, not the
  * process; SIGBUS on a registered sync block loses the block, not the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Private to the library: shared-memory layouts and cross-file helpers. */
 #ifndef SHMAP_INTERNAL_H
 #define SHMAP_INTERNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Mappings: page-file-backed, file-backed and anonymous; views of them. */
 #include <fcntl.h>
 #include <limits.h>

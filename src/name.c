@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Names: namespace prefixes, validation, encoding to a backing path. */
 #include <grp.h>
 #include <limits.h>

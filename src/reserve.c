@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Bounds on reserving memory: before a committed (fallocated) mapping takes
  * its size in tmpfs pages at once, check that the memory and the filesystem

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Lock bytes on users' files: Windows share modes and "a section of this
  * file exists", kept among every process using shmap by OFD locks on

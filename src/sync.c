@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Events, mutexes and semaphores over futexes in shared memory.
  *

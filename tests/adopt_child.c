@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Exec helper for test_anon: adopts a mapping descriptor inherited across
  * exec, checks the marker the parent wrote at offset 0 and writes its own

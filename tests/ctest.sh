@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Runs ctest --output-on-failure with the arguments given, in the current
 # build directory, then lists the cases it skipped and why: the
 # "skipped: <case>: <reason>" lines of each test's output, which ctest

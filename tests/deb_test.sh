@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # deb_test.sh DIR SRC: checks the Debian packages that `make deb` left in
 # DIR: lintian finds no error, each package holds what it should and
 # depends as it should; then unpacks them into a scratch root and builds

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A small test harness. Each test program runs its cases in forked children
  * under a timeout, so one hang or crash cannot stall or take down the suite.

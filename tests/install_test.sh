@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Installs the build into a scratch prefix, moves it (an install is
 # relocatable), then builds and runs programs against it as a user would:
 # with pkg-config, and as a CMake project with find_package; last, the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Every function libshmap.so exports has a man page in docs/man (a page of
 # its own or an alias symlink to the page that documents it), and every
 # page, aliases included, renders with `man -l` from the source tree

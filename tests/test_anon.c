@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Anonymous mappings (sealed memfds) and handles across fork and exec:
  * inheritable and non-inheritable handles, adoption of a descriptor by an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Corrupt object headers: every damage to the header page or the size of a
  * live object's file is an error code from open and create, never a crash,

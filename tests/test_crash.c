@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Lifetime under kill -9. A holder killed at every step of open, create and
  * close, and holders killed at random points over hundreds of rounds, must

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Events across processes: create/open and type checks, auto and manual
  * reset, set on a set event, pulse, timeouts, descriptors for epoll, no

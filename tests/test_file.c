@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * File-backed mappings: creation from a path or a descriptor, sizes and
  * growth, view kinds, flushing, named file mappings across processes, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A full backing filesystem: creating a mapping that does not fit fails
  * with -ENOSPC at create, leaves nothing behind, and a mapping that was

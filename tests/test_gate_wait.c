@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * How long an open waits on a busy gate. A create reserving a large object
  * holds the gate while its fallocate runs: an open waits for it, however

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Hand-off on release, as Windows does it: a mutex released, an auto-reset
  * event set or a semaphore released while another thread or process waits

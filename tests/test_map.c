@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Mappings and views: create/open/close, lifetime, access, coherence. */
 #include <sys/mman.h>
 

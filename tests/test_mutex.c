@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Mutexes: create/open/close, type checks, recursion and ownership by
  * threads, initial owners, abandonment by killed and exiting owners, mutual

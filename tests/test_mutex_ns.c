@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A waiter declares a mutex owner dead only when it can really look the
  * owner up: a live owner stays owned when the waiter's /proc belongs to an

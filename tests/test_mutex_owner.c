@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A mutex owner killed at any point after it became the owner leaves an
  * abandoned mutex, never a wedged one: killed right after its take wrote

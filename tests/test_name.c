@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Names: prefixes, limits, and safe encoding to one backing path component. */
 #include "harness.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Security: per-user namespaces, squatted and planted backing files, object
  * modes and the Global\ privilege rule, with real processes of two users

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Large mappings: a reserve-less create (SHMAP_ATTR_NORESERVE) is O(1) at
  * any size; a committed one is bounded by memory and space, so a size that

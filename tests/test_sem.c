@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Semaphores: counts and limits, releases and waits across processes,
  * exactly k of N waiters released, timeouts, type checks, caller memory.

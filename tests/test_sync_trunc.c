@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Events, mutexes and semaphores whose backing file another process cut
  * short: every operation returns SHMAP_EINPAGE instead of dying of SIGBUS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Threads of one process share the handle registry and the view table:
  * concurrent create/open/map/unmap/close, with fork racing them. Events,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * An object whose create has not finished (its creator stopped, or killed
  * before the object was built) is not found, in Local and Global names and

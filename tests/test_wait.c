@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * shmap_wait_multiple: wait-any (lowest index, mixed kinds, abandoned
  * mutexes, 64 objects woken from another process) and wait-all (all or

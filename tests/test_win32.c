@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Win32 layer conformance, table driven. Each row performs one behaviour and
  * reports what it saw: the call's return value (normalised: a handle is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The Win32 layer's headers as Windows programs spell them, and the small
  * console and runtime calls such programs use: <Windows.h>, <WinBase.h>,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The Microsoft C runtime's extras (shmap_crt.h), as Microsoft documents
  * them: the _s functions' results and their invalid-parameter handling (the

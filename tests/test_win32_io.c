@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Win32 standard I/O: <strsafe.h>'s StringCch and StringCb calls;
  * GetStdHandle, SetStdHandle, CreatePipe and a child process with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Win32 errors for limits the native layer reports: a name whose lock a
  * peer holds too long (ERROR_BUSY); SEC_RESERVE sections of any size, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Miscellaneous Win32 calls, as Microsoft documents them: the OVERLAPPED
  * structure and transfers at an offset with it, handle flags (GetHandleInformation, protection from

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * CreateProcess against Windows' rules for finding the program: an
  * application name with an empty or NULL command line, the search order

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The Win32 layer against hostile or careless use: a forged
  * SHMAP_WIN32_HANDLES, descriptors that must not leak into children,

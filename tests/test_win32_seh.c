@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Win32 structured exceptions: __try/__except/__finally over faults in
  * views (EXCEPTION_IN_PAGE_ERROR for a file cut short by another process,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * CreateFile share modes and ERROR_USER_MAPPED_FILE, against Windows'
  * rules (Microsoft's "Creating and Opening Files" table, Wine's

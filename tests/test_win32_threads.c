@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Win32 threads: CreateThread, exit codes, waits on thread handles,
  * suspended starts, thread IDs, a mutex abandoned by an ending thread,

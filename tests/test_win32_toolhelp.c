@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * <TlHelp32.h> over /proc: CreateToolhelp32Snapshot of processes, threads
  * and modules, walked with the First/Next calls (A and W), with the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The Win32 view of a Global name whose create has not finished: the
  * creator killed, or stopped, right after making its file. OpenFileMapping

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A process with both shared libraries, libshmap and libshmap-win32, linked
  * (and libshmap opened again with dlopen) has one library state: a view

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A Windows program that includes nothing but windows.h and tchar.h, as
  * programs do on Windows, and uses the C runtime they bring: system,

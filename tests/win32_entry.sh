@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The entry point of a Win32 program built with
 # `pkg-config --cflags --libs shmap-win32`: main, wmain(int, wchar_t **),
 # a C wmain(void) and a C++ int wmain(), with windows.h or tchar.h, each

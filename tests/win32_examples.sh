@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Installs the build into a scratch prefix and builds every Win32 example
 # (examples/win32/*.c) four ways with nothing but
 # `pkg-config --cflags --libs shmap-win32`: as C11 and as C++17, each ANSI

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Every standard C++17 header still compiles after <windows.h>, whose
 // <excpt.h> gives __try its structured-exception meaning (libstdc++ uses
 // its own __try in its headers).

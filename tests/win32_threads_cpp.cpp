@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The Win32 thread calls, Interlocked operations and critical sections
 // compile as C++ (as Windows programs written in C++ use them) and work.
 #include <windows.h>

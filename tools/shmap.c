@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* shmap: command-line tool over the library. */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * child: the child process of Microsoft's "Creating a Child Process with
  * Redirected Input and Output" sample, written from its documentation.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * event_child: the child of event_parent (installed as Debug/Process2). It
  * opens the parent's named mapping and events, waits for the request,

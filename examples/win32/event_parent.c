@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * event_parent: the parent of a common pattern from articles on Windows
  * shared memory, written as Visual Studio projects write it: it includes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * event_threads: Microsoft's "Using Event Objects" sample, written from its
  * documentation. The main thread creates a manual-reset event named

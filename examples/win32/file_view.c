@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * file_view: a view of a real file. It writes some text to a temporary
  * file with WriteFile, maps the file (size 0: the file's size), upper-cases

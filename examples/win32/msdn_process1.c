@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * msdn_process1: the first process of MSDN's "Creating Named Shared
  * Memory", as printed there. It creates the mapping "Global\" +

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * msdn_process2: the second process of MSDN's "Creating Named Shared
  * Memory", as printed there. It opens "Global\MyFileMappingObject" and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mutex_threads: Microsoft's "Using Mutex Objects" sample, written from its
  * documentation. Two threads each write to a "database" twenty times, each

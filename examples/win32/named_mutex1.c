@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * named_mutex1: the first process of Microsoft's "Using Named Objects"
  * sample, written from its documentation. It creates (or opens) a mutex

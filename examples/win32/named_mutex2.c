@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * named_mutex2: the second process of Microsoft's "Using Named Objects"
  * sample, written from its documentation. It opens the mutex named

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * named_reader: the second process of MSDN's "Creating Named Shared Memory".
  * It opens the file mapping named_writer created, prints the message in it

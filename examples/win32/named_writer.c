@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * named_writer: the first process of MSDN's "Creating Named Shared Memory".
  * It creates the named file mapping "Local\MyFileMappingObject", copies a

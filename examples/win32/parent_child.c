@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * parent_child: handle inheritance. The parent creates an unnamed file
  * mapping and two auto-reset events, all inheritable, and starts a second

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * redirect_parent: the parent process of Microsoft's "Creating a Child
  * Process with Redirected Input and Output" sample, written from its

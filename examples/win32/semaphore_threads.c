@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * semaphore_threads: Microsoft's "Using Semaphore Objects" sample, written
  * from its documentation. A semaphore with a count of 10 limits twelve

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * single_instance: the classic "is another copy of me running?" check.
  * CreateMutex on a name: if GetLastError() then says ERROR_ALREADY_EXISTS,

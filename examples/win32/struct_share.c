@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * struct_share: two processes share a structure through a named file
  * mapping. The parent creates the mapping, fills in a record and starts a

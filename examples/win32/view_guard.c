@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * view_guard: guarded access to a file view with structured exceptions.
  * It maps a file read-only, reads it the way Microsoft's "Reading and

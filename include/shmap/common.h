@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* shmap: common definitions shared by every public header. */
 #ifndef SHMAP_COMMON_H
 #define SHMAP_COMMON_H

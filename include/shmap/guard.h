@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* shmap: guarded access to view memory (try/except for in-page errors). */
 #ifndef SHMAP_GUARD_H
 #define SHMAP_GUARD_H

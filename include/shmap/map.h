@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* shmap: mappings (page-file, file-backed, anonymous) and their views. */
 #ifndef SHMAP_MAP_H
 #define SHMAP_MAP_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* shmap: named objects, namespaces, attributes and lifetime. */
 #ifndef SHMAP_OBJECT_H
 #define SHMAP_OBJECT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* shmap: events, mutexes and semaphores across processes, and waits on them. */
 #ifndef SHMAP_SYNC_H
 #define SHMAP_SYNC_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * <SDKDDKVer.h>: on Windows it picks the highest SDK version for WINVER and
  * _WIN32_WINNT. shmap has one API level, so it only supplies the version

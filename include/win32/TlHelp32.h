@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * <TlHelp32.h>: snapshots of the system's processes and threads and of a
  * process's modules, read from /proc. A snapshot is a handle, closed with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * <conio.h>: console input and output of Microsoft's C runtime.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * <excpt.h>: structured exceptions. __try / __except / __finally / __leave,
  * GetExceptionCode, GetExceptionInformation and AbnormalTermination, for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * <process.h>: the process-id call of Microsoft's C runtime. _getpid is the
  * calling process's id, the value GetCurrentProcessId() returns.

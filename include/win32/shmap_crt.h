@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The Microsoft C runtime's extras that Windows programs use alongside
  * windows.h: the "secure" _s functions, the _itoa and _wtoi families,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * <strsafe.h>, the subset Windows samples use: StringCch and StringCb
  * Printf, VPrintf, Copy, Cat and Length, A and W and the TCHAR names.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * TCHAR mappings: with _UNICODE (or UNICODE) TCHAR is wchar_t and the _t
  * names are the wide functions, else char. The _t printf family follows

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * shmap's Windows API subset: file mappings, views, files, events, mutexes,
  * semaphores, waits and processes, with the types, sizes and error codes of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Runtime helpers of Windows programs: local memory, string lengths, and
  * console input and output (<conio.h>). */
 #include <errno.h>

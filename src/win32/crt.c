@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The Microsoft C runtime's extras (shmap_crt.h): the _s functions with
  * Microsoft's parameter validation, the _itoa and _wtoi families,

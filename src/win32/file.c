@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* CreateFile, ReadFile, WriteFile and the file calls mappings need. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Handles, last errors and string conversion for the Win32 layer. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* CreateFileMapping, OpenFileMapping, MapViewOfFile and friends. */
 #include <errno.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Miscellaneous system calls: security descriptors, temporary files, file
  * attributes, system time and version. */
 #include <errno.h>

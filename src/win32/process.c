@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* CreateProcess and the process calls. */
 #include <errno.h>
 #include <fcntl.h>

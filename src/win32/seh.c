@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Structured exceptions: the dispatcher behind <excpt.h>'s __try.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Events, mutexes, semaphores and waits. */
 #include <errno.h>
 #include <poll.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The _t printf family with Microsoft's format rules. */
 #include <errno.h>
 #include <locale.h>

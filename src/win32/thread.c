@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Threads, critical sections and clocks for the Win32 layer.
  *

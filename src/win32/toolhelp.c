@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * <TlHelp32.h>: snapshots of processes, threads and modules, read from
  * /proc. A snapshot object holds a memory file: a header (how many records

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Private to the Win32 layer: the handle table and helpers. */
 #ifndef SHMAP_W32_PRIVATE_H
 #define SHMAP_W32_PRIVATE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * main for programs whose entry point is wmain (_tmain with _UNICODE): it
  * lives in a static archive, so it is linked only when the program has no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Wide (UTF-32 wchar_t) to narrow text and back, losslessly, for the Win32
  * layer and the wmain entry point (header-only: the entry point's archive

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A Win32 program as a consumer builds it: wmain as its entry point, a view
  * mapped through the Win32 API and unmapped through the native one, which

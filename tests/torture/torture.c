@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Torture: worker processes doing random create/open/map/write/close of
  * named mappings and random event, mutex and semaphore operations and waits,
