@@ -204,6 +204,21 @@ int shmap__lk(int fd, int cmd, short type, off_t start, off_t len);
 int shmap__lk_wait(int fd, short type, off_t byte);
 
 /*
+ * object.c: how many OFD locks, read or write, cover byte of the file
+ * dev:ino (as fstat gives them), counted in the kernel's lock table
+ * (/proc/locks): one per open file description holding it, in every
+ * process of the machine, whoever owns them (the table lists OFD locks
+ * whatever the reader's pid namespace or privilege). Waiters blocked on a
+ * lock and classic POSIX or flock locks are not counted. For an object's
+ * holder byte (0) that is the number of handles open on it: each holds it
+ * shared, a create still building or a close on its last probe holds it
+ * exclusive. A snapshot: holders come and go while the table is read.
+ * Returns 0 with the count in *out, or a negative errno (-ENOENT without
+ * /proc).
+ */
+int shmap__lock_holders(dev_t dev, ino_t ino, off_t byte, unsigned *out);
+
+/*
  * share.c: the lock bytes of users' files (see docs/lifetime.md, "Share
  * modes and mapped files"): the last 64 bytes below 2^63, far past any real
  * data; a LockFile built on fcntl locks must refuse ranges reaching them.

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -138,6 +139,41 @@ int shmap__lk(int fd, int cmd, short type, off_t start, off_t len)
 int shmap__lk_wait(int fd, short type, off_t byte)
 {
 	return lk_bounded(fd, type, byte, shmap__lock_timeout_ms, 0);
+}
+
+int shmap__lock_holders(dev_t dev, ino_t ino, off_t byte, unsigned *out)
+{
+	char line[256], kind[16], mode[16], type[16], end[24];
+	unsigned maj, min;
+	unsigned long long lino;
+	long long start;
+	unsigned count = 0;
+	FILE *f = fopen("/proc/locks", "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof line, f)) {
+		/* "1: OFDLCK ADVISORY  READ -1 00:1a:161521 0 0"; a waiter
+		 * blocked behind a lock is "2: -> POSIX ..." (or "->POSIX"):
+		 * it holds nothing, and its "->" field fails the match. */
+		if (sscanf(line, "%*d: %15s %15s %15s %*d %x:%x:%llu %lld %23s",
+		           kind, mode, type, &maj, &min, &lino, &start,
+		           end) != 8)
+			continue;
+		if (strcmp(kind, "OFDLCK") ||
+		    (strcmp(type, "READ") && strcmp(type, "WRITE")))
+			continue;
+		if (makedev(maj, min) != dev || (ino_t)lino != ino)
+			continue;
+		if (start > (long long)byte ||
+		    (strcmp(end, "EOF") && atoll(end) < (long long)byte))
+			continue;
+		count++;
+	}
+	int rc = ferror(f) ? -EIO : 0;
+	fclose(f);
+	if (rc == 0)
+		*out = count;
+	return rc;
 }
 
 static int gate_take(int fd)
