@@ -11,5 +11,6 @@
 #include <shmap/map.h>
 #include <shmap/guard.h>
 #include <shmap/sync.h>
+#include <shmap/inspect.h>
 
 #endif

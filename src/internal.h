@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "shmap.h"
@@ -171,8 +172,24 @@ int shmap__obj_hold_fd(const struct shmap__obj *o, int cloexec);
 int shmap__obj_adopt(int fd, uint32_t type, struct shmap__obj *o);
 /* Releases the hold, removing the name if it was the last one. */
 int shmap__obj_close(struct shmap__obj *o);
-/* Sweeps leftovers; returns the number removed or a negative error. */
-int shmap__sweep(void);
+/* Sweeps leftovers as shmap_sweep does (which see); the first-use sweep
+ * is shmap__sweep(0, NULL, NULL). */
+int shmap__sweep(unsigned flags, shmap_object_fn fn, void *ctx);
+/*
+ * Reads the object file fd (st its fstat, path where it was found, in the
+ * backing directory) into *info, as shmap_list and shmap_sweep report it:
+ * path, mode, owner and global from the file; name, file_path (pointing
+ * into *h, which the caller keeps while it uses info), type, size, prot,
+ * creator and ctime_ns from the header, only if it is valid and its name
+ * leads to this path (for its owner, if Local); otherwise those stay zero
+ * and info->error says why (SHMAP_EBADOBJ, SHMAP_EFORMAT). The rest (live,
+ * handles, holders, sync) is zero. Reads without locks: the caller decides
+ * whether the file can change meanwhile. Returns 1 if the file is a shmap
+ * file (it starts with the magic, of any format, or is empty: a create
+ * that has not written it yet), 0 if it is not, or a negative errno.
+ */
+int shmap__info_read(int fd, const struct stat *st, const char *path,
+                     struct shmap__hdr *h, shmap_object_info *info);
 /* Where the data of a new object starts: the header page, page-aligned. */
 uint64_t shmap__data_offset(void);
 /* Validates a header read from an object file of st_size bytes: 0,

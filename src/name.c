@@ -54,7 +54,7 @@ const char *shmap_backing_dir(void)
 
 static void sweep_once(void)
 {
-	(void)shmap__sweep();
+	(void)shmap__sweep(0, NULL, NULL);
 }
 
 static void nothing(void)
@@ -67,15 +67,24 @@ void shmap__init(void)
 	pthread_once(&g_sweep_once, sweep_once);
 }
 
-int shmap_gc(void)
+int shmap_sweep(unsigned flags, shmap_object_fn fn, void *ctx)
 {
 	SHMAP__ERRNO_SAVE;
 	pthread_once(&g_dir_once, dir_init);
-	int rc = shmap__sweep();
-	/* That was this process's first-use sweep too, if none ran yet. */
-	pthread_once(&g_sweep_once, nothing);
+	/* A real sweep is this process's first-use sweep too, if none ran
+	 * yet; marked first, so that fn's own first object call does not
+	 * start another inside this one. */
+	if (!(flags & SHMAP_SWEEP_DRY_RUN))
+		pthread_once(&g_sweep_once, nothing);
+	int rc = flags & ~SHMAP_SWEEP_DRY_RUN ? -EINVAL
+	                                       : shmap__sweep(flags, fn, ctx);
 	SHMAP__ERRNO_RESTORE;
 	return rc;
+}
+
+int shmap_gc(void)
+{
+	return shmap_sweep(0, NULL, NULL);
 }
 
 /* Counts characters: UTF-8 continuation bytes do not start one. */

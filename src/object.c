@@ -446,6 +446,18 @@ static int build(int fd, const char *canon, const struct shmap__hdr *tmpl,
 {
 	if (reserve > (uint64_t)INT64_MAX - shmap__data_offset())
 		return -EFBIG;
+	if (canon) {
+		/* The magic first, its state not READY: from here on the file
+		 * is shmap's however the create ends, so a sweep may remove
+		 * it once unheld (see sweep_one); nobody opens it. */
+		struct shmap__hdr claim = {.magic = SHMAP__MAGIC,
+		                           .format = SHMAP__FORMAT};
+		ssize_t w = pwrite(fd, &claim, offsetof(struct shmap__hdr, type), 0);
+		if (w < 0)
+			return -errno;
+		if (w != offsetof(struct shmap__hdr, type))
+			return -EIO;
+	}
 	int rc = reserve_space(fd, shmap__data_offset() + reserve, noreserve);
 	if (rc == 0 && on_build)
 		rc = on_build(fd, arg);
@@ -1040,10 +1052,87 @@ int shmap__obj_close(struct shmap__obj *o)
 	return rc;
 }
 
-static int sweep_one(const char *path, int global)
+int shmap__info_read(int fd, const struct stat *st, const char *path,
+                     struct shmap__hdr *h, shmap_object_info *info)
+{
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	memset(info, 0, sizeof *info);
+	info->path = path;
+	info->mode = (unsigned)st->st_mode & 07777;
+	info->owner = st->st_uid;
+	info->global = !strncmp(base, "shmap.g.", 8);
+	info->error = SHMAP_EBADOBJ;
+	if (st->st_size == 0)
+		return 1; /* a create that had not written its magic yet */
+	ssize_t r = pread(fd, h, sizeof *h, 0);
+	if (r < 0)
+		return -errno;
+	if ((size_t)r < sizeof h->magic || h->magic != SHMAP__MAGIC)
+		return 0;
+	if ((size_t)r < sizeof *h)
+		return 1;
+	info->error = shmap__hdr_check(h, (uint64_t)st->st_size);
+	if (info->error)
+		return 1;
+	/* The stored name must be the one this file is the backing of (its
+	 * owner's, for Local): a name is shown only if it leads here. */
+	struct shmap__name n;
+	char want[4096];
+	const char *wbase;
+	if (shmap__name_parse(h->name, &n) ||
+	    shmap__name_path(&n, st->st_uid, want, sizeof want) ||
+	    !(wbase = strrchr(want, '/')) || strcmp(wbase + 1, base)) {
+		info->error = SHMAP_EBADOBJ;
+		return 1;
+	}
+	info->name = h->name;
+	info->file_path = (h->flags & SHMAP__HF_FILE) ? h->path : NULL;
+	info->type = (enum shmap_type)h->type;
+	info->size = h->size;
+	info->prot = h->type == SHMAP_TYPE_MAPPING ? h->prot : 0;
+	info->creator_uid = h->creator_uid;
+	info->creator_pid = (pid_t)h->creator_pid;
+	info->ctime_ns = h->ctime_ns;
+	return 1;
+}
+
+/*
+ * What a sweep may remove: a file of the caller's namespaces that nobody
+ * holds, and that is empty or starts with the magic. Nothing else: a file
+ * with the prefix and other contents is no object of ours.
+ *
+ * Another format's file (SHMAP_EFORMAT) goes too. Its name is at a path
+ * this version's open and create use, and they remove any unheld file
+ * there without reading it (docs/lifetime.md, "The protocol"): every
+ * version holds its objects with the same shared lock on byte 0 under the
+ * same gate, or they could not share the directory at all. So an unheld
+ * file is a leftover whatever its format, exactly as open judges it.
+ *
+ * An empty file is a create killed between its O_EXCL and its first write
+ * (build writes the magic before anything else), or one in flight that has
+ * not taken the gate yet. Removing the second cannot hurt it: a create
+ * checks that its file is still linked only after it holds the gate, and
+ * it builds only while it holds the gate and the exclusive holder lock.
+ * We remove only while we hold both (a busy gate, or a holder, and we do
+ * nothing). So the create either took the gate first, and we fail our try
+ * of it and keep the file, or takes it after our unlink, finds its file
+ * unlinked and starts again with a new O_EXCL: the same argument as for
+ * open's removal of an unheld file ("a create not yet begun").
+ *
+ * fn runs for each file to remove before it goes; in a real sweep, while
+ * we hold its gate and exclusive lock, so what is reported is what goes
+ * (an open or create of that name meanwhile waits for the gate); in a dry
+ * run after we have let go of them. Returns 1 if the file went (or, dry,
+ * would go), 0 if not, or fn's nonzero return as *stop (the file stays).
+ */
+static int sweep_one(const char *path, int global, unsigned flags,
+                     shmap_object_fn fn, void *ctx, int *stop)
 {
 	struct stat st;
-	int removed = 0, ns = global ? SHMAP__NS_GLOBAL : SHMAP__NS_LOCAL;
+	struct shmap__hdr h;
+	shmap_object_info info;
+	int gone = 0, ns = global ? SHMAP__NS_GLOBAL : SHMAP__NS_LOCAL;
 	for (int tries = 0; tries < 2; tries++) {
 		int fd = open(path, open_flags(0));
 		if (fd < 0 && (errno != EACCES || tries ||
@@ -1063,32 +1152,43 @@ static int sweep_one(const char *path, int global)
 		/* Never wait: a busy gate means someone is using the name. */
 		if (lk(fd, F_OFD_SETLK, F_WRLCK, GATE_BYTE, 1) == 0 &&
 		    still_linked(fd, path, &st) && check_owner_only(ns, &st) == 0 &&
-		    hold_try_excl(fd) == 0 && unlink(path) == 0)
-			removed = 1;
-		drop(fd);
+		    hold_try_excl(fd) == 0 &&
+		    shmap__info_read(fd, &st, path, &h, &info) == 1) {
+			int dry = (flags & SHMAP_SWEEP_DRY_RUN) != 0;
+			if (dry) {
+				drop(fd); /* a dry run holds nothing past the probe */
+				fd = -1;
+			}
+			if (fn && (*stop = fn(&info, ctx)))
+				gone = 0; /* stopped: this one stays */
+			else
+				gone = dry || unlink(path) == 0;
+		}
+		if (fd >= 0)
+			drop(fd);
 		break;
 	}
-	return removed;
+	return gone;
 }
 
-int shmap__sweep(void)
+int shmap__sweep(unsigned flags, shmap_object_fn fn, void *ctx)
 {
 	const char *dir = shmap__dir_raw();
 	char local[64], path[4096];
-	int removed = 0, global = shmap__caller_privileged();
+	int removed = 0, stop = 0, global = shmap__caller_privileged();
 	DIR *d = opendir(dir);
 	if (!d)
 		return -errno;
 	snprintf(local, sizeof local, "shmap.u%u.", (unsigned)geteuid());
-	for (struct dirent *e; (e = readdir(d));) {
+	for (struct dirent *e; !stop && (e = readdir(d));) {
 		int g = !strncmp(e->d_name, "shmap.g.", 8);
 		if (!(g && global) && strncmp(e->d_name, local, strlen(local)))
 			continue;
 		if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >=
 		    (int)sizeof path)
 			continue;
-		removed += sweep_one(path, g);
+		removed += sweep_one(path, g, flags, fn, ctx, &stop);
 	}
 	closedir(d);
-	return removed;
+	return stop ? stop : removed;
 }

@@ -57,10 +57,12 @@ typedef struct shmap_attr {
 /*
  * Removes what holders killed by a signal left in the backing directory: every
  * object of the caller's namespaces (its Local names; Global names too when
- * privileged) that no process holds and that the namespace would let it open.
- * Live objects and files squatted by other users are never touched. Returns
- * the number of objects removed, or a negative error code if the backing
- * directory cannot be read.
+ * privileged) that no process holds and that the namespace would let it open,
+ * if its file is a shmap object's or empty. Live objects, files squatted by
+ * other users and files that are no objects are never touched. The same as
+ * shmap_sweep(0, NULL, NULL) (shmap/inspect.h), which can also name each
+ * one. Returns the number of objects removed, or a negative error code if
+ * the backing directory cannot be read.
  */
 SHMAP_API int shmap_gc(void);
 
