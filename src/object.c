@@ -234,6 +234,36 @@ static int still_linked(int fd, const char *path, struct stat *st)
 }
 
 /*
+ * Takes the gate of fd (bounded) and checks, under it, that fd is still the
+ * file linked at path, and its only link (*st refreshed). Returns 0 with the
+ * gate held; otherwise fd is closed and the return is -EAGAIN (unlinked or
+ * replaced meanwhile: start again), -EACCES (a second link) or the gate's
+ * error. cp is the crash point reached once the gate is held (or
+ * SHMAP__CP_NONE).
+ */
+static int gate_linked(int fd, const char *path, struct stat *st, int cp)
+{
+	int rc = gate_take(fd);
+	if (rc) {
+		close(fd);
+		return rc;
+	}
+	if (cp != SHMAP__CP_NONE)
+		SHMAP__CRASH(cp);
+	if (!still_linked(fd, path, st)) {
+		drop(fd);
+		return -EAGAIN;
+	}
+	/* Owner and mode were checked before the gate; only the link count
+	 * can have changed since. */
+	if (st->st_nlink != 1) {
+		drop(fd);
+		return -EACCES;
+	}
+	return 0;
+}
+
+/*
  * Whether m is a Global mode shmap makes: the owner reads and writes, group
  * and other each read and write or have nothing. A class that could read
  * without writing could open the file only to lock bytes of it.
@@ -664,21 +694,11 @@ static int do_open(const struct shmap__name *n, const char *path,
 				continue;
 			return rc;
 		}
-		if ((rc = gate_take(fd))) {
-			close(fd);
-			return rc;
-		}
-		SHMAP__CRASH(SHMAP__CP_OPEN_GATE);
-		if (!still_linked(fd, path, &st)) {
-			drop(fd);
+		rc = gate_linked(fd, path, &st, SHMAP__CP_OPEN_GATE);
+		if (rc == -EAGAIN)
 			continue;
-		}
-		/* Owner and mode were checked before the gate; only the
-		 * link count can have changed since. */
-		if (st.st_nlink != 1) {
-			drop(fd);
-			return -EACCES;
-		}
+		if (rc)
+			return rc;
 		rc = hold_try_excl(fd);
 		if (rc == 0) {
 			/* Nobody holds it: a leftover, or a create not yet
@@ -793,19 +813,11 @@ int shmap__obj_create_cb(const char *name, const struct shmap__hdr *tmpl,
 				continue;
 			return rc;
 		}
-		if ((rc = gate_take(fd))) {
-			close(fd);
-			return rc;
-		}
-		SHMAP__CRASH(SHMAP__CP_CREATE_GATE);
-		if (!still_linked(fd, path, &st)) {
-			drop(fd);
+		rc = gate_linked(fd, path, &st, SHMAP__CP_CREATE_GATE);
+		if (rc == -EAGAIN)
 			continue;
-		}
-		if (st.st_nlink != 1) { /* see do_open */
-			drop(fd);
-			return -EACCES;
-		}
+		if (rc)
+			return rc;
 		rc = hold_try_excl(fd);
 		if (rc == 0) {
 			SHMAP__CRASH(SHMAP__CP_CREATE_EXCL);
@@ -1007,6 +1019,98 @@ int shmap__obj_adopt(int fd, uint32_t type, struct shmap__obj *o)
 		return rc;
 	return finish(o, fd, &st, path, SHMAP__OF_NAMED,
 	              &h);
+}
+
+/* Whether the caller may remove a name whose file st describes. */
+static int may_unlink(const struct stat *st)
+{
+	return st->st_uid == geteuid() || geteuid() == 0;
+}
+
+/* The error for a file at path we may not open: not ours (or root's to
+ * remove) is -EPERM; ours and empty, a create umask narrowed, is no object. */
+static int unlink_refused(const char *path, int e)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0)
+		return -errno;
+	if (!may_unlink(&st))
+		return -EPERM;
+	return S_ISREG(st.st_mode) && st.st_size == 0 ? -ENOENT : open_error(e);
+}
+
+static int unlink_name(const struct shmap__name *n, const char *path,
+                       unsigned *handles)
+{
+	for (int tries = 0; tries < MAX_TRIES; tries++) {
+		struct stat st;
+		struct shmap__hdr h;
+		shmap_object_info info;
+		int unfinished;
+		int fd = open(path, open_flags(0));
+		if (fd < 0)
+			return errno == ENOENT ? -ENOENT : unlink_refused(path, errno);
+		/* Whose file it is decides before any lock (see do_open). */
+		if (fstat(fd, &st) < 0) {
+			int e = -errno;
+			close(fd);
+			return e;
+		}
+		int rc = st.st_nlink == 0 ? -EAGAIN
+		         : !may_unlink(&st) ? -EPERM
+		                            : check_before_gate(n->ns, &st, &unfinished);
+		if (rc)
+			close(fd);
+		else
+			rc = gate_linked(fd, path, &st, SHMAP__CP_NONE);
+		if (rc == -EAGAIN)
+			continue;
+		if (rc)
+			return rc;
+		rc = hold_try_excl(fd);
+		if (rc == 0) {
+			/* Nobody holds it: no object, as for open; a leftover
+			 * of ours goes, as a sweep would remove it. */
+			if (shmap__info_read(fd, &st, path, &h, &info) == 1)
+				unlink(path);
+			drop(fd);
+			return -ENOENT;
+		}
+		if (rc == -EAGAIN)
+			rc = unfinished ? -EACCES
+			                : read_hdr(fd, (uint64_t)st.st_size, 0,
+			                           n->canon, &h);
+		if (rc == 0 && handles)
+			rc = shmap__lock_holders(st.st_dev, st.st_ino, HOLD_BYTE,
+			                         handles);
+		if (rc == 0 && unlink(path) < 0)
+			rc = errno == EACCES ? -EPERM : -errno;
+		drop(fd);
+		return rc;
+	}
+	return -EAGAIN;
+}
+
+/*
+ * Removes the name of a live object as ipcrm does: under the gate, as an
+ * open would check it, only if the caller owns the file or is root, and
+ * only if the file is the object of that name; holders keep their handles
+ * and views (their close finds the name no longer linked to their file and
+ * leaves whatever is there now alone).
+ */
+int shmap_unlink(const char *name, unsigned *handles)
+{
+	SHMAP__ERRNO_SAVE;
+	struct shmap__name n;
+	char path[4096];
+	int rc;
+	shmap__init();
+	if (!name)
+		rc = -EINVAL;
+	else if (!(rc = path_for(name, &n, path, sizeof path)))
+		rc = unlink_name(&n, path, handles);
+	SHMAP__ERRNO_RESTORE;
+	return rc;
 }
 
 int shmap__obj_close(struct shmap__obj *o)

@@ -149,6 +149,18 @@ typedef struct shmap_holders_summary {
  */
 SHMAP_API int shmap_sweep(unsigned flags, shmap_object_fn fn, void *ctx);
 
+/*
+ * Removes the name of a live object now, as an administrator does with
+ * ipcrm: handles and views keep working, and the object's memory goes with
+ * the last of them, but the name is free: an open finds nothing, a create
+ * makes a new object. The caller must own the backing file or be
+ * privileged (-EPERM otherwise). *handles (if not NULL) receives the
+ * number of handles still open on the object. Returns 0, -ENOENT,
+ * SHMAP_EBADPATH, -EBUSY if a create or close holds the name past the lock
+ * timeout, or another negative error code.
+ */
+SHMAP_API int shmap_unlink(const char *name, unsigned *handles);
+
 #ifdef __cplusplus
 }
 #endif
