@@ -195,6 +195,13 @@ uint64_t shmap__data_offset(void);
 /* Validates a header read from an object file of st_size bytes: 0,
  * SHMAP_EFORMAT for another format word, or SHMAP_EBADOBJ. */
 int shmap__hdr_check(const struct shmap__hdr *h, uint64_t st_size);
+/*
+ * Whether the backing file st is one its namespace trusts (regular, one
+ * link; Local: owned by uid, the user of its Local namespace, mode 0600;
+ * Global: a privileged owner and a mode shmap makes): 0, or -EACCES.
+ */
+struct stat;
+int shmap__obj_trusted(int ns, uid_t uid, const struct stat *st);
 /* Runs once per process before the first object operation. */
 void shmap__init(void);
 
@@ -216,6 +223,13 @@ extern int shmap__gate_progress_timeouts;
  * lock, or another negative errno.
  */
 int shmap__lk(int fd, int cmd, short type, off_t start, off_t len);
+/*
+ * object.c: a lock another open file description holds over byte, in *fl
+ * (l_type F_UNLCK if none), as F_OFD_GETLK tells, which works on a
+ * read-only descriptor: 0 or a negative errno.
+ */
+struct flock;
+int shmap__lk_holder(int fd, off_t byte, struct flock *fl);
 /* object.c: takes a lock of type on byte, polling a busy byte for at most
  * shmap__lock_timeout_ms (then -EBUSY); never blocks in the kernel. */
 int shmap__lk_wait(int fd, short type, off_t byte);
@@ -234,6 +248,10 @@ int shmap__lk_wait(int fd, short type, off_t byte);
  * /proc).
  */
 int shmap__lock_holders(dev_t dev, ino_t ino, off_t byte, unsigned *out);
+/* object.c: the same table read once: calls fn(ctx, dev, ino) for each
+ * OFD lock, read or write, that covers byte. 0 or a negative errno. */
+int shmap__lock_table(off_t byte, void (*fn)(void *, dev_t, ino_t),
+                      void *ctx);
 
 /*
  * share.c: the lock bytes of users' files (see docs/lifetime.md, "Share
@@ -346,6 +364,25 @@ SHMAP__XLIB int shmap__map_adopt_file(int fd, uint64_t size,
 /* sync.c: the same for events, mutexes and semaphores; takes fd. */
 SHMAP__XLIB int shmap__sync_hold(const shmap_sync *s, int cloexec, int *fd);
 SHMAP__XLIB int shmap__sync_adopt(int fd, uint32_t kind, shmap_sync **out);
+
+/*
+ * sync.c: the state of the event, mutex or semaphore (kind) whose block is
+ * at blk, len bytes: a private copy of it, read from the object's file,
+ * which is checked before anything in it is used. Returns 0 with out filled
+ * (out->valid 1), or SHMAP_EBADOBJ or SHMAP_EFORMAT (also in out->error).
+ */
+int shmap__sync_peek(const void *blk, size_t len, uint32_t kind,
+                     shmap_sync_state *out);
+/*
+ * inspect.c: the number at index idx (0 first) on the line of the /proc
+ * status file path (relative to dirfd, or AT_FDCWD) that starts with key
+ * ("Tgid:", "Uid:"): 0, or a negative errno (-ENOENT: no such line).
+ */
+int shmap__proc_status(int dirfd, const char *path, const char *key,
+                       unsigned idx, uint64_t *out);
+/* inspect.c, for tests: count resident pages with mincore, never with
+ * cachestat, to check what replaces it on older kernels. */
+extern int shmap__inspect_no_cachestat;
 
 /*
  * guard.c: a dispatcher for faults, for structured exceptions (the Win32

@@ -111,12 +111,7 @@ static int lk_bounded(int fd, short type, off_t byte, long ms, int progress)
 		}
 		if (byte == GATE_BYTE || byte == SHMAP__SHARE_BYTE(SHMAP__SB_GATE)) {
 			struct flock fl;
-			memset(&fl, 0, sizeof fl);
-			fl.l_type = F_WRLCK;
-			fl.l_whence = SEEK_SET;
-			fl.l_start = byte;
-			fl.l_len = 1;
-			if (fcntl(fd, F_OFD_GETLK, &fl) == 0 &&
+			if (shmap__lk_holder(fd, byte, &fl) == 0 &&
 			    fl.l_type == F_RDLCK)
 				return -EBUSY;
 		}
@@ -131,6 +126,19 @@ static int lk_bounded(int fd, short type, off_t byte, long ms, int progress)
 	}
 }
 
+int shmap__lk_holder(int fd, off_t byte, struct flock *fl)
+{
+	memset(fl, 0, sizeof *fl);
+	fl->l_type = F_WRLCK; /* conflicts with any lock another one holds */
+	fl->l_whence = SEEK_SET;
+	fl->l_start = byte;
+	fl->l_len = 1;
+	while (fcntl(fd, F_OFD_GETLK, fl) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return 0;
+}
+
 int shmap__lk(int fd, int cmd, short type, off_t start, off_t len)
 {
 	return lk(fd, cmd, type, start, len);
@@ -141,13 +149,13 @@ int shmap__lk_wait(int fd, short type, off_t byte)
 	return lk_bounded(fd, type, byte, shmap__lock_timeout_ms, 0);
 }
 
-int shmap__lock_holders(dev_t dev, ino_t ino, off_t byte, unsigned *out)
+int shmap__lock_table(off_t byte, void (*fn)(void *, dev_t, ino_t),
+                      void *ctx)
 {
 	char line[256], kind[16], mode[16], type[16], end[24];
 	unsigned maj, min;
 	unsigned long long lino;
 	long long start;
-	unsigned count = 0;
 	FILE *f = fopen("/proc/locks", "re");
 	if (!f)
 		return -errno;
@@ -162,17 +170,34 @@ int shmap__lock_holders(dev_t dev, ino_t ino, off_t byte, unsigned *out)
 		if (strcmp(kind, "OFDLCK") ||
 		    (strcmp(type, "READ") && strcmp(type, "WRITE")))
 			continue;
-		if (makedev(maj, min) != dev || (ino_t)lino != ino)
-			continue;
 		if (start > (long long)byte ||
 		    (strcmp(end, "EOF") && atoll(end) < (long long)byte))
 			continue;
-		count++;
+		fn(ctx, makedev(maj, min), (ino_t)lino);
 	}
 	int rc = ferror(f) ? -EIO : 0;
 	fclose(f);
+	return rc;
+}
+
+struct lock_count {
+	dev_t dev;
+	ino_t ino;
+	unsigned n;
+};
+
+static void lock_count(void *ctx, dev_t dev, ino_t ino)
+{
+	struct lock_count *c = ctx;
+	c->n += dev == c->dev && ino == c->ino;
+}
+
+int shmap__lock_holders(dev_t dev, ino_t ino, off_t byte, unsigned *out)
+{
+	struct lock_count c = {dev, ino, 0};
+	int rc = shmap__lock_table(byte, lock_count, &c);
 	if (rc == 0)
-		*out = count;
+		*out = c.n;
 	return rc;
 }
 
@@ -298,23 +323,33 @@ static int global_mode(unsigned a, mode_t *out)
  * mode in the Global namespace (gc removes a privileged owner's leftover of
  * any mode); check_owner also checks the mode.
  */
-static int check_owner_only(int ns, const struct stat *st)
+static int owner_ok(int ns, uid_t uid, const struct stat *st)
 {
 	if (!S_ISREG(st->st_mode) || st->st_nlink != 1)
 		return -EACCES;
 	if (ns == SHMAP__NS_LOCAL)
-		return st->st_uid == geteuid() && (st->st_mode & 07777) == 0600
+		return st->st_uid == uid && (st->st_mode & 07777) == 0600
 		               ? 0
 		               : -EACCES;
 	return shmap__uid_privileged(st->st_uid) ? 0 : -EACCES;
 }
 
-/* Refuses files the namespace does not allow us to trust. */
-static int check_owner(int ns, const struct stat *st)
+static int check_owner_only(int ns, const struct stat *st)
+{
+	return owner_ok(ns, geteuid(), st);
+}
+
+int shmap__obj_trusted(int ns, uid_t uid, const struct stat *st)
 {
 	if (ns == SHMAP__NS_GLOBAL && !global_mode_ok(st->st_mode & 07777))
 		return -EACCES;
-	return check_owner_only(ns, st);
+	return owner_ok(ns, uid, st);
+}
+
+/* Refuses files the namespace does not allow us to trust. */
+static int check_owner(int ns, const struct stat *st)
+{
+	return shmap__obj_trusted(ns, geteuid(), st);
 }
 
 /*

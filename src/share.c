@@ -32,15 +32,7 @@ void shmap__share_unlock(int fd, int b, int n)
  * F_UNLCK if none): 0 or a negative errno. */
 static int holder(int fd, int b, struct flock *fl)
 {
-	memset(fl, 0, sizeof *fl);
-	fl->l_type = F_WRLCK; /* conflicts with any lock another one holds */
-	fl->l_whence = SEEK_SET;
-	fl->l_start = SHMAP__SHARE_BYTE(b);
-	fl->l_len = 1;
-	while (fcntl(fd, F_OFD_GETLK, fl) < 0)
-		if (errno != EINTR)
-			return -errno;
-	return 0;
+	return shmap__lk_holder(fd, SHMAP__SHARE_BYTE(b), fl);
 }
 
 int shmap__share_held(int fd, int b)

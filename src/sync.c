@@ -1717,6 +1717,64 @@ static int blk_check(const struct blk *b, uint32_t kind)
 	return 0;
 }
 
+int shmap__sync_peek(const void *blk, size_t len, uint32_t kind,
+                     shmap_sync_state *out)
+{
+	/* Only read; the casts below drop const for the atomic loads. */
+	struct blk *b = (struct blk *)blk;
+	memset(out, 0, sizeof *out);
+	int rc = len < sizeof *b ? SHMAP_EBADOBJ : blk_check(b, kind);
+	if (rc) {
+		out->error = rc;
+		return rc;
+	}
+	/* relaxed, every load: b is a private copy nobody writes, and a
+	 * snapshot promises no order among its words anyway. */
+	uint32_t state = atomic_load_explicit(&b->state, memory_order_relaxed);
+	unsigned busy = 0;
+	for (unsigned i = 0; kind != SHMAP_TYPE_EVENT && i < SLOTS; i++)
+		busy += atomic_load_explicit(&b->slot[i],
+		                             memory_order_relaxed) != 0;
+	out->valid = 1;
+	if (kind == SHMAP_TYPE_EVENT) {
+		out->set = (state & 1u) != 0;
+		out->manual_reset = (b->flags & SHMAP_EVENT_MANUAL) != 0;
+		out->waiters = atomic_load_explicit(&b->waiting,
+		                                    memory_order_relaxed);
+		return 0;
+	}
+	out->waiters = busy;
+	if (kind == SHMAP_TYPE_SEMAPHORE) {
+		out->count = state & COUNT32;
+		out->max = b->max;
+		return 0;
+	}
+	uint64_t id = atomic_load_explicit(&b->owner, memory_order_relaxed) &
+	              ~LOCK64;
+	/* Free, or being handed to a waiter (PEND): no owner yet. */
+	if (id == 0 || is_pend(id))
+		return 0;
+	out->owner_tid = (pid_t)(id & ID_TID_MASK);
+	out->recursion = b->recursion;
+	/* Judged as a waiter judges it: only an owner of our namespaces,
+	 * through a /proc of our own; another is neither dead nor found. */
+	out->abandoned = known_dead(b, &b->owner, id);
+	unsigned ns = (unsigned)((id >> ID_NS_SHIFT) & ID_NS_MASK);
+	uint64_t tgid;
+	if (!out->abandoned && ns >= 1 && ns <= NSIDS && my_ns() &&
+	    atomic_load_explicit(&b->nsid[ns - 1], memory_order_relaxed) ==
+	            my_ns() &&
+	    proc_own() && owner_alive(id)) {
+		char path[64];
+		snprintf(path, sizeof path, "/proc/%u/status",
+		         (unsigned)out->owner_tid);
+		if (shmap__proc_status(AT_FDCWD, path, "Tgid:", 0, &tgid) == 0 &&
+		    tgid > 0 && tgid <= ID_TID_MASK)
+			out->owner_pid = (pid_t)tgid;
+	}
+	return 0;
+}
+
 static int sync_alloc(shmap_sync **out)
 {
 	shmap_sync *s = calloc(1, sizeof *s);

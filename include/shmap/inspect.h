@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <shmap/common.h>
+#include <shmap/map.h>
 #include <shmap/object.h>
 
 #ifdef __cplusplus
@@ -22,11 +23,12 @@ extern "C" {
  * ends: read them through the pointer, never copy or allocate them by size.
  */
 
-/* Access bits of a view or a holder (shmap_view_info, shmap_holder_info). */
-#define SHMAP_ACCESS_READ 0x1u  /* pages can be read */
-#define SHMAP_ACCESS_WRITE 0x2u /* pages can be written (shared with all) */
-#define SHMAP_ACCESS_COPY 0x4u  /* copy-on-write: writes stay private */
-#define SHMAP_ACCESS_EXEC 0x8u  /* pages can be executed */
+/*
+ * Access bits of a view or a holder (shmap_view_info, shmap_holder_info):
+ * SHMAP_ACCESS_READ (pages can be read), SHMAP_ACCESS_WRITE (written,
+ * shared with all) and SHMAP_ACCESS_COPY (copy-on-write: writes stay
+ * private) of shmap/map.h, and: */
+#define SHMAP_ACCESS_EXEC 0x8u /* pages can be executed */
 
 /*
  * The state of an event, mutex or semaphore, read from its shared block
@@ -98,6 +100,26 @@ typedef int (*shmap_object_fn)(const shmap_object_info *obj, void *ctx);
 #define SHMAP_LIST_NO_HOLDERS 0x2u /* skip the /proc walk: processes, views
                                     * and processes_hidden stay 0 */
 
+/*
+ * Calls fn for every object in the backing directory that the caller can
+ * see: its own Local names and every Global name, and with
+ * SHMAP_LIST_ALL_USERS every user's Local names too (only when privileged:
+ * root, or CAP_DAC_OVERRIDE or CAP_DAC_READ_SEARCH; otherwise -EPERM).
+ * Files that are not shmap objects are skipped; leftovers are reported
+ * with live 0. Objects are reported in name order. Returns 0, fn's
+ * nonzero return, or a negative error code if the directory cannot be
+ * read.
+ */
+SHMAP_API int shmap_list(unsigned flags, shmap_object_fn fn, void *ctx);
+
+/*
+ * Reports the object name, as one entry of shmap_list would, into fn.
+ * Returns 0, fn's nonzero return, -ENOENT if no such object exists (a
+ * leftover is reported, with live 0), SHMAP_EBADPATH for a malformed name,
+ * or another negative error code.
+ */
+SHMAP_API int shmap_inspect(const char *name, shmap_object_fn fn, void *ctx);
+
 /* One view of an object in a holder's address space. */
 typedef struct shmap_view_info {
 	uint64_t start, end; /* address range [start, end) */
@@ -133,6 +155,17 @@ typedef struct shmap_holders_summary {
 	 * the caller cannot see. */
 	int complete;
 } shmap_holders_summary;
+
+/*
+ * Calls fn for each process holding the object name, in pid order: as a
+ * privileged caller every process, otherwise every process of the caller's
+ * user. Found through /proc (descriptors, fdinfo, maps); the kernel's lock
+ * table gives the machine-wide count of handles. *summary (if not NULL)
+ * says what could not be seen. Returns 0, fn's nonzero return, -ENOENT if
+ * no such object exists, SHMAP_EBADPATH, or another negative error code.
+ */
+SHMAP_API int shmap_holders(const char *name, shmap_holder_fn fn, void *ctx,
+                            shmap_holders_summary *summary);
 
 /* Flags of shmap_sweep. */
 #define SHMAP_SWEEP_DRY_RUN 0x1u /* report what would go; remove nothing */
