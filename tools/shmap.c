@@ -1,43 +1,148 @@
 /* SPDX-License-Identifier: MIT */
-/* shmap: command-line tool over the library. */
-#include <stdio.h>
+/* shmap: command-line tool over the library; the verbs and their dispatch. */
 #include <string.h>
 
-#include "shmap.h"
+#include "cli.h"
 
-static int usage(FILE *f)
+static int run_gc(int argc, char **argv);
+static int run_dir(int argc, char **argv);
+static int run_version(int argc, char **argv);
+
+static const struct cli_verb verb_gc = {
+	"gc",
+	"usage: shmap gc\n"
+	"Removes what holders killed by a signal left in the backing directory\n"
+	"and says how many objects went.\n",
+	"remove what killed holders left behind",
+	run_gc,
+};
+
+static const struct cli_verb verb_dir = {
+	"dir",
+	"usage: shmap dir\n"
+	"Prints the backing directory: SHMAP_DIR if set, else /dev/shm.\n",
+	"print the backing directory",
+	run_dir,
+};
+
+static const struct cli_verb verb_version = {
+	"version",
+	"usage: shmap version\n"
+	"Prints the library version, major.minor.patch.\n",
+	"print the library version",
+	run_version,
+};
+
+static const struct cli_verb *const verbs[] = {
+	&cli_verb_create, &cli_verb_write, &cli_verb_dump, &cli_verb_event,
+	&cli_verb_sem,    &cli_verb_mutex, &verb_gc,       &verb_dir,
+	&verb_version,
+};
+
+#define NVERBS (sizeof verbs / sizeof verbs[0])
+
+/* Parses a verb that takes no options and no operands. */
+static void no_arguments(const struct cli_verb *v, int argc, char **argv)
 {
-	fprintf(f, "usage: shmap gc       remove what killed holders left behind\n"
-	           "       shmap dir      print the backing directory\n"
-	           "       shmap version  print the library version\n");
-	return f == stderr ? 2 : 0;
+	static const struct option opts[] = {CLI_OPT_HELP, {0}};
+	cli_begin(v, argc, argv);
+	while (cli_getopt(argc, argv, "", opts) != -1)
+		;
+	cli_operands(argc, argv, 0, 0, "");
+}
+
+static int run_gc(int argc, char **argv)
+{
+	no_arguments(&verb_gc, argc, argv);
+	int n = shmap_gc();
+	if (n < 0)
+		return cli_fail(shmap_backing_dir(), n);
+	printf("removed %d leftover object%s from %s\n", n, n == 1 ? "" : "s",
+	       shmap_backing_dir());
+	return CLI_OK;
+}
+
+static int run_dir(int argc, char **argv)
+{
+	no_arguments(&verb_dir, argc, argv);
+	printf("%s\n", shmap_backing_dir());
+	return CLI_OK;
+}
+
+static int run_version(int argc, char **argv)
+{
+	no_arguments(&verb_version, argc, argv);
+	cli_version(stdout);
+	return CLI_OK;
+}
+
+static void usage(FILE *f)
+{
+	fputs("usage: shmap VERB [OPTION...] [ARGUMENT...]\n"
+	      "       shmap --help | --version\n"
+	      "\n"
+	      "Verbs:\n",
+	      f);
+	for (size_t i = 0; i < NVERBS; i++)
+		fprintf(f, "  %-8s %s\n", verbs[i]->name, verbs[i]->summary);
+	fputs("\n"
+	      "'shmap VERB --help' shows a verb's options; shmap(1) has "
+	      "them all.\n"
+	      "Exit status: 0 done, 1 failed, 2 bad usage, 3 no such object,\n"
+	      "4 timed out.\n",
+	      f);
 }
 
 int main(int argc, char **argv)
 {
-	if (argc < 2)
-		return usage(stderr);
-	if (!strcmp(argv[1], "gc")) {
-		int n = shmap_gc();
-		if (n < 0) {
-			fprintf(stderr, "shmap gc: %s: %s\n", shmap_backing_dir(),
-			        shmap_strerror(n));
-			return 1;
+	static const struct option opts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{0},
+	};
+	/* '+': options end at the verb, whose own options follow it. */
+	opterr = 0;
+	for (int c; (c = getopt_long(argc, argv, "+:hV", opts, NULL)) != -1;) {
+		if (c == 'h') {
+			usage(stdout);
+			return CLI_OK;
 		}
-		printf("removed %d leftover object%s from %s\n", n,
-		       n == 1 ? "" : "s", shmap_backing_dir());
-		return 0;
+		if (c == 'V') {
+			fputs("shmap ", stdout);
+			cli_version(stdout);
+			return CLI_OK;
+		}
+		/* Top-level options take no values: this is an unknown one. */
+		if (optopt)
+			fprintf(stderr, "shmap: unknown option '-%c'", optopt);
+		else
+			fprintf(stderr, "shmap: unknown option '%s'",
+			        cli_name(argv[optind - 1]));
+		fputs(" (see shmap --help)\n", stderr);
+		return CLI_USAGE;
 	}
-	if (!strcmp(argv[1], "dir")) {
-		printf("%s\n", shmap_backing_dir());
-		return 0;
+	if (optind >= argc) {
+		usage(stderr);
+		return CLI_USAGE;
 	}
-	if (!strcmp(argv[1], "version")) {
-		unsigned v = shmap_version();
-		printf("%u.%u.%u\n", v >> 16, (v >> 8) & 0xff, v & 0xff);
-		return 0;
+	const char *word = argv[optind];
+	if (!strcmp(word, "help") && optind + 1 == argc) {
+		usage(stdout);
+		return CLI_OK;
 	}
-	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
-		return usage(stdout);
-	return usage(stderr);
+	/* "shmap help VERB" is "shmap VERB --help". */
+	if (!strcmp(word, "help") && optind + 2 == argc) {
+		word = argv[++optind];
+		for (size_t i = 0; i < NVERBS; i++)
+			if (!strcmp(word, verbs[i]->name)) {
+				fputs(verbs[i]->usage, stdout);
+				return CLI_OK;
+			}
+	}
+	for (size_t i = 0; i < NVERBS; i++)
+		if (!strcmp(word, verbs[i]->name))
+			return verbs[i]->run(argc - optind, argv + optind);
+	fprintf(stderr, "shmap: unknown verb '%s' (see shmap --help)\n",
+	        cli_name(word));
+	return CLI_USAGE;
 }
