@@ -102,7 +102,10 @@ err_line() {
 bg() {
 	f=$1
 	shift
-	"$@" >"$out/$f" 2>&1 </dev/null &
+	# Emptied here, not in the child: wait_for must not find the words
+	# of an earlier process that wrote the same file.
+	: >"$out/$f"
+	"$@" >>"$out/$f" 2>&1 </dev/null &
 	bgpid=$!
 	pids="$pids $bgpid"
 	eval "pid_$f=$bgpid"
@@ -157,7 +160,7 @@ finish() {
 
 # --- usage ------------------------------------------------------------
 
-VERBS="create write dump event sem mutex gc dir version"
+VERBS="ls info who watch create write dump event sem mutex gc rm dir version"
 
 c_usage_unknown() {
 	run 2 frob && err_line "shmap: unknown verb 'frob'"
@@ -185,6 +188,10 @@ c_usage_values() {
 	run 2 sem wait x --count 0 && err_line "--count: 0 is not from 1"
 	run 2 mutex wait x -t soon && err_line "--timeout: 'soon' is not a number"
 	run 2 gc extra && err_line "shmap gc: unexpected argument 'extra'"
+	run 2 gc --dryrun && err_line "shmap gc: unknown option '--dryrun'"
+	run 2 ls --json=yes && err_line "option '--json' takes no value"
+	run 2 info && err_line "shmap info: missing NAME"
+	run 2 who a b && err_line "shmap who: unexpected argument 'b'"
 	# A word that is no option, with control bytes, is shown escaped.
 	run 2 "$(printf 'fr\033ob')" && err_line "unknown verb 'fr\\x1bob'"
 }
@@ -381,6 +388,372 @@ c_mutex_hold() {
 	finish
 }
 
+# --- inspect ----------------------------------------------------------
+
+# json_check PY: runs the Python statements PY with d, the document the
+# last run printed, and want(condition, message); E is the environment.
+json_check() {
+	python3 - "$out/o" "$1" <<'PY' || fail "the JSON output is not as expected"
+import json, os, sys
+raw = open(sys.argv[1], 'rb').read().decode('utf-8')
+try:
+    d = json.loads(raw)
+except ValueError as e:
+    print('    not JSON:', e)
+    print(raw)
+    sys.exit(1)
+ok = True
+E = os.environ
+def want(c, msg):
+    global ok
+    if not c:
+        print('    json:', msg)
+        ok = False
+exec(sys.argv[2])
+if not ok:
+    print(raw)
+sys.exit(0 if ok else 1)
+PY
+}
+
+# need_python: python3 is here to parse JSON, or the case is skipped.
+need_python() {
+	command -v python3 >/dev/null && return 0
+	skip "no python3 to parse the JSON output"
+	return 1
+}
+
+# field NAME COLUMN: column COLUMN of the line of the last run's stdout
+# whose first column is NAME.
+field() {
+	awk -v n="$1" -v c="$2" '$1 == n { print $c; exit }' "$out/o"
+}
+
+c_ls() {
+	hold h m --size 8K || return
+	h=$bgpid
+	bg c "$helper" map-write hw 4096 "a C program's"
+	wait_for c ready || return
+	c=$bgpid
+	run 0 ls && has o "NAME" && has o "RESIDENT"
+	[ "$(field 'Local\m' 2)" = mapping ] || fail "ls: m is not a mapping"
+	[ "$(field 'Local\m' 3)" = 8.0K ] || fail "ls: m is not 8.0K"
+	[ "$(field 'Local\m' 4)" = 0600 ] || fail "ls: m's mode is not 0600"
+	[ "$(field 'Local\m' 6)" = live ] || fail "ls: m is not live"
+	[ "$(field 'Local\m' 7)" = 1 ] || fail "ls: m has not 1 handle"
+	[ "$(field 'Local\m' 11)" = "$h" ] || fail "ls: m's creator is not $h"
+	[ "$(field 'Local\hw' 9)" = 1 ] || fail "ls: hw has not 1 view"
+	if need_python; then
+		run 0 ls --json && H=$h C=$c U=$(id -u) json_check '
+o = {x["name"]: x for x in d["objects"]}
+want(sorted(o) == ["Local\\hw", "Local\\m"], "names: %s" % sorted(o))
+m, hw = o["Local\\m"], o["Local\\hw"]
+want(m["type"] == "mapping" and m["size"] == 8192, "m type, size")
+want(m["live"] is True and m["state"] == "live", "m live")
+want(m["handles"] == 1 and m["processes"] == 1 and m["views"] == 0,
+     "m holders %d %d %d" % (m["handles"], m["processes"], m["views"]))
+want(m["creator_pid"] == int(E["H"]), "m creator %s" % m["creator_pid"])
+want(m["mode"] == "0600" and m["owner"] == int(E["U"]), "m mode, owner")
+want(m["prot"] == "read-write" and m["sync"] is None, "m prot, sync")
+want(m["global"] is False and m["error"] is None, "m global, error")
+want(isinstance(m["ctime"], str) and m["ctime_ns"] > 0, "m ctime")
+want(isinstance(m["resident"], int), "m resident")
+want(hw["creator_pid"] == int(E["C"]) and hw["views"] == 1, "hw")
+want(hw["processes"] == 1 and hw["handles"] == 1, "hw holders")
+want(d["backing_dir"] == E["SHMAP_DIR"], "backing_dir")'
+	fi
+	stop "$c" KILL
+	run 0 ls && [ "$(field 'Local\hw' 6)" = leftover ] ||
+		fail "ls: a killed holder's object is not a leftover"
+	if need_python; then
+		run 0 ls --json && json_check '
+hw = [x for x in d["objects"] if x["name"] == "Local\\hw"][0]
+want(hw["live"] is False and hw["state"] == "leftover", "hw leftover")
+want(hw["handles"] == 0 and hw["processes"] == 0, "hw unheld")'
+	fi
+	stop "$h"
+	run 0 gc
+	run 0 ls && is o ""
+	finish
+}
+
+c_ls_sync() {
+	hold h1 ev --type event --manual-reset --set || return
+	h1=$bgpid
+	hold h2 sm --type semaphore --initial 3 --maximum 9 || return
+	h2=$bgpid
+	hold h3 mx --type mutex || return
+	h3=$bgpid
+	bg c "$helper" mutex-own mx
+	c=$bgpid
+	wait_for c owned || return
+	run 0 info sm && has o "sync:      count 3 of 9"
+	run 0 info mx && has o "sync:      owned by pid $c thread $c"
+	run 0 info ev && has o "sync:      set, manual reset"
+	if need_python; then
+		run 0 ls --json && C=$c json_check '
+o = {x["name"]: x for x in d["objects"]}
+e, s, m = o["Local\\ev"]["sync"], o["Local\\sm"]["sync"], o["Local\\mx"]["sync"]
+want(e["valid"] and e["set"] is True and e["manual_reset"] is True, "event")
+want(s["count"] == 3 and s["max"] == 9, "semaphore")
+want(m["owner_pid"] == int(E["C"]) and m["abandoned"] is False, "mutex")
+want(o["Local\\ev"]["type"] == "event", "type")'
+	fi
+	stop "$c" KILL
+	run 0 info mx && has o "abandoned"
+	stop "$h1"
+	stop "$h2"
+	stop "$h3"
+	finish
+}
+
+c_who() {
+	hold h m --size 64K || return
+	h=$bgpid
+	for a in r rw cow; do
+		bg "v$a" "$helper" view m "$a"
+		wait_for "v$a" ready || return
+	done
+	r=$pid_vr rw=$pid_vrw cow=$pid_vcow
+	run 0 who m && has o "PID USER"
+	got=$(awk '$1 ~ /^[0-9]+$/ { print $1, $3, $4, $5 }' "$out/o" |
+		sort -n | tr '\n' ' ')
+	want=$(printf '%s\n' "$h - 1 0" "$r r 0 1" "$rw rw 0 1" "$cow cow 0 1" |
+		sort -n | tr '\n' ' ')
+	[ "$got" = "$want" ] || {
+		fail "who lists '$got', not '$want':"
+		show "$out/o"
+	}
+	has o "tool_helper view m cow"
+	run 0 info m && has o "holders:" && has o "view 0x"
+	for p in $h $r $rw $cow; do
+		grep -q "^ *$p " "$out/o" || fail "info does not list $p"
+	done
+	if need_python; then
+		run 0 who m --json && H=$h R=$r RW=$rw COW=$cow json_check '
+want(d["name"] == "Local\\m", "name %r" % d["name"])
+got = {h["pid"]: (h["access"], h["handles"], len(h["views"])) for h in d["holders"]}
+want(got == {int(E["H"]): ("-", 1, 0), int(E["R"]): ("r", 0, 1),
+             int(E["RW"]): ("rw", 0, 1), int(E["COW"]): ("cow", 0, 1)},
+     "holders %r" % got)
+v = [h for h in d["holders"] if h["pid"] == int(E["RW"])][0]["views"][0]
+want(v["end"] - v["start"] == 65536 and v["offset"] == 0, "view %r" % v)
+want(v["access"] == "rw", "view access")
+s = d["summary"]
+want(s["processes"] == 4 and s["handles"] == 1, "summary %r" % s)
+want(isinstance(s["complete"], bool), "complete")
+want((s["not_seen"] is None) == s["complete"], "not_seen")'
+		run 0 info m --json && json_check '
+want(d["object"]["name"] == "Local\\m" and d["object"]["views"] == 3, "object")
+want(len(d["holders"]) == 4, "holders")'
+	fi
+	stop "$r"
+	run 0 who m && ! grep -q "^ *$r " "$out/o" ||
+		fail "who still lists $r, which ended"
+	stop "$rw"
+	stop "$cow"
+	stop "$h"
+	run 3 who m && err_line "shmap who: m: no such object"
+	run 3 info m && err_line "shmap info: m: no such object"
+	finish
+}
+
+# Runs a command as the unprivileged user.
+NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
+
+# can_nobody: this runs as root and can run the tool and the helper as
+# nobody (the helper without arguments says its usage and exits 2).
+can_nobody() {
+	[ "$(id -u)" = 0 ] && command -v setpriv >/dev/null &&
+		$NOBODY "$tool" version >/dev/null 2>&1 &&
+		{
+			$NOBODY "$helper" 2>/dev/null
+			[ $? = 2 ]
+		}
+}
+
+c_who_other_user() {
+	if ! can_nobody; then
+		skip "needs root, setpriv, and programs user nobody may run"
+		return
+	fi
+	hold h 'Global\g' --size 4K --mode 666 || return
+	h=$bgpid
+	bg n $NOBODY "$helper" view 'Global\g' rw
+	wait_for n ready || return
+	n=$bgpid
+	nobody=$(getent passwd 65534 | cut -d: -f1)
+	run 0 who 'Global\g'
+	grep -q "^ *$n ${nobody:-65534} *rw " "$out/o" ||
+		{ fail "who as root does not list $n of user nobody:"; show "$out/o"; }
+	grep -q "^ *$h " "$out/o" || fail "who as root does not list $h"
+	# nobody sees its own process, and says what it could not see.
+	$NOBODY "$tool" who 'Global\g' >"$out/o" 2>"$out/e" ||
+		fail "who as nobody failed: $(cat "$out/e")"
+	grep -q "^ *$n " "$out/o" || fail "who as nobody does not list $n"
+	grep -q "^ *$h " "$out/o" && fail "who as nobody lists root's $h"
+	has o "not seen: 1 of the 1 handles open on it, in the "
+	has o "could not be inspected"
+	if need_python; then
+		$NOBODY "$tool" who 'Global\g' --json >"$out/o" 2>"$out/e"
+		json_check '
+s = d["summary"]
+want(s["complete"] is False and s["processes_hidden"] > 0, "summary %r" % s)
+want("could not be inspected" in s["not_seen"], "not_seen")'
+	fi
+	$NOBODY "$tool" ls --all-users >"$out/o" 2>"$out/e"
+	[ $? = 1 ] || fail "ls --all-users as nobody did not exit 1"
+	err_line "shmap ls: --all-users: needs root"
+	$NOBODY "$tool" rm 'Global\g' >"$out/o" 2>"$out/e"
+	[ $? = 1 ] || fail "rm of root's object as nobody did not exit 1"
+	err_line "only its owner or root may remove it"
+	run 0 ls --all-users && has o 'Global\g'
+	stop "$n"
+	stop "$h"
+	finish
+}
+
+c_json_escape() {
+	need_python || return
+	# Control bytes, a quote, a tab, a byte of no UTF-8 character, and
+	# a character of two bytes.
+	name=$(printf 'esc\001q"t\tz\377\303\251e')
+	hold h "$name" --size 4K || return
+	run 0 ls --json && json_check '
+n = [x["name"] for x in d["objects"]][0]
+want(n.encode("utf-8", "surrogateescape") ==
+     b"Local\\esc\x01q\"t\tz\xff\xc3\xa9e", "name %r" % n)'
+	grep -qF '"Local\\esc\u0001q\"t\tz\udcffée"' "$out/o" ||
+		fail "ls --json does not escape the name as documented"
+	run 0 ls && has o 'Local\esc\x01q"t\x09z\xffée'
+	run 0 who "$name" && run 0 info "$name" &&
+		has o 'name:      Local\esc\x01q"t\x09z\xffée'
+	run 1 write "$name" -o 5000 &&
+		err_line 'esc\x01q"t\x09z\xffée: offset 5000 is past the end'
+	stop "$bgpid"
+	finish
+}
+
+# --- gc and rm --------------------------------------------------------
+
+c_gc() {
+	# The live object first: a create sweeps the leftovers it finds.
+	hold h live --size 4K || return
+	h=$bgpid
+	bg c "$helper" map-write left 4096 x
+	wait_for c ready || return
+	stop "$pid_c" KILL
+	junk=$T/shmap.u$(id -u).junk
+	printf abcdefg >"$junk" # the prefix, 7 bytes, no object
+	run 0 gc --dry-run && has o 'would remove Local\left' &&
+		has o "would remove 1 leftover object from $T"
+	[ "$(grep -c remove "$out/o")" = 2 ] ||
+		fail "gc --dry-run names more than the leftover"
+	[ -e "$T/shmap.u$(id -u).left" ] || fail "gc --dry-run removed it"
+	run 0 gc --dry-run --verbose &&
+		has o 'would remove Local\left: mapping, 4.0K bytes, made by pid'
+	run 0 gc && has o 'removed Local\left' &&
+		has o "removed 1 leftover object from $T"
+	[ "$(wc -l <"$out/o")" = 2 ] || fail "gc names more than the leftover"
+	[ -e "$T/shmap.u$(id -u).left" ] && fail "gc left the leftover"
+	[ -e "$junk" ] || fail "gc removed a file that is no object"
+	[ -e "$T/shmap.u$(id -u).live" ] || fail "gc removed a live object"
+	run 0 dump live -l 1
+	run 0 gc -v && is o "removed 0 leftover objects from $T"
+	rm -f "$junk"
+	stop "$h"
+	finish
+}
+
+c_rm() {
+	hold h m --size 4K || return
+	h=$bgpid
+	bg v "$helper" view m rw
+	wait_for v ready || return
+	v=$bgpid
+	run 0 rm m &&
+		is o 'removed Local\m: 1 handle and 1 view still hold it; its memory goes with the last of them'
+	run 3 dump m && err_line "shmap dump: m: no such object"
+	run 3 rm m && err_line "shmap rm: m: no such object"
+	hold h2 m --size 8K || return
+	grep -qF "m: created mapping, 8192 bytes" "$out/h2" ||
+		fail "after rm, create did not make a new object: $(cat "$out/h2")"
+	run 0 who m && [ "$(grep -c '^ *[0-9]' "$out/o")" = 1 ] &&
+		grep -q "^ *$bgpid " "$out/o" || fail "who lists the old holders"
+	stop "$v"
+	stop "$h"
+	stop "$bgpid"
+	run 2 rm && err_line "shmap rm: missing NAME"
+	finish
+}
+
+# --- watch ------------------------------------------------------------
+
+c_watch_plain() {
+	hold h m --size 4K || return
+	run 0 watch --count 2 --interval 0.1 &&
+		[ "$(grep -c '^shmap watch: ' "$out/o")" = 2 ] ||
+		fail "watch --count 2 did not print 2 frames"
+	[ "$(grep -c '^Local\\m ' "$out/o")" = 2 ] ||
+		{ fail "watch does not show m in each frame:"; show "$out/o"; }
+	grep -q "^    pid $bgpid -, 1 handle, 0 views: " "$out/o" ||
+		{ fail "watch does not show m's holder:"; show "$out/o"; }
+	run 0 watch m nope --count 1 && has o "nope: no such object" &&
+		has o 'Local\m'
+	grep -q $'\033' "$out/o" && fail "watch wrote escapes to a file"
+	run 2 watch --interval 0 && err_line "--interval: '0' is not"
+	stop "$bgpid"
+	finish
+}
+
+# screen_line NAME: the line of the tmux screen whose first word is NAME.
+screen_line() {
+	tmux -S "$out/tmux" capture-pane -p -t watch 2>/dev/null |
+		awk -v n="$1" '$1 == n { print; exit }'
+}
+
+# wait_screen NAME COLUMN VALUE: waits (60 s at most) until column COLUMN
+# of NAME's line on the tmux screen is VALUE.
+wait_screen() {
+	i=0
+	while [ "$(screen_line "$1" | awk -v c="$2" '{ print $c }')" != "$3" ]; do
+		i=$((i + 1))
+		if [ $i -gt 600 ]; then
+			fail "the screen never showed $1 with column $2 = $3:"
+			tmux -S "$out/tmux" capture-pane -p -t watch | sed 's/^/    | /'
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+c_watch_tmux() {
+	if ! command -v tmux >/dev/null; then
+		skip "no tmux to run watch on a terminal"
+		return
+	fi
+	tmux -S "$out/tmux" new-session -d -s watch -x 120 -y 30 \
+		"env SHMAP_DIR='$T' '$tool' watch --interval 0.2" || {
+		fail "tmux could not start"
+		return
+	}
+	hold h m --size 4K || return
+	h=$bgpid
+	bg v "$helper" view m r
+	wait_for v ready || return
+	# An object appears, held by two processes (PROCS is column 5).
+	wait_screen 'Local\m' 5 2
+	stop "$pid_v"
+	# A holder went; the count changes in place.
+	wait_screen 'Local\m' 5 1
+	n=$(tmux -S "$out/tmux" capture-pane -p -t watch | grep -c '^shmap watch: ')
+	[ "$n" = 1 ] || fail "watch did not refresh in place ($n frames on the screen)"
+	tmux -S "$out/tmux" send-keys -t watch C-c
+	tmux -S "$out/tmux" kill-server 2>/dev/null
+	stop "$h"
+	finish
+}
+
 # --- groups -----------------------------------------------------------
 
 case $group in
@@ -389,6 +762,9 @@ data) cases="c_data_roundtrip c_data_bounds c_data_helper c_data_xxd
 	c_data_existing c_not_found" ;;
 sync) cases="c_event_c_waiter c_event_tool_waiter c_sem c_mutex_abandoned
 	c_mutex_hold" ;;
+inspect) cases="c_ls c_ls_sync c_who c_who_other_user c_json_escape" ;;
+gc) cases="c_gc c_rm" ;;
+watch) cases="c_watch_plain c_watch_tmux" ;;
 *)
 	echo "tool.sh: unknown group $group"
 	exit 2

@@ -309,13 +309,21 @@ void cli_block_signals(void)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 }
 
-int cli_signalled(void)
+int cli_wait_signal(const struct timespec *timeout)
 {
 	sigset_t set;
-	struct timespec now = {0, 0};
 	cli_hold_set(&set);
-	int sig = sigtimedwait(&set, NULL, &now);
+	int sig;
+	/* EINTR: another signal (SIGCONT after SIGSTOP) ended it early. */
+	while ((sig = sigtimedwait(&set, NULL, timeout)) < 0 && errno == EINTR)
+		;
 	return sig > 0 ? sig : 0;
+}
+
+int cli_signalled(void)
+{
+	struct timespec now = {0, 0};
+	return cli_wait_signal(&now);
 }
 
 void cli_die_by(int sig)
@@ -339,4 +347,11 @@ void cli_hold(const char *object, const char *what)
 	fflush(stdout);
 	while (sigwait(&set, &sig))
 		;
+}
+
+int cli_flush_stdout(void)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return CLI_OK;
+	return cli_failf("standard output", CLI_ERROR, "%s", strerror(errno));
 }

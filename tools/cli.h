@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "shmap.h"
 
@@ -28,6 +29,9 @@ struct cli_verb {
 /* The verbs, each defined in the file of its group. */
 extern const struct cli_verb cli_verb_create, cli_verb_write, cli_verb_dump;
 extern const struct cli_verb cli_verb_event, cli_verb_sem, cli_verb_mutex;
+extern const struct cli_verb cli_verb_ls, cli_verb_info, cli_verb_who;
+extern const struct cli_verb cli_verb_watch, cli_verb_gc, cli_verb_rm;
+extern const struct cli_verb cli_verb_dir, cli_verb_version;
 
 /* The option every verb takes; ends each verb's option table before the
  * terminating zero entry. */
@@ -123,6 +127,10 @@ void cli_block_signals(void);
 /* Returns the blocked signal of cli_block_signals pending, or 0. */
 int cli_signalled(void);
 
+/* Waits up to *timeout for a signal cli_block_signals blocked: returns
+ * it, or 0 when the time has passed. */
+int cli_wait_signal(const struct timespec *timeout);
+
 /* Ends the process by sig as the default action would, the signal having
  * been blocked (cli_block_signals); the caller has closed its handles. */
 __attribute__((noreturn)) void cli_die_by(int sig);
@@ -133,6 +141,14 @@ __attribute__((noreturn)) void cli_die_by(int sig);
  * signals cli_block_signals blocked.
  */
 void cli_hold(const char *object, const char *what);
+
+/* Flushes stdout: returns 0, or says why it could not be written and
+ * returns 1. */
+int cli_flush_stdout(void);
+
+/* An object in a few words: "mapping, 4.0K bytes, made by pid 42, user
+ * root, 5m ago". */
+const char *cli_describe(char *b, size_t n, const shmap_object_info *o);
 
 /* Writes "shmap" and the library version, as --version prints it. */
 void cli_version(FILE *f);

@@ -455,8 +455,7 @@ static int run_dump(int argc, char **argv)
 	err = shmap_map_close(m);
 	if (err && !status)
 		status = cli_fail(name, err);
-	if ((fflush(stdout) || ferror(stdout)) && !status)
-		status = cli_failf("standard output", CLI_ERROR, "%s",
-		                   strerror(errno));
+	if (cli_flush_stdout() && !status)
+		status = CLI_ERROR;
 	return status;
 }

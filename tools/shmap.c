@@ -4,77 +4,14 @@
 
 #include "cli.h"
 
-static int run_gc(int argc, char **argv);
-static int run_dir(int argc, char **argv);
-static int run_version(int argc, char **argv);
-
-static const struct cli_verb verb_gc = {
-	"gc",
-	"usage: shmap gc\n"
-	"Removes what holders killed by a signal left in the backing directory\n"
-	"and says how many objects went.\n",
-	"remove what killed holders left behind",
-	run_gc,
-};
-
-static const struct cli_verb verb_dir = {
-	"dir",
-	"usage: shmap dir\n"
-	"Prints the backing directory: SHMAP_DIR if set, else /dev/shm.\n",
-	"print the backing directory",
-	run_dir,
-};
-
-static const struct cli_verb verb_version = {
-	"version",
-	"usage: shmap version\n"
-	"Prints the library version, major.minor.patch.\n",
-	"print the library version",
-	run_version,
-};
-
 static const struct cli_verb *const verbs[] = {
-	&cli_verb_create, &cli_verb_write, &cli_verb_dump, &cli_verb_event,
-	&cli_verb_sem,    &cli_verb_mutex, &verb_gc,       &verb_dir,
-	&verb_version,
+	&cli_verb_ls,     &cli_verb_info,  &cli_verb_who,    &cli_verb_watch,
+	&cli_verb_create, &cli_verb_write, &cli_verb_dump,   &cli_verb_event,
+	&cli_verb_sem,    &cli_verb_mutex, &cli_verb_gc,     &cli_verb_rm,
+	&cli_verb_dir,    &cli_verb_version,
 };
 
 #define NVERBS (sizeof verbs / sizeof verbs[0])
-
-/* Parses a verb that takes no options and no operands. */
-static void no_arguments(const struct cli_verb *v, int argc, char **argv)
-{
-	static const struct option opts[] = {CLI_OPT_HELP, {0}};
-	cli_begin(v, argc, argv);
-	while (cli_getopt(argc, argv, "", opts) != -1)
-		;
-	cli_operands(argc, argv, 0, 0, "");
-}
-
-static int run_gc(int argc, char **argv)
-{
-	no_arguments(&verb_gc, argc, argv);
-	int n = shmap_gc();
-	if (n < 0)
-		return cli_fail(shmap_backing_dir(), n);
-	printf("removed %d leftover object%s from %s\n", n, n == 1 ? "" : "s",
-	       shmap_backing_dir());
-	return CLI_OK;
-}
-
-static int run_dir(int argc, char **argv)
-{
-	no_arguments(&verb_dir, argc, argv);
-	printf("%s\n", shmap_backing_dir());
-	return CLI_OK;
-}
-
-static int run_version(int argc, char **argv)
-{
-	no_arguments(&verb_version, argc, argv);
-	cli_version(stdout);
-	return CLI_OK;
-}
 
 static void usage(FILE *f)
 {
