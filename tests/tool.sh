@@ -303,6 +303,13 @@ c_not_found() {
 	run 3 sem wait nope && err_line "no such object"
 	run 3 mutex wait nope && err_line "shmap mutex wait: nope: no such object"
 	run 1 dump 'Nowhere\x' && err_line "unknown namespace prefix"
+	# A backing directory that is not there is a failure, not "no such
+	# object".
+	SHMAP_DIR=$T/none
+	for v in ls gc; do
+		run 1 $v && err_line "shmap $v: $T/none: No such file or directory"
+	done
+	SHMAP_DIR=$T
 }
 
 # --- sync -------------------------------------------------------------

@@ -101,7 +101,7 @@ static int run_gc(int argc, char **argv)
 	cli_operands(argc, argv, 0, 0, "");
 	int n = shmap_sweep(g.dry_run ? SHMAP_SWEEP_DRY_RUN : 0, gc_one, &g);
 	if (n < 0)
-		return cli_fail(shmap_backing_dir(), n);
+		return cli_fail_dir(n);
 	printf("%s %d leftover object%s from %s\n",
 	       g.dry_run ? "would remove" : "removed", n, n == 1 ? "" : "s",
 	       cli_name(shmap_backing_dir()));

@@ -171,6 +171,12 @@ int cli_failf(const char *object, int status, const char *fmt, ...)
 	return status;
 }
 
+int cli_fail_dir(int err)
+{
+	return cli_failf(shmap_backing_dir(), CLI_ERROR, "%s",
+	                 shmap_strerror(err));
+}
+
 int cli_fail(const char *object, int err)
 {
 	return cli_failf(object, cli_status(err), "%s",

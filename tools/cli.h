@@ -90,6 +90,10 @@ int cli_status(int err);
  */
 int cli_fail(const char *object, int err);
 
+/* As cli_fail for the backing directory, which not being there is a
+ * failure (1), not an object not found. */
+int cli_fail_dir(int err);
+
 /* As cli_fail with a cause of the caller's (a printf format). */
 __attribute__((format(printf, 3, 4))) int
 cli_failf(const char *object, int status, const char *fmt, ...);

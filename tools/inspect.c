@@ -633,7 +633,7 @@ static int run_ls(int argc, char **argv)
 		if (err == -EPERM && (flags & SHMAP_LIST_ALL_USERS))
 			return cli_failf("--all-users", CLI_ERROR,
 			                 "needs root (or CAP_DAC_OVERRIDE)");
-		return cli_fail(shmap_backing_dir(), err);
+		return cli_fail_dir(err);
 	}
 	unsigned hidden = os.n ? os.v[0].processes_hidden : 0;
 	char b[200];
