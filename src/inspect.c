@@ -591,12 +591,12 @@ static const struct key *key_find(const struct key *k, size_t n, uint64_t dev,
 }
 
 struct handles_ctx {
-	struct ents *es;
 	const struct key *keys;
 	size_t nk;
 };
 
-static void handle_found(void *ctx, dev_t dev, ino_t ino)
+/* The entry whose object's file is dev:ino, or -1. */
+static long handle_of(void *ctx, dev_t dev, ino_t ino)
 {
 	struct handles_ctx *c = ctx;
 	size_t cnt;
@@ -604,15 +604,22 @@ static void handle_found(void *ctx, dev_t dev, ino_t ino)
 	                               (uint64_t)ino, &cnt);
 	for (size_t i = 0; k && i < cnt; i++)
 		if (!k[i].data)
-			c->es->v[k[i].ent].info.handles++;
+			return (long)k[i].ent;
+	return -1;
 }
 
-/* Counts the handles of every object of es in one read of the kernel's
- * lock table: one OFD lock on the holder byte each. */
+/* Counts the handles of every object of es in the kernel's lock table: one
+ * OFD lock on the holder byte each. Left 0 if the table cannot be read. */
 static void count_handles(struct ents *es, const struct key *keys, size_t nk)
 {
-	struct handles_ctx c = {es, keys, nk};
-	(void)shmap__lock_table(HOLD_BYTE, handle_found, &c);
+	struct handles_ctx c = {keys, nk};
+	if (es->n == 0)
+		return;
+	unsigned *n = malloc(es->n * sizeof *n);
+	if (n && shmap__lock_counts(HOLD_BYTE, handle_of, &c, es->n, n) == 0)
+		for (size_t i = 0; i < es->n; i++)
+			es->v[i].info.handles = n[i];
+	free(n);
 }
 
 /* ---- the walk of /proc ---- */

@@ -248,10 +248,15 @@ int shmap__lk_wait(int fd, short type, off_t byte);
  * /proc).
  */
 int shmap__lock_holders(dev_t dev, ino_t ino, off_t byte, unsigned *out);
-/* object.c: the same table read once: calls fn(ctx, dev, ino) for each
- * OFD lock, read or write, that covers byte. 0 or a negative errno. */
-int shmap__lock_table(off_t byte, void (*fn)(void *, dev_t, ino_t),
-                      void *ctx);
+/*
+ * object.c: the same count for n files at once: each OFD lock over byte of
+ * a file for which which(ctx, dev, ino) returns i >= 0 (-1: a file not
+ * counted) counts in counts[i] (n of them). The table is read until two
+ * reads agree, as a single read of a changing table may count a lock twice
+ * or miss it. 0 or a negative errno.
+ */
+int shmap__lock_counts(off_t byte, long (*which)(void *, dev_t, ino_t),
+                       void *ctx, size_t n, unsigned *counts);
 
 /*
  * share.c: the lock bytes of users' files (see docs/lifetime.md, "Share

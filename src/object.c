@@ -149,56 +149,124 @@ int shmap__lk_wait(int fd, short type, off_t byte)
 	return lk_bounded(fd, type, byte, shmap__lock_timeout_ms, 0);
 }
 
-int shmap__lock_table(off_t byte, void (*fn)(void *, dev_t, ino_t),
-                      void *ctx)
+/* Counts the lock table's line into counts if it is an OFD lock, read or
+ * write, over byte of a file which counts. */
+static void lock_line(const char *line, off_t byte,
+                      long (*which)(void *, dev_t, ino_t), void *ctx,
+                      unsigned *counts)
 {
-	char line[256], kind[16], mode[16], type[16], end[24];
+	char kind[16], mode[16], type[16], end[24];
 	unsigned maj, min;
 	unsigned long long lino;
 	long long start;
-	FILE *f = fopen("/proc/locks", "re");
-	if (!f)
+	/* "1: OFDLCK ADVISORY  READ -1 00:1a:161521 0 0"; a waiter blocked
+	 * behind a lock is "2: -> POSIX ..." (or "->POSIX"): it holds
+	 * nothing, and its "->" field fails the match. */
+	if (sscanf(line, "%*d: %15s %15s %15s %*d %x:%x:%llu %lld %23s", kind,
+	           mode, type, &maj, &min, &lino, &start, end) != 8)
+		return;
+	if (strcmp(kind, "OFDLCK") ||
+	    (strcmp(type, "READ") && strcmp(type, "WRITE")))
+		return;
+	if (start > (long long)byte ||
+	    (strcmp(end, "EOF") && atoll(end) < (long long)byte))
+		return;
+	long i = which(ctx, makedev(maj, min), (ino_t)lino);
+	if (i >= 0)
+		counts[i]++;
+}
+
+/*
+ * The kernel hands the lock table out at most a buffer (a page, 4 KiB or
+ * more) per read, and walks it anew from the start for the next read, to
+ * the line it stopped at: a lock taken or let go meanwhile, anywhere in the
+ * machine, makes a later line appear twice or not at all. A read that
+ * returns less than a page less the longest line ended at the end of the
+ * table: one consistent snapshot.
+ */
+#define LOCK_PAGE_MIN 4096
+#define LOCK_LINE_MAX 512
+
+/*
+ * Reads the lock table once, adding 1 to counts[which(ctx, dev, ino)] for
+ * each OFD lock, read or write, that covers byte (which returns -1 for a
+ * file not counted). *whole is 1 if the table came in one read (the counts
+ * are one snapshot). 0 or a negative errno.
+ */
+static int lock_table(off_t byte, long (*which)(void *, dev_t, ino_t),
+                      void *ctx, unsigned *counts, int *whole)
+{
+	char buf[2 * LOCK_PAGE_MIN];
+	size_t have = 0;
+	int rc = 0, reads = 0;
+	int fd = open("/proc/locks", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return -errno;
-	while (fgets(line, sizeof line, f)) {
-		/* "1: OFDLCK ADVISORY  READ -1 00:1a:161521 0 0"; a waiter
-		 * blocked behind a lock is "2: -> POSIX ..." (or "->POSIX"):
-		 * it holds nothing, and its "->" field fails the match. */
-		if (sscanf(line, "%*d: %15s %15s %15s %*d %x:%x:%llu %lld %23s",
-		           kind, mode, type, &maj, &min, &lino, &start,
-		           end) != 8)
+	*whole = 0;
+	while (!*whole) {
+		ssize_t k = read(fd, buf + have, sizeof buf - 1 - have);
+		if (k < 0 && errno == EINTR)
 			continue;
-		if (strcmp(kind, "OFDLCK") ||
-		    (strcmp(type, "READ") && strcmp(type, "WRITE")))
-			continue;
-		if (start > (long long)byte ||
-		    (strcmp(end, "EOF") && atoll(end) < (long long)byte))
-			continue;
-		fn(ctx, makedev(maj, min), (ino_t)lino);
+		if (k <= 0) {
+			rc = k < 0 ? -errno : 0;
+			*whole = k == 0 && reads == 0; /* empty */
+			break;
+		}
+		*whole = reads++ == 0 && k < LOCK_PAGE_MIN - LOCK_LINE_MAX;
+		have += (size_t)k;
+		buf[have] = 0;
+		char *line = buf, *nl;
+		while ((nl = strchr(line, '\n'))) {
+			*nl = 0;
+			lock_line(line, byte, which, ctx, counts);
+			line = nl + 1;
+		}
+		have -= (size_t)(line - buf);
+		if (have == sizeof buf - 1)
+			have = 0; /* a line longer than the buffer: no lock's */
+		memmove(buf, line, have);
 	}
-	int rc = ferror(f) ? -EIO : 0;
-	fclose(f);
+	close(fd);
 	return rc;
 }
 
-struct lock_count {
+/* Reads of the lock table shmap__lock_counts makes at most. */
+#define LOCK_READS 8
+
+int shmap__lock_counts(off_t byte, long (*which)(void *, dev_t, ino_t),
+                       void *ctx, size_t n, unsigned *counts)
+{
+	unsigned *prev = calloc(n ? n : 1, sizeof *prev);
+	int rc = prev ? 0 : -ENOMEM, whole = 0;
+	/* A table that needs several reads may be torn (see lock_table):
+	 * two reads in a row that agree are taken for the truth. */
+	for (int r = 0; rc == 0 && r < LOCK_READS; r++) {
+		memset(counts, 0, n * sizeof *counts);
+		rc = lock_table(byte, which, ctx, counts, &whole);
+		if (rc || whole ||
+		    (r > 0 && !memcmp(prev, counts, n * sizeof *counts)))
+			break;
+		memcpy(prev, counts, n * sizeof *counts);
+	}
+	free(prev);
+	return rc;
+}
+
+struct lock_file {
 	dev_t dev;
 	ino_t ino;
-	unsigned n;
 };
 
-static void lock_count(void *ctx, dev_t dev, ino_t ino)
+static long lock_file(void *ctx, dev_t dev, ino_t ino)
 {
-	struct lock_count *c = ctx;
-	c->n += dev == c->dev && ino == c->ino;
+	struct lock_file *c = ctx;
+	return dev == c->dev && ino == c->ino ? 0 : -1;
 }
 
 int shmap__lock_holders(dev_t dev, ino_t ino, off_t byte, unsigned *out)
 {
-	struct lock_count c = {dev, ino, 0};
-	int rc = shmap__lock_table(byte, lock_count, &c);
-	if (rc == 0)
-		*out = c.n;
-	return rc;
+	struct lock_file c = {dev, ino};
+	return shmap__lock_counts(byte, lock_file, &c, 1, out);
 }
 
 static int gate_take(int fd)

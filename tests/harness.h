@@ -109,6 +109,19 @@ t_skip_code(const char *fmt, ...)
 	return T_SKIP;
 }
 
+/* Takes (F_RDLCK, F_WRLCK) or lets go (F_UNLCK) of an OFD lock on byte of
+ * fd, without waiting: fcntl's result. */
+static inline int t_ofd_lock(int fd, short type, off_t byte)
+{
+	struct flock fl;
+	memset(&fl, 0, sizeof fl);
+	fl.l_type = type;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = byte;
+	fl.l_len = 1;
+	return fcntl(fd, F_OFD_SETLK, &fl);
+}
+
 /* Files in dir, not counting "." and "..". */
 static inline int t_count_files(const char *dir)
 {

@@ -864,6 +864,75 @@ static void other_user(void)
 	T_OK(shmap_map_close(m));
 }
 
+/* ---- the lock table while other locks come and go ---- */
+
+#define CHURNNAME "Local\\insp-churn"
+#define CHURN_HELD 24
+#define CHURN_BUSY 8
+
+static char g_scratch[64];
+
+/* Opens file i of g_scratch (made if new). */
+static int scratch_file(int i)
+{
+	char p[128];
+	snprintf(p, sizeof p, "%s/f%d", g_scratch, i);
+	int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	T_ASSERT(fd >= 0);
+	return fd;
+}
+
+/* Locks and unlocks files of g_scratch as fast as it can, until killed. */
+static void churner(int in, int out, int arg)
+{
+	int fd[CHURN_BUSY];
+	(void)in;
+	(void)arg;
+	for (int i = 0; i < CHURN_BUSY; i++)
+		fd[i] = scratch_file(CHURN_HELD + i);
+	kid_say(out, (struct msg){0, 0, 0, 0, 0});
+	for (;;) {
+		for (int i = 0; i < CHURN_BUSY; i++)
+			T_OK(t_ofd_lock(fd[i], F_RDLCK, 0));
+		for (int i = 0; i < CHURN_BUSY; i++)
+			T_OK(t_ofd_lock(fd[i], F_UNLCK, 0));
+	}
+}
+
+/* The kernel's lock table, read while other processes take and let go of
+ * locks, still counts each handle once: never twice, never not at all. */
+static void lock_table_churn(void)
+{
+	shmap_map *m;
+	int held[CHURN_HELD];
+	snprintf(g_scratch, sizeof g_scratch, "/tmp/shmap-churn.XXXXXX");
+	T_ASSERT(mkdtemp(g_scratch));
+	T_OK(shmap_map_create(CHURNNAME, 4096, SHMAP_PROT_READWRITE, NULL, &m));
+	/* Lines enough that the table takes more than one small read. */
+	for (int i = 0; i < CHURN_HELD; i++) {
+		held[i] = scratch_file(i);
+		T_OK(t_ofd_lock(held[i], F_RDLCK, 0));
+	}
+	struct kid k = kid_start(churner, 0);
+	kid_hear(&k);
+	for (int i = 0; i < 300; i++) {
+		struct seen *s = list_find(SHMAP_LIST_NO_HOLDERS, CHURNNAME);
+		T_ASSERT(s);
+		if (s->info.handles != 1)
+			T_FAIL("look %d: %u handles, 1 open", i, s->info.handles);
+	}
+	kid_kill(&k);
+	for (int i = 0; i < CHURN_HELD + CHURN_BUSY; i++) {
+		char p[128];
+		if (i < CHURN_HELD)
+			close(held[i]);
+		snprintf(p, sizeof p, "%s/f%d", g_scratch, i);
+		T_OK(unlink(p));
+	}
+	T_OK(rmdir(g_scratch));
+	T_OK(shmap_map_close(m));
+}
+
 int main(void)
 {
 	t_setup();
@@ -879,5 +948,7 @@ int main(void)
 	t_run("resident memory", resident, 120);
 	t_run("holders and their views", holders, 60);
 	t_run("another user's holder", other_user, 60);
+	t_run("the lock table read while locks come and go", lock_table_churn,
+	      120);
 	return t_finish();
 }

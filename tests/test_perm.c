@@ -713,13 +713,7 @@ static double elapsed(double t0)
 /* Takes an OFD lock of type on byte 1 (the gate) of fd; 0 or -1. */
 static int lock_gate(int fd, short type)
 {
-	struct flock fl;
-	memset(&fl, 0, sizeof fl);
-	fl.l_type = type;
-	fl.l_whence = SEEK_SET;
-	fl.l_start = 1;
-	fl.l_len = 1;
-	return fcntl(fd, F_OFD_SETLK, &fl);
+	return t_ofd_lock(fd, type, 1);
 }
 
 /*

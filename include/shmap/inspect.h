@@ -77,8 +77,10 @@ typedef struct shmap_object_info {
 	 * (shmap_gc removes those). */
 	int live;
 	/* Handles open on the object in every process of the machine, read
-	 * from the kernel's lock table: exact even for processes the caller
-	 * may not inspect. */
+	 * from the kernel's lock table, processes the caller may not inspect
+	 * included: one snapshot while the table fits in one read (some 80
+	 * locks on the machine); a larger one is read until two reads agree,
+	 * and may miss or double a handle while locks come and go. */
 	unsigned handles;
 	/* Processes found holding a handle or a view, among those the caller
 	 * may inspect (see processes_hidden). */
