@@ -826,11 +826,17 @@ static int run_who(int argc, char **argv)
 
 /* ---- watch ---- */
 
-/* One frame: the objects (all, or those named), each with its holders. */
-static void frame(FILE *f, char **names, int nnames, double interval)
+/*
+ * One frame: the objects (all, or those named), each with its holders.
+ * rows, if not 0, is the height of the terminal: what would fall below
+ * it is not looked at (each object's holders take a walk of /proc).
+ */
+static void frame(FILE *f, char **names, int nnames, double interval,
+                  unsigned rows)
 {
 	struct objs os = {0};
 	char b[200];
+	unsigned lines = 0;
 	time_t now = time(NULL);
 	struct tm tm;
 	localtime_r(&now, &tm);
@@ -841,26 +847,38 @@ static void frame(FILE *f, char **names, int nnames, double interval)
 	for (int i = 0; i < nnames; i++) {
 		size_t before = os.n;
 		err = shmap_inspect(names[i], add_obj, &os);
-		if (err || os.n == before)
-			fprintf(f, "%s: %s\n", cli_name(names[i]),
-			        err == -ENOENT || !err ? "no such object"
-			                               : shmap_strerror(err));
+		if (!err && os.n > before)
+			continue;
+		fprintf(f, "%s: %s\n", cli_name(names[i]),
+		        err == -ENOENT || !err ? "no such object"
+		                               : shmap_strerror(err));
+		lines++;
 	}
 	if (!nnames && (err = shmap_list(0, add_obj, &os)))
 		fprintf(f, "%s: %s\n", cli_name(shmap_backing_dir()),
 		        shmap_strerror(err));
 	if (!os.n && !err && !nnames)
 		fprintf(f, "no objects\n");
+	unsigned hidden = os.n ? os.v[0].processes_hidden : 0;
+	if (hidden)
+		fprintf(f,
+		        "note: %s: PROCS and VIEWS count the others only, "
+		        "HANDLES counts all\n",
+		        hidden_words(b, sizeof b, hidden));
 	size_t nw = name_width(&os);
 	if (os.n)
 		table_header(f, nw, 1);
-	for (size_t i = 0; i < os.n; i++) {
+	lines += 4; /* at most: the lines above but the names' */
+	for (size_t i = 0; i < os.n && (!rows || lines < rows); i++) {
 		const struct obj *o = &os.v[i];
 		struct holders hs;
 		table_row(f, o, nw, 1);
-		if (o->error || !o->name || get_holders(o->name, &hs))
+		lines++;
+		/* No process seen: a walk would find none. */
+		if (o->error || !o->name || !o->processes ||
+		    get_holders(o->name, &hs))
 			continue;
-		for (size_t k = 0; k < hs.n; k++) {
+		for (size_t k = 0; k < hs.n; k++, lines++) {
 			const struct holder *h = &hs.v[k];
 			fprintf(f, "    pid %d %s, %u handle%s, %u view%s: ",
 			        (int)h->pid, holder_access(b, sizeof b, h),
@@ -871,13 +889,19 @@ static void frame(FILE *f, char **names, int nnames, double interval)
 		}
 		holders_free(&hs);
 	}
-	unsigned hidden = os.n ? os.v[0].processes_hidden : 0;
-	if (hidden)
-		fprintf(f,
-		        "note: %s: PROCS and VIEWS count the others only, "
-		        "HANDLES counts all\n",
-		        hidden_words(b, sizeof b, hidden));
 	objs_free(&os);
+}
+
+/* The size of the terminal on stdout (24 x 80 if it does not say). */
+static void term_size(unsigned *rows, unsigned *cols)
+{
+	struct winsize ws;
+	*rows = 24;
+	*cols = 80;
+	if (!ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) && ws.ws_row && ws.ws_col) {
+		*rows = ws.ws_row;
+		*cols = ws.ws_col;
+	}
 }
 
 /*
@@ -887,12 +911,8 @@ static void frame(FILE *f, char **names, int nnames, double interval)
  */
 static void show_in_place(const char *buf, size_t len, int first)
 {
-	struct winsize ws;
-	unsigned rows = 24, cols = 80;
-	if (!ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) && ws.ws_row && ws.ws_col) {
-		rows = ws.ws_row;
-		cols = ws.ws_col;
-	}
+	unsigned rows, cols;
+	term_size(&rows, &cols);
 	fputs(first ? "\033[H\033[2J" : "\033[H", stdout);
 	const char *p = buf, *end = buf + len;
 	for (unsigned row = 0; p < end && row < rows; row++) {
@@ -947,7 +967,10 @@ static int run_watch(int argc, char **argv)
 		FILE *m = open_memstream(&buf, &len);
 		if (!m)
 			return cli_failf(NULL, CLI_ERROR, "%s", strerror(errno));
-		frame(m, argv + optind, argc - optind, interval);
+		unsigned rows = 0, cols;
+		if (tty)
+			term_size(&rows, &cols);
+		frame(m, argv + optind, argc - optind, interval, rows);
 		fclose(m);
 		if (tty) {
 			show_in_place(buf, len, n == 0);
