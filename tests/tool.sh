@@ -667,6 +667,9 @@ c_gc() {
 	[ -e "$T/shmap.u$(id -u).live" ] || fail "gc removed a live object"
 	run 0 dump live -l 1
 	run 0 gc -v && is o "removed 0 leftover objects from $T"
+	# An empty file a killed create left is named by its file.
+	(umask 077 && : >"$T/shmap.u$(id -u).empty")
+	run 0 gc -v && has o "removed shmap.u$(id -u).empty (empty: a create killed before it wrote a header): file $T/"
 	rm -f "$junk"
 	stop "$h"
 	finish

@@ -73,10 +73,12 @@ static int gc_one(const shmap_object_info *o, void *ctx)
 	if (!o->name)
 		fputs(" (empty: a create killed before it wrote a header)",
 		      stdout);
-	if (g->verbose) {
+	if (g->verbose && o->name) {
 		char b[200];
 		printf(": %s, file %s", cli_describe(b, sizeof b, o),
 		       cli_name(o->path));
+	} else if (g->verbose) {
+		printf(": file %s", cli_name(o->path));
 	}
 	putchar('\n');
 	return 0;
