@@ -20,6 +20,8 @@ export SHMAP_DIR
 pids=
 cleanup() {
 	for p in $pids; do kill -KILL "$p" 2>/dev/null; done
+	# The terminal of c_watch_tmux, if a failure left it running.
+	[ -S "$out/tmux" ] && tmux -S "$out/tmux" kill-server 2>/dev/null
 	rm -rf "$T" "$out"
 }
 trap cleanup EXIT
