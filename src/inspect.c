@@ -223,15 +223,35 @@ static struct ent *ents_add(struct ents *es)
 	return e;
 }
 
-/* Whether the caller may read every user's files. */
-static int may_read_all(void)
+/* Whether the caller has any of the capabilities mask (bits of the first
+ * 32) in its effective set; without capget, whether it is root. */
+static int has_cap(uint32_t mask)
 {
 	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
 	struct __user_cap_data_struct d[2];
 	if (syscall(SYS_capget, &h, d) < 0)
 		return geteuid() == 0;
-	return (d[0].effective & (1u << CAP_DAC_OVERRIDE |
-	                          1u << CAP_DAC_READ_SEARCH)) != 0;
+	return (d[0].effective & mask) != 0;
+}
+
+/* Whether the caller may read every user's files. */
+static int may_read_all(void)
+{
+	return has_cap(1u << CAP_DAC_OVERRIDE | 1u << CAP_DAC_READ_SEARCH);
+}
+
+/*
+ * Whether the kernel tells the caller which pages of fd's file (st) are in
+ * memory: only for a file it owns or may write, or with CAP_FOWNER.
+ * Otherwise cachestat refuses (-EPERM) and mincore says every page is,
+ * closing a side channel on other users' files.
+ */
+static int may_count(int fd, const struct stat *st)
+{
+	char p[64];
+	snprintf(p, sizeof p, "/proc/self/fd/%d", fd);
+	return st->st_uid == geteuid() || has_cap(1u << CAP_FOWNER) ||
+	       faccessat(AT_FDCWD, p, W_OK, AT_EACCESS) == 0;
 }
 
 int shmap__inspect_no_cachestat;
@@ -285,10 +305,11 @@ static uint64_t resident_mincore(int fd, uint64_t off, uint64_t len)
 	return total < len ? total : len;
 }
 
-/* Bytes of [off, off + len) of fd's file in memory now, touching no page:
- * cachestat (Linux 6.5) counts them from the page cache, skipping what is
- * not there; without it, mincore. */
-static uint64_t resident(int fd, uint64_t off, uint64_t len)
+/* Bytes of [off, off + len) of fd's file (st) in memory now, touching no
+ * page: cachestat (Linux 6.5) counts them from the page cache, skipping
+ * what is not there; without it, mincore. 0 if the kernel will not say. */
+static uint64_t resident(int fd, const struct stat *st, uint64_t off,
+                         uint64_t len)
 {
 	struct {
 		uint64_t off, len;
@@ -303,27 +324,40 @@ static uint64_t resident(int fd, uint64_t off, uint64_t len)
 	if (!shmap__inspect_no_cachestat &&
 	    syscall(SYS_cachestat, fd, &range, &cs, 0) == 0)
 		return cs.nr_cache > len / pg ? len : cs.nr_cache * pg;
-	return resident_mincore(fd, off, len);
+	return may_count(fd, st) ? resident_mincore(fd, off, len) : 0;
+}
+
+/*
+ * Whether st is the data file the header h of an object owned by owner
+ * names, and one we may look at for that owner: the header is the owner's
+ * word, so the file must be one the owner could have mapped. The caller
+ * looks at another user's file only if that user owns it (or is root): an
+ * object must not make a privileged monitor open, or measure, a file its
+ * owner could not.
+ */
+static int data_file_ok(const struct shmap__hdr *h, uid_t owner,
+                        const struct stat *st)
+{
+	return S_ISREG(st->st_mode) && (uint64_t)st->st_dev == h->file_dev &&
+	       (uint64_t)st->st_ino == h->file_ino &&
+	       (owner == geteuid() || owner == 0 || st->st_uid == owner);
 }
 
 /* The bytes of a file mapping's data file in memory, if the file at the
- * stored path is still the very file the creator mapped. */
-static uint64_t resident_file(const struct shmap__hdr *h)
+ * stored (absolute) path is still the very file the creator mapped. */
+static uint64_t resident_file(const struct shmap__hdr *h, uid_t owner)
 {
 	struct stat st;
 	uint64_t r = 0;
 	/* Looked at before it is opened: never open a device or FIFO. */
-	if (stat(h->path, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    (uint64_t)st.st_dev != h->file_dev ||
-	    (uint64_t)st.st_ino != h->file_ino)
+	if (h->path[0] != '/' || stat(h->path, &st) < 0 ||
+	    !data_file_ok(h, owner, &st))
 		return 0;
 	int fd = open(h->path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	    (uint64_t)st.st_dev == h->file_dev &&
-	    (uint64_t)st.st_ino == h->file_ino)
-		r = resident(fd, 0, h->size);
+	if (fstat(fd, &st) == 0 && data_file_ok(h, owner, &st))
+		r = resident(fd, &st, 0, h->size);
 	close(fd);
 	return r;
 }
@@ -438,9 +472,9 @@ static int inspect_file(int dfd, const char *dir, const char *fname,
 		e->data_key = 1;
 		e->fdev = h.file_dev;
 		e->fino = h.file_ino;
-		e->info.resident = h.path_len ? resident_file(&h) : 0;
+		e->info.resident = h.path_len ? resident_file(&h, st.st_uid) : 0;
 	} else {
-		e->info.resident = resident(fd, h.data_offset, h.size);
+		e->info.resident = resident(fd, &st, h.data_offset, h.size);
 	}
 	if (h.type == SHMAP_TYPE_EVENT || h.type == SHMAP_TYPE_MUTEX ||
 	    h.type == SHMAP_TYPE_SEMAPHORE)

@@ -665,6 +665,121 @@ static void resident(void)
 	T_OK(unlink(path));
 }
 
+/* ---- files an object's header names ---- */
+
+#define FORGEDNAME "Local\\insp-forged"
+#define ROFILENAME "Local\\insp-rofile"
+
+static char g_file[64]; /* root's file, for the children below */
+
+/* As nobody: FORGEDNAME, a file mapping of a file of its own, whose header
+ * it then rewrites to name g_file, as the owner of an object file can. */
+static void forger(int in, int out, int arg)
+{
+	char own[] = "/tmp/shmap-insp-own.XXXXXX", path[512];
+	struct shmap__hdr h;
+	struct stat st;
+	shmap_map *m;
+	(void)arg;
+	T_OK(t_become_nobody());
+	int fd = mkstemp(own);
+	T_ASSERT(fd >= 0);
+	T_OK(ftruncate(fd, 4 * (off_t)pg()));
+	T_OK(shmap_map_create_file(FORGEDNAME, fd, 0, SHMAP_PROT_READWRITE,
+	                           NULL, &m));
+	close(fd);
+	T_OK(unlink(own));
+	T_OK(stat(g_file, &st));
+	t_backing_path(FORGEDNAME, path, sizeof path);
+	int b = open(path, O_RDWR | O_CLOEXEC);
+	T_ASSERT(b >= 0);
+	T_EQ(pread(b, &h, sizeof h, 0), (ssize_t)sizeof h);
+	snprintf(h.path, sizeof h.path, "%s", g_file);
+	h.path_len = (uint32_t)strlen(h.path);
+	h.file_dev = (uint64_t)st.st_dev;
+	h.file_ino = (uint64_t)st.st_ino;
+	T_EQ(pwrite(b, &h, sizeof h, 0), (ssize_t)sizeof h);
+	close(b);
+	kid_say(out, (struct msg){0, 0, 0, 0, 0});
+	kid_wait(in);
+	T_OK(shmap_map_close(m));
+}
+
+/* Root's file of 4 pages, in memory, that nobody may read, at g_file. */
+static int root_file(mode_t mode)
+{
+	snprintf(g_file, sizeof g_file, "/tmp/shmap-insp-root.XXXXXX");
+	int fd = mkstemp(g_file);
+	T_ASSERT(fd >= 0);
+	T_OK(fchmod(fd, mode));
+	char *page = calloc(1, pg());
+	T_ASSERT(page);
+	memset(page, 'x', pg());
+	for (int i = 0; i < 4; i++)
+		T_EQ(write(fd, page, pg()), (ssize_t)pg());
+	free(page);
+	return fd;
+}
+
+/* A header naming another user's file makes a privileged caller neither
+ * open nor measure it: only files its owner could have mapped count. */
+static void forged_file(void)
+{
+	if (!t_nobody_ok())
+		t_skip("a forged header needs another user (root)");
+	int fd = root_file(0600);
+	struct kid k = kid_start(forger, 0);
+	kid_hear(&k);
+	struct seen *s = list_find(SHMAP_LIST_ALL_USERS, FORGEDNAME);
+	T_ASSERT(s);
+	T_EQ(s->info.error, 0);
+	T_ASSERT(!strcmp(s->file_path, g_file));
+	T_EQ(s->info.resident, 0);
+	kid_go(&k);
+	kid_end(&k);
+	close(fd);
+	T_OK(unlink(g_file));
+}
+
+/* As nobody: ROFILENAME, a read-only file mapping of g_file; reports what
+ * shmap_inspect says of its resident bytes. */
+static void ro_mapper(int in, int out, int arg)
+{
+	shmap_map *m;
+	(void)arg;
+	T_OK(t_become_nobody());
+	int fd = open(g_file, O_RDONLY | O_CLOEXEC);
+	T_ASSERT(fd >= 0);
+	T_OK(shmap_map_create_file(ROFILENAME, fd, 0, SHMAP_PROT_READONLY, NULL,
+	                           &m));
+	close(fd);
+	struct seen *s = inspect(ROFILENAME);
+	kid_say(out, (struct msg){s->info.resident, 0, 0, 0, s->info.error});
+	kid_wait(in);
+	T_OK(shmap_map_close(m));
+}
+
+/* A file the caller neither owns nor may write: the kernel will not say
+ * which of its pages are in memory (mincore says all are), so 0. */
+static void uncountable(void)
+{
+	if (!t_nobody_ok())
+		t_skip("a file nobody may not write needs root");
+	int fd = root_file(0644);
+	/* Out of memory if the kernel lets go of it: then mincore's "all of
+	 * it" is plainly untrue. */
+	T_OK(fsync(fd));
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	struct kid k = kid_start(ro_mapper, 0);
+	struct msg m = kid_hear(&k);
+	T_EQ(m.rc, 0);
+	T_EQ(m.a, 0);
+	kid_go(&k);
+	kid_end(&k);
+	close(fd);
+	T_OK(unlink(g_file));
+}
+
 /* ---- holders ---- */
 
 #define HOLDNAME "Local\\insp-holders"
@@ -864,6 +979,78 @@ static void other_user(void)
 	T_OK(shmap_map_close(m));
 }
 
+/* ---- what a call leaves behind ---- */
+
+/* The descriptors open in this process. */
+static int fd_count(void)
+{
+	int n = 0;
+	DIR *d = opendir("/proc/self/fd");
+	T_ASSERT(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+static int pid_cb(const shmap_holder_info *h, void *ctx)
+{
+	T_ASSERT(h->pid != getpid()); /* our own look is no hold */
+	++*(int *)ctx;
+	return 0;
+}
+
+/* Every call, on objects of every kind and on names that fail, leaves no
+ * descriptor open and errno as it was (leaks of memory fail the
+ * sanitized build); its own descriptors of an object are no holder's. */
+static void nothing_left(void)
+{
+	shmap_sync *e;
+	shmap_map *m;
+	int calls = 0;
+	struct kid k = kid_start(maker, 0);
+	kid_hear(&k);
+	T_OK(shmap_event_create(EVNAME, 0, NULL, &e));
+	char path[] = "/tmp/shmap-insp.XXXXXX";
+	int fd = mkstemp(path);
+	T_ASSERT(fd >= 0);
+	T_OK(ftruncate(fd, 4 * (off_t)pg()));
+	T_OK(shmap_map_create_file("Local\\insp-file", fd, 0,
+	                           SHMAP_PROT_READWRITE, NULL, &m));
+	close(fd);
+	int before = fd_count();
+	errno = 4321;
+	for (int i = 0; i < 3; i++) {
+		T_OK(shmap_list(0, collect_cb, (g_nseen = 0, NULL)));
+		T_OK(shmap_list(SHMAP_LIST_NO_HOLDERS, collect_cb,
+		                (g_nseen = 0, NULL)));
+		if (geteuid() == 0)
+			T_OK(shmap_list(SHMAP_LIST_ALL_USERS, collect_cb,
+			                (g_nseen = 0, NULL)));
+		T_OK(shmap_inspect(MAPNAME, collect_cb, (g_nseen = 0, NULL)));
+		T_OK(shmap_inspect(EVNAME, collect_cb, (g_nseen = 0, NULL)));
+		T_EQ(shmap_inspect("Local\\missing", collect_cb, NULL),
+		     -ENOENT);
+		calls = 0;
+		T_OK(shmap_holders(MAPNAME, pid_cb, &calls, NULL));
+		T_EQ(calls, 1);
+		g_nh = 0;
+		T_OK(shmap_holders("Local\\insp-file", holder_cb, NULL, NULL));
+		T_EQ(g_nh, 1); /* ours, a handle */
+		T_EQ(shmap_holders("Local\\missing", pid_cb, NULL, NULL),
+		     -ENOENT);
+		T_EQ(shmap_holders("Bad\\x", pid_cb, NULL, NULL),
+		     SHMAP_EBADPATH);
+	}
+	T_EQ(errno, 4321);
+	T_EQ(fd_count(), before);
+	T_OK(shmap_map_close(m));
+	T_OK(unlink(path));
+	T_OK(shmap_sync_close(e));
+	kid_go(&k);
+	kid_end(&k);
+}
+
 /* ---- the lock table while other locks come and go ---- */
 
 #define CHURNNAME "Local\\insp-churn"
@@ -946,8 +1133,12 @@ int main(void)
 	t_run("semaphore state", semaphore_state, 60);
 	t_run("mutex owner, waiters, abandoned", mutex_state, 60);
 	t_run("resident memory", resident, 120);
+	t_run("a header naming another user's file", forged_file, 60);
+	t_run("a file the kernel will not count for the caller", uncountable,
+	      60);
 	t_run("holders and their views", holders, 60);
 	t_run("another user's holder", other_user, 60);
+	t_run("no descriptor or errno left", nothing_left, 60);
 	t_run("the lock table read while locks come and go", lock_table_churn,
 	      120);
 	return t_finish();

@@ -90,7 +90,12 @@ typedef struct shmap_object_info {
 	 * users', without privilege): holders among them are counted in
 	 * handles, not in processes or views. */
 	unsigned processes_hidden;
-	uint64_t resident; /* bytes of data in memory now */
+	/* Bytes of data in memory now; 0 where the kernel will not tell the
+	 * caller (a file it neither owns nor may write, without CAP_FOWNER),
+	 * and for a file mapping whose data file is not the object owner's
+	 * (unless that owner is root or the caller): an object's header must
+	 * not make a monitor measure a file its owner could not. */
+	uint64_t resident;
 	shmap_sync_state sync; /* events, mutexes, semaphores */
 } shmap_object_info;
 
@@ -108,7 +113,8 @@ typedef int (*shmap_object_fn)(const shmap_object_info *obj, void *ctx);
  * SHMAP_LIST_ALL_USERS every user's Local names too (only when privileged:
  * root, or CAP_DAC_OVERRIDE or CAP_DAC_READ_SEARCH; otherwise -EPERM).
  * Files that are not shmap objects are skipped; leftovers are reported
- * with live 0. Objects are reported in name order. Returns 0, fn's
+ * with live 0. Objects are reported in name order, then those whose header
+ * could not be read (no name: see error) by path. Returns 0, fn's
  * nonzero return, or a negative error code if the directory cannot be
  * read.
  */
@@ -153,8 +159,8 @@ typedef struct shmap_holders_summary {
 	unsigned processes;        /* holders reported */
 	unsigned processes_hidden; /* processes the caller may not inspect */
 	/* 1 when every holder was seen: processes_hidden is 0, or
-	 * handles_seen == handles and no hidden process could hold a view
-	 * the caller cannot see. */
+	 * handles_seen >= handles and no hidden process could hold a view
+	 * the caller cannot see (the object has none: not a mapping). */
 	int complete;
 } shmap_holders_summary;
 
