@@ -6,6 +6,9 @@
  *
  *   create+map+unmap+close of a fresh 1 MiB object (the last close removes it)
  *   open+close of an object another handle keeps alive
+ *   the same for a mapping and an event against the floor of the lock
+ *   protocol: open, an OFD read lock on byte 0, close, of a file another
+ *   descriptor holds, in the backing directory
  *   create+close of a fresh object of 4 KiB to 1 GiB, reserved (the default:
  *   fallocate) against SHMAP_ATTR_NORESERVE (ftruncate only); sizes above
  *   16 MiB only when iters >= 100, so a short smoke run stays small
@@ -16,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,6 +27,7 @@
 
 /* POSIX names carry the pid so concurrent runs never share an object. */
 static char raw_life[48], raw_keep[48];
+static char raw_lock[4096]; /* the floor's file, in the backing directory */
 
 static int iters = 2000, runs = 11;
 
@@ -88,6 +93,35 @@ static void raw_open_close(void)
 	int fd = shm_open(raw_keep, O_RDWR, 0600);
 	if (fd < 0)
 		die("shm_open", -1);
+	close(fd);
+}
+
+static void shmap_event_open_close(void)
+{
+	shmap_sync *e;
+	int rc = shmap_event_open("Local\\bench-event", 0, &e);
+	if (rc)
+		die("event open", rc);
+	shmap_sync_close(e);
+}
+
+/* What a handle's open and close cannot do without: a descriptor holding a
+ * shared OFD lock on the holder byte, released with the descriptor. */
+static int ofd_read_lock(int fd)
+{
+	struct flock fl;
+	memset(&fl, 0, sizeof fl);
+	fl.l_type = F_RDLCK;
+	fl.l_whence = SEEK_SET;
+	fl.l_len = 1;
+	return fcntl(fd, F_OFD_SETLK, &fl);
+}
+
+static void raw_lock_open_close(void)
+{
+	int fd = open(raw_lock, O_RDWR | O_CLOEXEC);
+	if (fd < 0 || ofd_read_lock(fd) < 0)
+		die("open+lock", -1);
 	close(fd);
 }
 
@@ -189,12 +223,22 @@ int main(int argc, char **argv)
 	int kfd = shm_open(raw_keep, O_RDWR | O_CREAT, 0600);
 	if (kfd < 0 || ftruncate(kfd, SIZE) < 0)
 		die("shm_open keep", -1);
+	shmap_sync *ekeep;
+	if ((rc = shmap_event_create("Local\\bench-event", 0, NULL, &ekeep)))
+		die("create event", rc);
+	snprintf(raw_lock, sizeof raw_lock, "%s/bench-lock-raw-%d",
+	         shmap_backing_dir(), (int)getpid());
+	int lfd = open(raw_lock, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (lfd < 0 || ftruncate(lfd, SIZE) < 0 || ofd_read_lock(lfd) < 0)
+		die("the floor's file", -1);
 
 	double life = median_us(shmap_cycle);
 	double raw = median_us(raw_cycle_plain);
 	double rawr = median_us(raw_cycle_reserved);
 	double oc = median_us(shmap_open_close);
 	double roc = median_us(raw_open_close);
+	double eoc = median_us(shmap_event_open_close);
+	double loc = median_us(raw_lock_open_close);
 
 	printf("lifetime costs, median of %d runs x %d ops, backing dir %s\n",
 	       runs, iters, shmap_backing_dir());
@@ -209,11 +253,20 @@ int main(int argc, char **argv)
 	       "1.00");
 	printf("%-54s %9.2f %8.2f\n", "shmap open+close of an existing object", oc,
 	       oc / roc);
+	printf("\n%-54s %9s %8s\n", "open+close of an object held elsewhere",
+	       "us/op", "ratio");
+	printf("%-54s %9.2f %8s\n", "raw open+OFD read lock+close (protocol floor)",
+	       loc, "1.00");
+	printf("%-54s %9.2f %8.2f\n", "shmap map open+close", oc, oc / loc);
+	printf("%-54s %9.2f %8.2f\n", "shmap event open+close", eoc, eoc / loc);
 
 	by_size();
 
 	shmap_map_close(keep);
+	shmap_sync_close(ekeep);
 	close(kfd);
 	shm_unlink(raw_keep);
+	close(lfd);
+	unlink(raw_lock);
 	return 0;
 }
