@@ -39,8 +39,10 @@ define quiet_build
 endef
 
 # Runs ctest in the current directory with the arguments given, then lists
-# the cases it skipped and why.
-CTEST = sh $(CURDIR)/tests/ctest.sh
+# the cases it skipped and why. TEST_JOBS tests run at once (most of them
+# wait on other processes more than they compute).
+TEST_JOBS ?= 2
+CTEST = sh $(CURDIR)/tests/ctest.sh -j$(TEST_JOBS)
 
 # The whole suite, then the same tests under AddressSanitizer + UBSan, then
 # built by the other compiler.
