@@ -25,10 +25,11 @@
  * and get their place when one frees up.
  *
  * Mutex owners are threads named by one 64-bit word, written in one store:
- * (tid, start time, namespaces); a waiter that has slept a slice while the
- * mutex stays owned checks /proc whether the owner still exists, and takes
- * the mutex as abandoned if not. Only a waiter in the owner's PID and time
- * namespaces, whose /proc is its own, judges; any other waits on.
+ * (tid, start time, namespaces), see live.h; a waiter that has slept a
+ * slice while the mutex stays owned checks /proc whether the owner still
+ * exists, and takes the mutex as abandoned if not. Only a waiter in the
+ * owner's PID and time namespaces, whose /proc is its own, judges; any
+ * other waits on. Sleeping and waking are futex.h's.
  *
  * Anyone who may write a named object's file may also cut it short. The
  * mapping of every block is registered with guard.c, whose SIGBUS handler
@@ -38,7 +39,6 @@
  */
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -49,12 +49,12 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "futex.h"
 #include "internal.h"
+#include "live.h"
 
 /*
  * The block's first word is its magic and format word: "SY" in the low
@@ -113,10 +113,10 @@ struct blk {
 	 * CAS before the bit is set, given back after it is cleared, so
 	 * lockers and recoverers are serialised. */
 	_Atomic uint64_t lk_owner;
-	/* The namespaces (see ns_key) of the processes that took the
-	 * object; an identity names one by index. Claimed by a first take
-	 * or lock, reused when full (the rule is above ns_find). */
-	_Atomic uint32_t nsid[10];
+	/* The namespaces of the processes that took the object; an
+	 * identity names one by index. Claimed by a first take or lock,
+	 * reused when full (the rule is above shmap__ns_find). */
+	struct shmap__nstab ns;
 
 	/* event: listener ids, 0 free; always scanned (a count could drift
 	 * when a listener is killed halfway). Mutex, semaphore: the table of
@@ -133,7 +133,7 @@ _Static_assert(offsetof(struct blk, slot) == 128, "two lines before slots");
 _Static_assert(offsetof(struct blk, eplace) == 32 &&
                        offsetof(struct blk, pulse_gen) == 64,
                "an event's places fill line 0");
-#define NSIDS 10
+#define NSIDS SHMAP__NSIDS
 
 #define BLK_OFF(i, f) SHMAP__FOLD(i, offsetof(struct blk, f))
 /* The format: the low 16 bits of the fold of the layout (see SHMAP__FOLD). */
@@ -145,27 +145,22 @@ _Static_assert(offsetof(struct blk, eplace) == 32 &&
 	  BLK_OFF(10, max) + BLK_OFF(11, owner) + BLK_OFF(12, recursion) +     \
 	  BLK_OFF(13, eplace) + BLK_OFF(14, pulse_gen) +                       \
 	  BLK_OFF(15, pulse_tokens) + BLK_OFF(16, waiting) + BLK_OFF(17, turn) + \
-	  BLK_OFF(18, lk_owner) + BLK_OFF(19, nsid) + BLK_OFF(20, slot) +      \
+	  BLK_OFF(18, lk_owner) + BLK_OFF(19, ns) + BLK_OFF(20, slot) +      \
 	  BLK_OFF(21, reserved)) &                                             \
 	 0xffffu)
 #define BLK_MAGIC (BLK_SY | BLK_FORMAT << 16)
+_Static_assert(sizeof(struct shmap__nstab) == 4 * NSIDS &&
+                       offsetof(struct blk, ns) == 88 && BLK_FORMAT == 0x679d,
+               "version 5's layout, whatever the namespace table's type");
 _Static_assert(BLK_FORMAT != 0x434e && BLK_FORMAT != 0x324e &&
                        BLK_FORMAT != 0x334e && BLK_FORMAT != 0x344e,
                "not the word of versions 1 to 4");
 
-/*
- * An identity (mutex owner, wait-all lock owner) is one 64-bit word, so a
- * thread killed right after writing it has written all of it: bits 0-21
- * the tid (pid_max is at most 2^22), bits 22-58 the thread's start time in
- * clock ticks since boot (or an upper bound of it), bits 59-62 one plus the
- * index of its namespaces in nsid[] (0: unknown, never found dead). Bit
- * 63 is the owner word's LOCK bit. Never 0: no thread has tid 0.
- */
-#define ID_TID_MASK 0x3fffffull
-#define ID_START_SHIFT 22
-#define ID_START_MASK ((1ull << 37) - 1)
-#define ID_NS_SHIFT 59
-#define ID_NS_MASK 0xfull
+/* Identities (mutex owner, wait-all lock owner, waiters): see live.h. */
+#define ID_TID_MASK SHMAP__ID_TID_MASK
+#define ID_START_SHIFT SHMAP__ID_START_SHIFT
+#define ID_NS_SHIFT SHMAP__ID_NS_SHIFT
+#define ID_NS_MASK SHMAP__ID_NS_MASK
 
 struct shmap_sync {
 	struct shmap__obj obj; /* named object or memfd; fd -1 if none */
@@ -178,7 +173,7 @@ struct shmap_sync {
 	int lfd;       /* event listener socket, -1 */
 	uint64_t lid;  /* its id */
 	int lslot;     /* the slot it holds */
-	/* Our namespace's index in b->nsid as ID_NS bits, NS_UNSET until
+	/* Our namespace's index in b->ns as ID_NS bits, NS_UNSET until
 	 * the first take or lock through this handle registers it. */
 	_Atomic uint64_t nsbits;
 	struct shmap__region *region; /* our mapping, as registered; or NULL */
@@ -219,310 +214,17 @@ struct shmap_sync {
 /* LOST: a block was cut away under us (see the top of the file). */
 enum { BUSY = 0, TAKEN = 1, ABANDONED = 2, LOCKED = 3, LOST = 4 };
 
-/* ---- time and futexes ---- */
-
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
-}
-
-static struct timespec to_ts(int64_t ns)
-{
-	struct timespec ts = {ns / 1000000000ll, ns % 1000000000ll};
-	return ts;
-}
-
-static void futex_wake_all(_Atomic uint32_t *w)
-{
-	syscall(SYS_futex, (uint32_t *)w, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
-}
-
-/* Sleeps while *w == val, until the absolute monotonic time until_ns. */
-static void futex_wait1(_Atomic uint32_t *w, uint32_t val, int64_t until_ns)
-{
-	struct timespec ts = to_ts(until_ns);
-	syscall(SYS_futex, (uint32_t *)w, FUTEX_WAIT_BITSET, val,
-	        until_ns < 0 ? NULL : &ts, NULL, FUTEX_BITSET_MATCH_ANY);
-}
-
-#ifndef SYS_futex_waitv
-#define SYS_futex_waitv 449
-#endif
-
-static atomic_int g_no_waitv;
-
-/* Sleeps while every *w[i] == val[i]; falls back to short sleeps on one. */
-static void futex_waitn(struct blk **b, const uint32_t *val, unsigned n,
-                        int64_t until_ns)
-{
-	struct futex_waitv wv[SHMAP_WAIT_MAX];
-	if (n == 1 || atomic_load_explicit(&g_no_waitv, memory_order_relaxed)) {
-		/* Without futex_waitv, poll the others every millisecond. */
-		int64_t u = until_ns;
-		if (n > 1 && (u < 0 || u > now_ns() + 1000000))
-			u = now_ns() + 1000000;
-		futex_wait1(&b[0]->seq, val[0], u);
-		return;
-	}
-	memset(wv, 0, sizeof wv);
-	for (unsigned i = 0; i < n; i++) {
-		wv[i].val = val[i];
-		wv[i].uaddr = (uintptr_t)&b[i]->seq;
-		wv[i].flags = FUTEX_32;
-	}
-	struct timespec ts = to_ts(until_ns);
-	/* Any failure but these means futex_waitv is not usable here (not
-	 * built, refused by a filter): poll from now on, never spin. */
-	if (syscall(SYS_futex_waitv, wv, n, 0, until_ns < 0 ? NULL : &ts,
-	            CLOCK_MONOTONIC) < 0 &&
-	    errno != EAGAIN && errno != EINTR && errno != ETIMEDOUT &&
-	    errno != EFAULT) /* EFAULT: a file cut short under a block */
-		atomic_store(&g_no_waitv, 1);
-}
-
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield");
-#endif
-}
-
-/* ---- thread identity, for mutex owners ---- */
-
-static __thread uint64_t t_ident;
-
-/* Reads field 3 (state) and 22 (start time) of the stat file at path. */
-static int read_stat(const char *path, char *state, uint64_t *start)
-{
-	char buf[1024];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	buf[n] = 0;
-	char *p = strrchr(buf, ')');
-	if (!p)
-		return -EIO;
-	/* After ')': field 3 is the first token, field 22 the twentieth.
-	 * Parsed by hand: strtok is not thread-safe. */
-	int field = 2;
-	for (char *q = p + 1; *q;) {
-		while (*q == ' ')
-			q++;
-		if (!*q)
-			break;
-		field++;
-		if (field == 3)
-			*state = *q;
-		if (field == 22) {
-			*start = strtoull(q, NULL, 10);
-			return 0;
-		}
-		while (*q && *q != ' ')
-			q++;
-	}
-	return -EIO;
-}
-
-/* Clock ticks since boot now: at least the start time of any thread. */
-static uint64_t ticks_now(void)
-{
-	struct timespec ts;
-	long hz = sysconf(_SC_CLK_TCK);
-	if (hz <= 0)
-		hz = 100;
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (uint64_t)ts.tv_sec * (uint64_t)hz +
-	       (uint64_t)ts.tv_nsec / (1000000000ull / (uint64_t)hz);
-}
-
-static pthread_once_t g_fork_once = PTHREAD_ONCE_INIT;
-static void fork_init(void);
-
-/*
- * This thread's tid and start time (ID_* bits, without the namespace).
- * Without a descriptor to read its stat file (EMFILE), the time now bounds
- * its start from above: a later thread with the same tid started later
- * still, so the liveness test below holds for both.
- */
-static __attribute__((noinline)) uint64_t my_ident_slow(void)
-{
-	/* The fork handler must exist before any identity is cached, so a
-	 * child never keeps its parent's. */
-	pthread_once(&g_fork_once, fork_init);
-	uint64_t tid = (uint64_t)syscall(SYS_gettid) & ID_TID_MASK;
-	char st;
-	uint64_t start;
-	if (read_stat("/proc/thread-self/stat", &st, &start))
-		start = ticks_now();
-	t_ident = tid | (start & ID_START_MASK) << ID_START_SHIFT;
-	return t_ident;
-}
-
-static inline uint64_t my_ident(void)
-{
-	return t_ident ? t_ident : my_ident_slow();
-}
-
-/*
- * This process's namespace key: a hash of the inode numbers of its PID and
- * time namespaces, never 0; 0 if /proc does not say. Both matter to a
- * look-up: /proc/<tid> names a thread of one PID namespace, and the start
- * time in its stat file is shifted by the reader's time namespace (its
- * boottime offset), so only a reader in both of the owner's namespaces can
- * compare it. A process never changes its own; a forked child may be in
- * others (fork_child).
- */
-static _Atomic uint32_t g_my_ns;
-/* Whether this process's /proc is its own PID namespace's (1 yes, 0 no, -1
- * not known yet): only then may it look owners up (a /proc mounted by an
- * ancestor namespace shows other processes under the same numbers). */
-static atomic_int g_proc_own = -1;
-static atomic_int g_ns_known;
-
-static uint32_t ns_key(void)
-{
-	struct stat p, t;
-	/* stat, not open: works at EMFILE, and in the fork handler. */
-	if (stat("/proc/self/ns/pid", &p))
-		return 0;
-	/* No time namespaces (before Linux 5.6): one time for everybody. */
-	uint64_t ti = stat("/proc/self/ns/time", &t) == 0 ? t.st_ino : 0;
-	uint64_t h = ((uint64_t)p.st_ino << 32) ^ (ti & 0xffffffffull);
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 33;
-	uint32_t k = (uint32_t)h & ~0x80000000u; /* bit 31: NS_RETIRE */
-	return k ? k : 1;
-}
-
-/* Writes v in decimal at p; returns the end. Async-signal-safe. */
-static char *put_dec(char *p, unsigned long v)
-{
-	char tmp[24];
-	int n = 0;
-	do
-		tmp[n++] = (char)('0' + v % 10);
-	while ((v /= 10));
-	while (n)
-		*p++ = tmp[--n];
-	return p;
-}
-
-/*
- * Whether /proc is this process's PID namespace's: 1 yes, 0 no, -1 cannot
- * tell now (no descriptor left). Its thread-self link must read
- * "<pid>/task/<tid>" with our own numbers, and the NSpid line of our status
- * there must hold one pid: a /proc of an ancestor namespace shows our pid
- * there, then ours (and may show the same numbers by chance), one of
- * another namespace does not show us at all.
- */
-static int proc_is_own(void)
-{
-	char want[64], buf[4096], *p = want;
-	p = put_dec(p, (unsigned long)getpid());
-	memcpy(p, "/task/", 6);
-	p = put_dec(p + 6, (unsigned long)syscall(SYS_gettid));
-	ssize_t n = readlink("/proc/thread-self", buf, sizeof buf);
-	if (n != p - want || memcmp(buf, want, (size_t)n) != 0)
-		return 0;
-	int fd = open("/proc/thread-self/status", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == EMFILE || errno == ENFILE ? -1 : 0;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	char *q = strstr(buf, "\nNSpid:");
-	if (!q)
-		return 0;
-	int fields = 0;
-	for (q += 7; *q && *q != '\n';) {
-		while (*q == ' ' || *q == '\t')
-			q++;
-		if (*q < '0' || *q > '9')
-			break;
-		fields++;
-		while (*q >= '0' && *q <= '9')
-			q++;
-	}
-	return fields == 1;
-}
-
-/* Whether this process may look owners up in /proc (see g_proc_own). */
-static int proc_own(void)
-{
-	/* relaxed: a fact about the process; a race computes it twice. */
-	int v = atomic_load_explicit(&g_proc_own, memory_order_relaxed);
-	if (v < 0) {
-		v = proc_is_own();
-		atomic_store_explicit(&g_proc_own, v, memory_order_relaxed);
-	}
-	return v > 0;
-}
-
-static void ns_learn(void)
-{
-	atomic_store_explicit(&g_my_ns, ns_key(), memory_order_relaxed);
-	/* Learnt when first needed: it may take a descriptor. */
-	atomic_store_explicit(&g_proc_own, -1, memory_order_relaxed);
-}
-
-static __attribute__((noinline)) void my_ns_learn(void)
-{
-	ns_learn();
-	atomic_store_explicit(&g_ns_known, 1, memory_order_release);
-}
-
-static inline uint32_t my_ns(void)
-{
-	/* acquire: pairs with the release above; a race computes it twice. */
-	if (!atomic_load_explicit(&g_ns_known, memory_order_acquire))
-		my_ns_learn();
-	return atomic_load_explicit(&g_my_ns, memory_order_relaxed);
-}
-
-/*
- * The namespace table. An entry is 0 (free), a key (ns_key: bit 31 clear),
- * or a key with NS_RETIRE set while someone reclaims it. Entries are
- * claimed in order by a first take or lock (a process that only opens,
- * sets or releases claims none), so while the table has room one namespace
- * has one index. When it is full, an entry that neither the owner word nor
- * lk_owner names may be reused, by this rule:
- * - the reclaimer marks the entry retired (CAS), then looks at lk_owner and
- *   owner, and gives the entry back if either names it, else takes it (CAS);
- * - whoever stores an identity naming an entry (a take, a lock, a recovery)
- *   reads the entry again after the store, and if it is no longer its key,
- *   undoes the store and tries again.
- * All of these are seq_cst, so of the reclaimer's look and the writer's
- * second read at least one sees the other: an entry never changes while an
- * identity names it, or the identity is withdrawn before it is used. A
- * judge (known_dead) only acts if the entry is its own key: a retired one
- * matches nobody. The one cost: a waiter of the new namespace that judges
- * a withdrawn identity in the instant before it is withdrawn may take the
- * mutex as abandoned although the writer lives; the writer never had it
- * (its take fails and it waits on), so no two threads ever own it.
- */
-#define NS_RETIRE 0x80000000u
+/* ---- identities in a block (live.h) ---- */
 
 /* Whether lk_owner, a place for a waiter or owner names entry i, read in
  * that order: a commit stores the owner before it clears lk_owner, and a
  * waiter handed a mutex stores the owner before it leaves its place. An
- * event's listener ids never have ID_NS bits. seq_cst: see the rule
- * above. */
+ * event's listener ids never have ID_NS bits. seq_cst: the namespace
+ * table's rule (shmap__ns_find). */
 #define NAMES(v, i) ((((v) >> ID_NS_SHIFT) & ID_NS_MASK) == (i) + 1)
-static int ns_named(struct blk *b, unsigned i)
+static int ns_named(const void *ctx, unsigned i)
 {
+	struct blk *b = (struct blk *)ctx;
 	if (NAMES(atomic_load(&b->lk_owner), i))
 		return 1;
 	/* Which words hold identities: read once, hostile. */
@@ -536,43 +238,11 @@ static int ns_named(struct blk *b, unsigned i)
 	return kind == SHMAP_TYPE_MUTEX && NAMES(atomic_load(&b->owner), i);
 }
 
-/*
- * Finds (or, with claim, claims) our namespaces' entry in b->nsid and
- * returns it as ID_NS bits, or 0 (unknown) if /proc does not say, every
- * entry is named by a live identity, or (without claim) we have none.
- * seq_cst, every load and CAS: see the rule above.
- */
+/* Our entry in b's namespace table as ID_NS bits (claiming one, and
+ * reusing one nothing names when the table is full), or 0. */
 static uint64_t ns_find(struct blk *b, int claim)
 {
-	uint32_t me = my_ns();
-	if (!me)
-		return 0;
-	for (unsigned i = 0; i < NSIDS; i++) {
-		uint32_t v = atomic_load(&b->nsid[i]);
-		if (v == 0 && claim)
-			atomic_compare_exchange_strong(&b->nsid[i], &v, me);
-		/* v is now the entry's value, ours if our CAS won. */
-		if ((v == 0 && claim) || v == me)
-			return (uint64_t)(i + 1) << ID_NS_SHIFT;
-	}
-	/* Full: reuse an entry no identity names (a stale retired one too:
-	 * its reclaimer was killed halfway). */
-	for (unsigned i = 0; claim && i < NSIDS; i++) {
-		uint32_t v = atomic_load(&b->nsid[i]);
-		uint32_t r = v | NS_RETIRE;
-		if (v == 0 || ns_named(b, i))
-			continue;
-		if (v != r && !atomic_compare_exchange_strong(&b->nsid[i], &v, r))
-			continue;
-		if (ns_named(b, i)) {
-			atomic_compare_exchange_strong(&b->nsid[i], &r,
-			                               r & ~NS_RETIRE);
-			continue;
-		}
-		if (atomic_compare_exchange_strong(&b->nsid[i], &r, me))
-			return (uint64_t)(i + 1) << ID_NS_SHIFT;
-	}
-	return 0;
+	return shmap__ns_find(&b->ns, claim, ns_named, b);
 }
 
 #define NS_UNSET (~0ull)
@@ -595,17 +265,20 @@ static inline uint64_t ns_bits(struct shmap_sync *s)
 
 /*
  * After storing the identity id (from ns_bits), the writer's second read
- * of the rule above: whether id's entry still holds our key. If not, the
+ * of the table's rule: whether id's entry still holds our key. If not, the
  * caller withdraws the store, and the next ns_bits claims afresh.
  */
 static inline int ns_still(struct shmap_sync *s, uint64_t id)
 {
-	unsigned i = (unsigned)((id >> ID_NS_SHIFT) & ID_NS_MASK);
-	/* seq_cst: see the rule above. */
-	if (i == 0 || atomic_load(&s->b->nsid[i - 1]) == my_ns())
+	if (shmap__ns_mine(&s->b->ns, id))
 		return 1;
 	atomic_store_explicit(&s->nsbits, NS_UNSET, memory_order_relaxed);
 	return 0;
+}
+
+static inline uint64_t my_ident(void)
+{
+	return shmap__self();
 }
 
 /* The calling thread's identity in the block of s, for a take or lock. */
@@ -614,83 +287,25 @@ static inline uint64_t me_in(struct shmap_sync *s)
 	return my_ident() | ns_bits(s);
 }
 
-/*
- * Whether the identity o (LOCK bit clear) is the calling thread's: the same
- * tid and start time, and an entry that holds our key (entries are compared
- * by key, not index: two handles may have claimed apart). An identity with
- * no namespace matches on tid and start time alone.
- */
-#define ID_THREAD_MASK ((1ull << ID_NS_SHIFT) - 1)
+/* Whether the identity o (LOCK bit clear) is the calling thread's (entries
+ * are compared by key, not index: two handles may have claimed apart). */
 static inline int is_me(const struct blk *b, uint64_t o)
 {
-	if ((o & ID_THREAD_MASK) != my_ident())
-		return 0;
-	unsigned i = (unsigned)((o >> ID_NS_SHIFT) & ID_NS_MASK);
-	return i == 0 ||
-	       (i <= NSIDS && my_ns() &&
-	        atomic_load((_Atomic uint32_t *)&b->nsid[i - 1]) == my_ns());
-}
-
-/* Whether the thread named by ident still runs (unknown counts as yes). */
-static int owner_alive(uint64_t ident)
-{
-	char path[64], st = 0;
-	uint64_t start = 0;
-	snprintf(path, sizeof path, "/proc/%u/stat",
-	         (unsigned)(ident & ID_TID_MASK));
-	int rc = read_stat(path, &st, &start);
-	if (rc == -ENOENT || rc == -ESRCH || rc == -EMFILE || rc == -ENFILE)
-		/* Gone, only hidden from us (hidepid=2 hides other users'
-		 * processes), or not readable for want of a descriptor: dead
-		 * only if no such thread exists at all. A hidden thread that
-		 * reused the tid keeps the mutex owned until it ends; a
-		 * readable one is told apart below. */
-		return !(kill((pid_t)(ident & ID_TID_MASK), 0) < 0 &&
-		         errno == ESRCH);
-	if (rc)
-		return 1;
-	if (st == 'Z' || st == 'X')
-		return 0;
-	/* The owner started at or before the recorded time (equal if it
-	 * could read it); a thread that reused its tid started after. */
-	return (start & ID_START_MASK) <=
-	       ((ident >> ID_START_SHIFT) & ID_START_MASK);
+	return shmap__ident_is_me(&b->ns, o);
 }
 
 /*
- * Whether the thread named by id, found in *who, is known dead. Only a
- * thread of our own namespaces can be looked up, and only through a /proc
- * of our own; anything else counts as alive. *who is read again after the
- * slow look-up, so a new owner that came meanwhile is never taken for the
- * dead one.
+ * Whether the thread named by id, found in *who, is known dead (see
+ * live.h). *who is read again after the slow look-up, so a new owner that
+ * came meanwhile is never taken for the dead one.
  */
 static int known_dead(const struct blk *b, _Atomic uint64_t *who, uint64_t id)
 {
-	unsigned ns = (unsigned)((id >> ID_NS_SHIFT) & ID_NS_MASK);
-	uint32_t me = my_ns();
-	/* seq_cst: the entry is read after the identity naming it, which
-	 * the caller loaded (the table's rule, ns_find). */
-	if (ns == 0 || ns > NSIDS || !me ||
-	    atomic_load((_Atomic uint32_t *)&b->nsid[ns - 1]) != me ||
-	    !proc_own() ||
-	    owner_alive(id))
-		return 0;
-	return atomic_load(who) == id;
+	/* The table is only read: judging writes nothing to it. */
+	return shmap__ident_dead((struct shmap__nstab *)&b->ns, id) &&
+	       atomic_load(who) == id;
 }
 
-/* ---- defaults ---- */
-
-static unsigned g_spins;
-static pthread_once_t g_spin_once = PTHREAD_ONCE_INIT;
-
-static void spin_init(void)
-{
-	const char *e = getenv("SHMAP_SPIN");
-	if (e && *e)
-		g_spins = (unsigned)strtoul(e, NULL, 10);
-	else
-		g_spins = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 200 : 0;
-}
 
 /* ---- the handle registry, for fork ---- */
 
@@ -710,13 +325,9 @@ static void fork_parent(void)
 /* The child is another process: new thread identity, no listener. */
 static void fork_child(void)
 {
-	t_ident = 0;
-	/* A parent that unshared its PID or time namespace forks into the
-	 * new one. */
-	uint32_t old = atomic_load(&g_my_ns);
-	ns_learn();
-	int moved = atomic_load(&g_my_ns) != old;
-	atomic_store(&g_ns_known, 1);
+	/* New identities; entries claimed afresh if our namespaces
+	 * changed (a parent that unshared them forks into the new ones). */
+	int moved = shmap__live_forked();
 	for (struct shmap_sync *s = g_head; s; s = s->next) {
 		if (moved)
 			atomic_store(&s->nsbits, NS_UNSET);
@@ -727,6 +338,8 @@ static void fork_child(void)
 	}
 	pthread_mutex_unlock(&g_reg);
 }
+
+static pthread_once_t g_fork_once = PTHREAD_ONCE_INIT;
 
 static void fork_init(void)
 {
@@ -824,7 +437,7 @@ static void wake_seen(struct blk *b, uint32_t o) /* o: seq, just loaded */
 	while (o & 1u)
 		if (atomic_compare_exchange_weak(&b->seq, &o,
 		                                 (o & ~1u) + SEQ_STEP)) {
-			futex_wake_all(&b->seq);
+			shmap__futex_wake(&b->seq, INT_MAX);
 			return;
 		}
 }
@@ -1065,10 +678,10 @@ static __attribute__((noinline)) void linger_slow(struct shmap_sync *s)
 	_Atomic uint64_t *tab = place_tab(s->b, s->kind, &n);
 	for (unsigned k = 0; !listed(seq, tab, n); k++) {
 		if (k < spins) {
-			cpu_relax();
+			shmap__cpu_relax();
 			continue;
 		}
-		int64_t t = now_ns();
+		int64_t t = shmap__now_ns();
 		if (k == spins)
 			t0 = t;
 		if (t - t0 >= budget) {
@@ -1688,7 +1301,7 @@ static void blk_init(struct blk *b, uint32_t kind, uint32_t flags,
 	atomic_init(&b->owner, own ? my_ident() | ns_find(b, 1) : 0);
 	b->recursion = own ? 1 : 0;
 	/* Any fixed random order across processes will do. */
-	uint64_t r = (uint64_t)now_ns() ^ ((uint64_t)getpid() << 40) ^
+	uint64_t r = (uint64_t)shmap__now_ns() ^ ((uint64_t)getpid() << 40) ^
 	             (uint64_t)(uintptr_t)b;
 	r ^= r >> 33;
 	r *= 0xff51afd7ed558ccdull;
@@ -1761,10 +1374,8 @@ int shmap__sync_peek(const void *blk, size_t len, uint32_t kind,
 	out->abandoned = known_dead(b, &b->owner, id);
 	unsigned ns = (unsigned)((id >> ID_NS_SHIFT) & ID_NS_MASK);
 	uint64_t tgid;
-	if (!out->abandoned && ns >= 1 && ns <= NSIDS && my_ns() &&
-	    atomic_load_explicit(&b->nsid[ns - 1], memory_order_relaxed) ==
-	            my_ns() &&
-	    proc_own() && owner_alive(id)) {
+	if (!out->abandoned && ns >= 1 && shmap__ns_mine(&b->ns, id) &&
+	    shmap__proc_own() && shmap__ident_alive(id)) {
 		char path[64];
 		snprintf(path, sizeof path, "/proc/%u/status",
 		         (unsigned)out->owner_tid);
@@ -1780,11 +1391,10 @@ static int sync_alloc(shmap_sync **out)
 	shmap_sync *s = calloc(1, sizeof *s);
 	if (!s)
 		return -ENOMEM;
-	pthread_once(&g_spin_once, spin_init);
 	s->obj.fd = -1;
 	s->lfd = -1;
 	s->lslot = -1;
-	s->spins = g_spins;
+	s->spins = shmap__spin_default();
 	atomic_init(&s->linger_ns, LINGER_FIRST);
 	*out = s;
 	return 0;
@@ -2274,6 +1884,7 @@ static int wait_objs(shmap_sync *const *objs, unsigned n, int all,
 {
 	struct seen ps[SHMAP_WAIT_MAX];
 	struct blk *blks[SHMAP_WAIT_MAX];
+	_Atomic uint32_t *words[SHMAP_WAIT_MAX]; /* what we sleep on */
 	uint32_t seqs[SHMAP_WAIT_MAX];
 	unsigned order[SHMAP_WAIT_MAX];
 	int has_mutex = 0, rc;
@@ -2284,6 +1895,7 @@ static int wait_objs(shmap_sync *const *objs, unsigned n, int all,
 		if ((rc = check_handle(objs[i], 0)))
 			return rc;
 		blks[i] = objs[i]->b;
+		words[i] = &blks[i]->seq;
 		order[i] = i;
 		has_mutex |= objs[i]->kind == SHMAP_TYPE_MUTEX;
 		/* One object twice, through one handle or two mappings. */
@@ -2316,9 +1928,7 @@ static int wait_objs(shmap_sync *const *objs, unsigned n, int all,
 		ps[i].at = -1;
 		ps[i].me = 0;
 	}
-	int64_t deadline = timeout_ms < 0 ? -1
-	                                  : now_ns() + (int64_t)timeout_ms *
-	                                                       1000000ll;
+	int64_t deadline = shmap__deadline_ns(timeout_ms);
 	unsigned spins = objs[0]->spins, spun = 0, locked_at = 0;
 	int check_dead = 0, slept = 0, counted = 0, r;
 	/* Objects whose table of waiters we want a place in (wait-any). */
@@ -2341,7 +1951,7 @@ static int wait_objs(shmap_sync *const *objs, unsigned n, int all,
 		if (r == TAKEN || r == ABANDONED || r == LOST)
 			break;
 		int64_t now = timeout_ms > 0 || has_mutex || r == LOCKED
-		                      ? now_ns()
+		                      ? shmap__now_ns()
 		                      : 0;
 		if (r == LOCKED) {
 			/* Another wait-all is inside its short locked section:
@@ -2358,7 +1968,7 @@ static int wait_objs(shmap_sync *const *objs, unsigned n, int all,
 			if (now - locked_since > 100000000ll)
 				recover_lock(objs[locked_at]);
 			if (now - locked_since < 2000000ll)
-				cpu_relax();
+				shmap__cpu_relax();
 			else
 				usleep(1000);
 			continue;
@@ -2404,13 +2014,13 @@ static int wait_objs(shmap_sync *const *objs, unsigned n, int all,
 		}
 		if (spun < spins) {
 			spun++;
-			cpu_relax();
+			shmap__cpu_relax();
 			continue;
 		}
 		/* Sleep in slices: a mutex's owner may die unseen, and a
 		 * signaller may be killed between its change and its wake. */
 		if (!now)
-			now = now_ns();
+			now = shmap__now_ns();
 		int short_slice = has_mutex || want || in_flight(objs, n, ps);
 		int64_t slice = short_slice ? SLICE_NS : 1000000000ll;
 		int64_t until = deadline;
@@ -2443,11 +2053,12 @@ static int wait_objs(shmap_sync *const *objs, unsigned n, int all,
 		/* A sleeper on a block cut meanwhile sleeps until its slice
 		 * ends (a second at most; 20 ms with a mutex), then faults on
 		 * its next look and stops: a cut wakes no futex. */
-		futex_waitn(blks, seqs, n, until);
+		/* A signal's -EINTR: look again, as after a wake. */
+		(void)shmap__futex_waitv(words, seqs, n, until);
 		/* A whole slice without a signal: are the owners, and the
 		 * waiters handed something, alive? */
 		check_dead = short_slice && until != deadline &&
-		             now_ns() >= until;
+		             shmap__now_ns() >= until;
 	}
 	/* Timed out, but handed an object meanwhile: it was ours before the
 	 * deadline passed, as on Windows; take it rather than pass it on. */
