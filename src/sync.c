@@ -47,14 +47,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "futex.h"
 #include "internal.h"
 #include "live.h"
+#include "pollfd.h"
 
 /*
  * The block's first word is its magic and format word: "SY" in the low
@@ -170,9 +169,7 @@ struct shmap_sync {
 	uint32_t kind;
 	unsigned spins;
 	int has_obj;
-	int lfd;       /* event listener socket, -1 */
-	uint64_t lid;  /* its id */
-	int lslot;     /* the slot it holds */
+	struct shmap__pollfd pfd; /* event listener (pollfd.h) */
 	/* Our namespace's index in b->ns as ID_NS bits, NS_UNSET until
 	 * the first take or lock through this handle registers it. */
 	_Atomic uint64_t nsbits;
@@ -322,20 +319,15 @@ static void fork_parent(void)
 	pthread_mutex_unlock(&g_reg);
 }
 
-/* The child is another process: new thread identity, no listener. */
+/* The child is another process: new identities (its listeners are
+ * pollfd.c's). */
 static void fork_child(void)
 {
 	/* New identities; entries claimed afresh if our namespaces
 	 * changed (a parent that unshared them forks into the new ones). */
 	int moved = shmap__live_forked();
-	for (struct shmap_sync *s = g_head; s; s = s->next) {
-		if (moved)
-			atomic_store(&s->nsbits, NS_UNSET);
-		if (s->lfd >= 0)
-			close(s->lfd);
-		s->lfd = -1;
-		s->lslot = -1;
-	}
+	for (struct shmap_sync *s = g_head; moved && s; s = s->next)
+		atomic_store(&s->nsbits, NS_UNSET);
 	pthread_mutex_unlock(&g_reg);
 }
 
@@ -371,58 +363,6 @@ static void reg_del(struct shmap_sync *s)
 	if (s->next)
 		s->next->prev = s->prev;
 	pthread_mutex_unlock(&g_reg);
-}
-
-/* ---- event listeners: abstract unix datagram sockets ---- */
-
-static atomic_uint_fast64_t g_listen_seq;
-static int g_send_fd = -1;
-static pthread_once_t g_send_once = PTHREAD_ONCE_INIT;
-
-static void send_init(void)
-{
-	g_send_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-}
-
-static socklen_t listen_addr(uint64_t id, struct sockaddr_un *a)
-{
-	memset(a, 0, sizeof *a);
-	a->sun_family = AF_UNIX;
-	/* Abstract: no file, gone with the socket, even after kill -9. */
-	int n = snprintf(a->sun_path + 1, sizeof a->sun_path - 1,
-	                 "shmap.event.%016llx", (unsigned long long)id);
-	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
-	                   (size_t)n);
-}
-
-/* Pokes every listener; forgets those whose socket is gone. */
-static void notify_listeners(struct blk *b)
-{
-	for (int i = 0; i < SLOTS; i++) {
-		/* acquire: pairs with the release of a new listener's slot. */
-		uint64_t id = atomic_load_explicit(&b->slot[i],
-		                                   memory_order_acquire);
-		struct sockaddr_un a;
-		if (!id)
-			continue;
-		pthread_once(&g_send_once, send_init);
-		if (g_send_fd < 0)
-			return;
-		socklen_t len = listen_addr(id, &a);
-		if (sendto(g_send_fd, "!", 1, MSG_DONTWAIT | MSG_NOSIGNAL,
-		           (struct sockaddr *)&a, len) < 0 &&
-		    (errno == ECONNREFUSED || errno == ENOENT))
-			atomic_compare_exchange_strong(&b->slot[i], &id, 0);
-	}
-}
-
-static void drain_listener(struct shmap_sync *s)
-{
-	char buf[64];
-	if (s->lfd < 0)
-		return;
-	while (recv(s->lfd, buf, sizeof buf, MSG_DONTWAIT) > 0)
-		;
 }
 
 /* ---- taking and signalling ---- */
@@ -763,7 +703,7 @@ static void place_off(struct shmap_sync *s, int i, uint64_t me)
 		}
 	} else if (granted) {
 		if (!hand_one(s) && s->kind == SHMAP_TYPE_EVENT)
-			notify_listeners(b);
+			shmap__pollfd_notify(b->slot, SLOTS);
 		wake(b);
 	}
 }
@@ -1207,7 +1147,7 @@ static int do_set(struct shmap_sync *e)
 	}
 	wake_seen(b, q);
 	if (!(was & 1u) && !handed)
-		notify_listeners(b);
+		shmap__pollfd_notify(b->slot, SLOTS);
 	return 0;
 }
 
@@ -1392,8 +1332,7 @@ static int sync_alloc(shmap_sync **out)
 	if (!s)
 		return -ENOMEM;
 	s->obj.fd = -1;
-	s->lfd = -1;
-	s->lslot = -1;
+	shmap__pollfd_init(&s->pfd);
 	s->spins = shmap__spin_default();
 	atomic_init(&s->linger_ns, LINGER_FIRST);
 	*out = s;
@@ -1573,13 +1512,7 @@ int shmap_sync_close(shmap_sync *s)
 	int rc = 0;
 	if (s) {
 		reg_del(s);
-		if (s->lfd >= 0) {
-			uint64_t id = s->lid;
-			if (s->lslot >= 0)
-				atomic_compare_exchange_strong(&s->b->slot[s->lslot],
-				                               &id, 0);
-			close(s->lfd);
-		}
+		shmap__pollfd_close(&s->pfd, s->b->slot);
 		/* An owned mutex may go: its owner lives in the block, and
 		 * waiters find it abandoned when the owner thread ends. */
 		shmap__region_del(s->region);
@@ -1667,60 +1600,16 @@ int shmap_event_fd(shmap_sync *e, int *out)
 		rc = -EINVAL;
 	if (rc == 0 && lost(e))
 		rc = SHMAP_EINPAGE;
-	if (rc == 0 && e->lfd < 0) {
-		struct sockaddr_un a;
-		uint64_t id = ((uint64_t)getpid() << 24) |
-		              ((atomic_fetch_add(&g_listen_seq, 1) + 1) & 0xffffff);
-		int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		                0);
-		if (fd < 0)
-			rc = -errno;
-		else if (bind(fd, (struct sockaddr *)&a, listen_addr(id, &a)) < 0)
-			rc = -errno;
-		int slot = -1;
-		for (int i = 0; rc == 0 && i < SLOTS && slot < 0; i++) {
-			uint64_t zero = 0;
-			/* release: the socket exists before setters see it. */
-			if (atomic_compare_exchange_strong_explicit(
-			            &e->b->slot[i], &zero, id,
-			            memory_order_release, memory_order_relaxed))
-				slot = i;
-		}
-		/* All taken: reclaim the slot of a listener that died. */
-		for (int i = 0; rc == 0 && i < SLOTS && slot < 0; i++) {
-			uint64_t old = atomic_load(&e->b->slot[i]);
-			struct sockaddr_un pa;
-			if (!old)
-				continue;
-			socklen_t pl = listen_addr(old, &pa);
-			int pfd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-			if (pfd >= 0 &&
-			    connect(pfd, (struct sockaddr *)&pa, pl) < 0 &&
-			    (errno == ECONNREFUSED || errno == ENOENT) &&
-			    atomic_compare_exchange_strong(&e->b->slot[i], &old,
-			                                   id))
-				slot = i;
-			if (pfd >= 0)
-				close(pfd);
-		}
-		if (rc == 0 && slot < 0)
-			rc = -ENOSPC;
-		if (rc) {
-			if (fd >= 0)
-				close(fd);
-		} else {
-			e->lfd = fd;
-			e->lid = id;
-			e->lslot = slot;
-			/* Already set: readable now. */
-			if (atomic_load(&e->b->state) & 1u)
-				notify_listeners(e->b);
-		}
+	if (rc == 0 && e->pfd.fd < 0) {
+		rc = shmap__pollfd_open(&e->pfd, e->b->slot, SLOTS);
+		/* Already set: readable now. */
+		if (rc == 0 && (atomic_load(&e->b->state) & 1u))
+			shmap__pollfd_notify(e->b->slot, SLOTS);
 	}
 	if (rc == 0 && lost(e))
 		rc = SHMAP_EINPAGE; /* the listener stays until close */
 	if (rc == 0)
-		*out = e->lfd;
+		*out = e->pfd.fd;
 	SHMAP__ERRNO_RESTORE;
 	return rc;
 }
@@ -1919,7 +1808,7 @@ static int wait_objs(shmap_sync *const *objs, unsigned n, int all,
 			}
 	}
 	for (unsigned i = 0; i < n; i++) {
-		drain_listener(objs[i]);
+		shmap__pollfd_drain(&objs[i]->pfd);
 		ps[i].gen = atomic_load(&blks[i]->pulse_gen);
 		/* relaxed: only compared; take() loads it again to take. */
 		ps[i].sgen = atomic_load_explicit(&blks[i]->state,
