@@ -15,6 +15,8 @@
  * (shmap_wait + shmap_mutex_release on a named mutex) beside a raw lock in
  * shared memory (a CAS to take, a store to release), same run, same median.
  */
+#include "bench_pair.h"
+
 #include <linux/futex.h>
 #include <sched.h>
 #include <shmap.h>
@@ -275,17 +277,6 @@ static void raw_setup(void)
 	spin_setup();
 }
 
-/* Pins the calling process to one CPU; ignored on a one-CPU machine. */
-static void pin(int cpu)
-{
-	cpu_set_t set;
-	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
-		return;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	sched_setaffinity(0, sizeof set, &set);
-}
-
 static double run_once(const struct method *m)
 {
 	m->setup();
@@ -297,7 +288,7 @@ static double run_once(const struct method *m)
 	pid_t pid = fork();
 	if (pid == 0) {
 		char c = 0;
-		pin(1);
+		bp_pin(1);
 		xwrite(go[1], &c, 1);
 		m->side(0);
 		xread(done[0], &c, 1);
@@ -383,7 +374,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: bench_sync [rounds] [runs<=64]\n");
 		return 2;
 	}
-	pin(0);
+	bp_pin(0);
 	const struct method spin = {"raw shared-memory spin", raw_setup,
 	                            spin_side, spin_teardown};
 	const struct method fut = {"raw futex", raw_setup, futex_side,
