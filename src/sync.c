@@ -2,12 +2,13 @@
 /*
  * Events, mutexes and semaphores over futexes in shared memory.
  *
- * Every object is one block (struct blk) in shared memory: the data of a
+ * Every object is one block (struct sync_blk) in shared memory: the data of a
  * named object, a memfd for an unnamed one, or memory the caller owns. The
  * block's seq word is the one futex everybody sleeps on: every signal (set,
  * release) bumps it and, if a sleeper announced itself in its bit 0, wakes
  * the sleepers, who then race to take the object. A signal with nobody
- * asleep costs no system call.
+ * asleep costs no system call. The waits are wait.c's engine, which knows
+ * each kind here by its table of operations (g_event_ops, ...).
  *
  * Hand-off, as Windows does it: a waiter that finds the object taken puts
  * its identity in a place of the block's table of waiters and says so in
@@ -54,6 +55,7 @@
 #include "internal.h"
 #include "live.h"
 #include "pollfd.h"
+#include "wait.h"
 
 /*
  * The block's first word is its magic and format word: "SY" in the low
@@ -68,8 +70,7 @@
 #define BLK_SY 0x5953u /* "SY" */
 #define BLK_VERSION 5u
 #define SLOTS SHMAP_EVENT_LISTENERS_MAX
-#define EPLACES 4 /* an event's places for waiters (see struct blk) */
-#define SLICE_NS 20000000ll /* how long a mutex waiter sleeps between checks */
+#define EPLACES 4 /* an event's places for waiters (see struct sync_blk) */
 #define LINGER_NS 4000000ll    /* how long linger() yields at most */
 #define LINGER_FIRST 1000000ll /* and on a handle's first linger */
 
@@ -79,7 +80,7 @@
  * waiters write, and the event listeners each have lines of their own, so
  * they never pull line 0 away from a setter.
  */
-struct blk {
+struct sync_blk {
 	uint32_t magic;
 	uint32_t kind;  /* SHMAP_TYPE_EVENT, _MUTEX or _SEMAPHORE */
 	uint64_t order; /* random: the order wait-all takes objects in */
@@ -126,18 +127,18 @@ struct blk {
 	 * ABI, need not change for them. */
 	unsigned char reserved[SHMAP_SYNC_SIZE - 128 - SLOTS * 8];
 };
-_Static_assert(sizeof(struct blk) == SHMAP_SYNC_SIZE, "block fills its size");
-_Static_assert(offsetof(struct blk, magic) == 0, "every version looks at 0");
-_Static_assert(offsetof(struct blk, slot) == 128, "two lines before slots");
-_Static_assert(offsetof(struct blk, eplace) == 32 &&
-                       offsetof(struct blk, pulse_gen) == 64,
+_Static_assert(sizeof(struct sync_blk) == SHMAP_SYNC_SIZE, "block fills its size");
+_Static_assert(offsetof(struct sync_blk, magic) == 0, "every version looks at 0");
+_Static_assert(offsetof(struct sync_blk, slot) == 128, "two lines before slots");
+_Static_assert(offsetof(struct sync_blk, eplace) == 32 &&
+                       offsetof(struct sync_blk, pulse_gen) == 64,
                "an event's places fill line 0");
 #define NSIDS SHMAP__NSIDS
 
-#define BLK_OFF(i, f) SHMAP__FOLD(i, offsetof(struct blk, f))
+#define BLK_OFF(i, f) SHMAP__FOLD(i, offsetof(struct sync_blk, f))
 /* The format: the low 16 bits of the fold of the layout (see SHMAP__FOLD). */
 #define BLK_FORMAT                                                             \
-	((SHMAP__FOLD(0, BLK_VERSION) + SHMAP__FOLD(1, sizeof(struct blk)) +   \
+	((SHMAP__FOLD(0, BLK_VERSION) + SHMAP__FOLD(1, sizeof(struct sync_blk)) +   \
 	  SHMAP__FOLD(2, SLOTS) + SHMAP__FOLD(3, EPLACES) +                    \
 	  SHMAP__FOLD(4, NSIDS) + BLK_OFF(5, kind) + BLK_OFF(6, order) +       \
 	  BLK_OFF(7, seq) + BLK_OFF(8, state) + BLK_OFF(9, flags) +            \
@@ -149,7 +150,7 @@ _Static_assert(offsetof(struct blk, eplace) == 32 &&
 	 0xffffu)
 #define BLK_MAGIC (BLK_SY | BLK_FORMAT << 16)
 _Static_assert(sizeof(struct shmap__nstab) == 4 * NSIDS &&
-                       offsetof(struct blk, ns) == 88 && BLK_FORMAT == 0x679d,
+                       offsetof(struct sync_blk, ns) == 88 && BLK_FORMAT == 0x679d,
                "version 5's layout, whatever the namespace table's type");
 _Static_assert(BLK_FORMAT != 0x434e && BLK_FORMAT != 0x324e &&
                        BLK_FORMAT != 0x334e && BLK_FORMAT != 0x344e,
@@ -160,26 +161,6 @@ _Static_assert(BLK_FORMAT != 0x434e && BLK_FORMAT != 0x324e &&
 #define ID_START_SHIFT SHMAP__ID_START_SHIFT
 #define ID_NS_SHIFT SHMAP__ID_NS_SHIFT
 #define ID_NS_MASK SHMAP__ID_NS_MASK
-
-struct shmap_sync {
-	struct shmap__obj obj; /* named object or memfd; fd -1 if none */
-	struct blk *b;
-	void *map; /* our mapping of the block's page, if we made one */
-	size_t map_len;
-	uint32_t kind;
-	unsigned spins;
-	int has_obj;
-	struct shmap__pollfd pfd; /* event listener (pollfd.h) */
-	/* Our namespace's index in b->ns as ID_NS bits, NS_UNSET until
-	 * the first take or lock through this handle registers it. */
-	_Atomic uint64_t nsbits;
-	struct shmap__region *region; /* our mapping, as registered; or NULL */
-	/* Our last take through this handle had to wait, and how long its
-	 * release may yield for the next waiter (see linger). */
-	atomic_int handed;
-	_Atomic int64_t linger_ns;
-	struct shmap_sync *next, *prev;
-};
 
 /*
  * Wait-all takes several objects at once: it sets LOCK in each one's state
@@ -221,7 +202,7 @@ enum { BUSY = 0, TAKEN = 1, ABANDONED = 2, LOCKED = 3, LOST = 4 };
 #define NAMES(v, i) ((((v) >> ID_NS_SHIFT) & ID_NS_MASK) == (i) + 1)
 static int ns_named(const void *ctx, unsigned i)
 {
-	struct blk *b = (struct blk *)ctx;
+	struct sync_blk *b = (struct sync_blk *)ctx;
 	if (NAMES(atomic_load(&b->lk_owner), i))
 		return 1;
 	/* Which words hold identities: read once, hostile. */
@@ -237,7 +218,7 @@ static int ns_named(const void *ctx, unsigned i)
 
 /* Our entry in b's namespace table as ID_NS bits (claiming one, and
  * reusing one nothing names when the table is full), or 0. */
-static uint64_t ns_find(struct blk *b, int claim)
+static uint64_t ns_find(struct sync_blk *b, int claim)
 {
 	return shmap__ns_find(&b->ns, claim, ns_named, b);
 }
@@ -286,7 +267,7 @@ static inline uint64_t me_in(struct shmap_sync *s)
 
 /* Whether the identity o (LOCK bit clear) is the calling thread's (entries
  * are compared by key, not index: two handles may have claimed apart). */
-static inline int is_me(const struct blk *b, uint64_t o)
+static inline int is_me(const struct sync_blk *b, uint64_t o)
 {
 	return shmap__ident_is_me(&b->ns, o);
 }
@@ -296,7 +277,7 @@ static inline int is_me(const struct blk *b, uint64_t o)
  * live.h). *who is read again after the slow look-up, so a new owner that
  * came meanwhile is never taken for the dead one.
  */
-static int known_dead(const struct blk *b, _Atomic uint64_t *who, uint64_t id)
+static int known_dead(const struct sync_blk *b, _Atomic uint64_t *who, uint64_t id)
 {
 	/* The table is only read: judging writes nothing to it. */
 	return shmap__ident_dead((struct shmap__nstab *)&b->ns, id) &&
@@ -367,33 +348,21 @@ static void reg_del(struct shmap_sync *s)
 
 /* ---- taking and signalling ---- */
 
-/*
- * After a signal: if a sleeper announced itself in bit 0 of seq, bumps seq,
- * clearing the bit, and wakes the sleepers. With nobody asleep it only
- * loads seq.
- */
-static void wake_seen(struct blk *b, uint32_t o) /* o: seq, just loaded */
+static inline void wake_seen(struct sync_blk *b, uint32_t o)
 {
-	while (o & 1u)
-		if (atomic_compare_exchange_weak(&b->seq, &o,
-		                                 (o & ~1u) + SEQ_STEP)) {
-			shmap__futex_wake(&b->seq, INT_MAX);
-			return;
-		}
+	shmap__wait_wake_seen(&b->seq, o);
 }
 
-static void wake(struct blk *b)
+/* After a seq_cst change of the state: wakes the sleepers, if any. */
+static inline void wake(struct sync_blk *b)
 {
-	/* seq_cst: every caller changed the state with a seq_cst operation;
-	 * the sleeper sets bit 0 with a seq_cst CAS, fences, then looks at
-	 * the state: either it sees our change, or we see its bit. */
-	wake_seen(b, atomic_load(&b->seq));
+	shmap__wait_wake(&b->seq);
 }
 
 /* ---- hand-offs (see the top of the file) ---- */
 
 /* The table of waiters of an object of kind (the handle's, trusted). */
-static _Atomic uint64_t *place_tab(struct blk *b, uint32_t kind, unsigned *n)
+static _Atomic uint64_t *place_tab(struct sync_blk *b, uint32_t kind, unsigned *n)
 {
 	if (kind == SHMAP_TYPE_EVENT) {
 		*n = EPLACES;
@@ -428,7 +397,7 @@ static int pend_place(uint64_t o)
  * anything; the turn moves past it, so every listed waiter gets its hand-off
  * before any place is served twice. -1 if there is none.
  */
-static int pick(struct blk *b, _Atomic uint64_t *tab, unsigned n)
+static int pick(struct sync_blk *b, _Atomic uint64_t *tab, unsigned n)
 {
 	/* relaxed: the turn only spreads hand-offs; a stale one is fine. */
 	unsigned t = atomic_load_explicit(&b->turn, memory_order_relaxed) % n;
@@ -452,7 +421,7 @@ static int pick(struct blk *b, _Atomic uint64_t *tab, unsigned n)
  * changed by CAS: a waiter listed after our look has changed seq (list),
  * and our CAS fails.
  */
-static void tidy(struct blk *b, _Atomic uint64_t *tab, unsigned n)
+static void tidy(struct sync_blk *b, _Atomic uint64_t *tab, unsigned n)
 {
 	/* seq_cst, all: see above. */
 	uint32_t q = atomic_load(&b->seq);
@@ -485,7 +454,7 @@ static int grant(_Atomic uint64_t *tab, int i)
  */
 static void hand_mutex(struct shmap_sync *s, uint64_t from)
 {
-	struct blk *b = s->b;
+	struct sync_blk *b = s->b;
 	unsigned n;
 	_Atomic uint64_t *tab = place_tab(b, SHMAP_TYPE_MUTEX, &n);
 	for (unsigned tries = 0; tries <= 2 * n; tries++) {
@@ -510,7 +479,7 @@ static void hand_mutex(struct shmap_sync *s, uint64_t from)
  * count the unit in flight): it then passes the maximum by this unit for a
  * while, never by more, which is better than losing the unit.
  */
-static void unit_back(struct blk *b)
+static void unit_back(struct sync_blk *b)
 {
 	uint32_t v = atomic_load_explicit(&b->state, memory_order_relaxed);
 	/* seq_cst: as any release. */
@@ -526,7 +495,7 @@ static void unit_back(struct blk *b)
  */
 static int hand_one(struct shmap_sync *s)
 {
-	struct blk *b = s->b;
+	struct sync_blk *b = s->b;
 	unsigned n;
 	_Atomic uint64_t *tab = place_tab(b, s->kind, &n);
 	for (unsigned tries = 0; tries < n; tries++) {
@@ -554,7 +523,7 @@ static int hand_one(struct shmap_sync *s)
  */
 static unsigned hand_over(struct shmap_sync *s, uint32_t n)
 {
-	struct blk *b = s->b;
+	struct sync_blk *b = s->b;
 	unsigned handed = 0;
 	uint32_t need = s->kind == SHMAP_TYPE_EVENT ? 1u : COUNT32;
 	while (handed < n) {
@@ -650,7 +619,7 @@ static inline void linger(struct shmap_sync *s)
  */
 static int place_on(struct shmap_sync *s, uint64_t me)
 {
-	struct blk *b = s->b;
+	struct sync_blk *b = s->b;
 	unsigned n;
 	_Atomic uint64_t *tab = place_tab(b, s->kind, &n);
 	for (unsigned i = 0; i < n; i++) {
@@ -683,7 +652,7 @@ static int place_on(struct shmap_sync *s, uint64_t me)
  */
 static void place_off(struct shmap_sync *s, int i, uint64_t me)
 {
-	struct blk *b = s->b;
+	struct sync_blk *b = s->b;
 	unsigned n;
 	_Atomic uint64_t *tab = place_tab(b, s->kind, &n);
 	(void)n;
@@ -708,17 +677,9 @@ static void place_off(struct shmap_sync *s, int i, uint64_t me)
 	}
 }
 
-/* A waiter's view of one object: the pulses (and, manual-reset, the sets)
- * it has seen, and its place in the table of waiters (-1: none). */
-struct seen {
-	uint32_t gen;
-	uint32_t sgen;
-	int at;
-	uint64_t me; /* what it listed there */
-};
 
 /* Whether a GRANT at our place is there to take; takes it (and the place). */
-static int take_grant(struct shmap_sync *s, struct seen *ps)
+static int take_grant(struct shmap_sync *s, struct shmap__wseen *ps)
 {
 	unsigned n;
 	_Atomic uint64_t *tab = place_tab(s->b, s->kind, &n);
@@ -745,7 +706,7 @@ static int take_grant(struct shmap_sync *s, struct seen *ps)
  */
 static int salvage(struct shmap_sync *s)
 {
-	struct blk *b = s->b;
+	struct sync_blk *b = s->b;
 	unsigned n;
 	_Atomic uint64_t *tab = place_tab(b, s->kind, &n);
 	for (unsigned i = 0; i < n; i++) {
@@ -796,7 +757,7 @@ static int pend_stale(struct shmap_sync *s, uint64_t o)
  * BUSY or LOCKED if the word changed. */
 static inline int own(struct shmap_sync *s, uint64_t o, int result)
 {
-	struct blk *b = s->b;
+	struct sync_blk *b = s->b;
 	uint64_t me = me_in(s), was = o;
 	/* seq_cst (acquire would do for the mutex): an identity
 	 * stored under the namespace table's rule (ns_find). */
@@ -813,161 +774,192 @@ static inline int own(struct shmap_sync *s, uint64_t o, int result)
 	return result;
 }
 
-/* Takes one object for a single or wait-any wait. */
-static int take(struct shmap_sync *s, struct seen *ps, int check_dead)
+/* ---- the kinds' operations for the wait engine (wait.h) ---- */
+
+/* ctx of sync.c's kinds: the handle. */
+#define H(ctx) ((struct shmap_sync *)(ctx))
+
+static _Atomic uint32_t *sync_word(void *ctx)
 {
-	struct blk *b = s->b;
-	switch (s->kind) {
-	case SHMAP_TYPE_EVENT: {
-		/* acquire: the setter's writes before set are visible to us. */
-		uint32_t gen = atomic_load_explicit(&b->pulse_gen,
-		                                    memory_order_acquire);
-		int manual = (b->flags & SHMAP_EVENT_MANUAL) != 0;
-		if (take_grant(s, ps))
-			return TAKEN;
-		if (gen != ps->gen) {
-			if (manual)
-				return TAKEN;
-			uint32_t t = atomic_load(&b->pulse_tokens);
-			while (t > 0)
-				if (atomic_compare_exchange_weak(&b->pulse_tokens,
-				                                 &t, t - 1))
-					return TAKEN;
-			ps->gen = gen; /* that pulse went to someone else */
-		}
-		/* acquire: for a manual event this load is the take. */
-		uint32_t v = atomic_load_explicit(&b->state, memory_order_acquire);
-		/* A set since our snapshot, even if a reset came after it. */
-		if (manual && (v & SGEN32) != ps->sgen)
-			return TAKEN;
-		for (;;) {
-			if (!(v & 1u))
-				return check_dead && !manual ? salvage(s) : BUSY;
-			if (manual)
-				return TAKEN;
-			if (v & LOCK32)
-				return LOCKED;
-			/* Only now the CAS, so a spinning waiter does not pull
-			 * the line from the setter on every turn. acq_rel:
-			 * consuming the signal orders with the setter. */
-			if (atomic_compare_exchange_weak_explicit(
-			            &b->state, &v, v & ~1u, memory_order_acq_rel,
-			            memory_order_acquire))
-				return TAKEN;
-		}
-	}
-	case SHMAP_TYPE_SEMAPHORE: {
-		if (take_grant(s, ps))
-			return TAKEN;
-		uint32_t v = atomic_load_explicit(&b->state, memory_order_relaxed);
-		for (;;) {
-			if (!(v & COUNT32))
-				return check_dead ? salvage(s) : BUSY;
-			if (v & LOCK32)
-				return LOCKED;
-			/* acquire: what the releaser wrote before releasing. */
-			if (atomic_compare_exchange_weak_explicit(
-			            &b->state, &v, v - 1, memory_order_acquire,
-			            memory_order_relaxed))
-				return TAKEN;
-		}
-	}
-	case SHMAP_TYPE_MUTEX: {
-		/* acquire: the previous owner's writes happen before ours. */
-		uint64_t o = atomic_load_explicit(&b->owner, memory_order_acquire);
-		if (o & LOCK64)
-			return LOCKED;
-		if (is_pend(o)) {
-			/* Handed to us, or to a waiter gone: not abandoned,
-			 * its last owner released it. */
-			if (ps->at >= 0 && o == PEND(ps->at)) {
-				int r = own(s, o, TAKEN);
-				if (r == TAKEN)
-					atomic_store_explicit(
-					        &s->handed, 1,
-					        memory_order_relaxed);
-				return r;
-			}
-			return check_dead && pend_stale(s, o) ? own(s, o, TAKEN)
-			                                      : BUSY;
-		}
-		if (o != 0 && is_me(b, o)) {
-			if (b->recursion == UINT32_MAX)
-				return BUSY;
-			b->recursion++;
-			return TAKEN;
-		}
-		int result = TAKEN;
-		if (o != 0) {
-			if (!check_dead || !known_dead(b, &b->owner, o))
-				return BUSY;
-			result = ABANDONED;
-		}
-		return own(s, o, result);
-	}
-	}
-	return BUSY;
+	return &H(ctx)->b->seq;
 }
 
-/* Takes s only if it was handed to us (a GRANT at our place, or a PEND
- * naming it). Returns TAKEN or BUSY. */
-static int take_handed(struct shmap_sync *s, struct seen *ps)
+static uint64_t sync_order(void *ctx)
 {
+	return H(ctx)->b->order;
+}
+
+static void ev_begin(void *ctx, struct shmap__wseen *ps)
+{
+	struct sync_blk *b = H(ctx)->b;
+	ps->gen = atomic_load(&b->pulse_gen);
+	/* relaxed: only compared; ev_take loads it again to take. */
+	ps->sgen = atomic_load_explicit(&b->state, memory_order_relaxed) &
+	           SGEN32;
+}
+
+static int ev_take(void *ctx, struct shmap__wseen *ps, int check_dead)
+{
+	struct shmap_sync *s = H(ctx);
+	struct sync_blk *b = s->b;
+	/* acquire: the setter's writes before set are visible to us. */
+	uint32_t gen = atomic_load_explicit(&b->pulse_gen, memory_order_acquire);
+	int manual = (b->flags & SHMAP_EVENT_MANUAL) != 0;
+	if (take_grant(s, ps))
+		return TAKEN;
+	if (gen != ps->gen) {
+		if (manual)
+			return TAKEN;
+		uint32_t t = atomic_load(&b->pulse_tokens);
+		while (t > 0)
+			if (atomic_compare_exchange_weak(&b->pulse_tokens, &t,
+			                                 t - 1))
+				return TAKEN;
+		ps->gen = gen; /* that pulse went to someone else */
+	}
+	/* acquire: for a manual event this load is the take. */
+	uint32_t v = atomic_load_explicit(&b->state, memory_order_acquire);
+	/* A set since our snapshot, even if a reset came after it. */
+	if (manual && (v & SGEN32) != ps->sgen)
+		return TAKEN;
+	for (;;) {
+		if (!(v & 1u))
+			return check_dead && !manual ? salvage(s) : BUSY;
+		if (manual)
+			return TAKEN;
+		if (v & LOCK32)
+			return LOCKED;
+		/* Only now the CAS, so a spinning waiter does not pull the
+		 * line from the setter on every turn. acq_rel: consuming the
+		 * signal orders with the setter. */
+		if (atomic_compare_exchange_weak_explicit(
+		            &b->state, &v, v & ~1u, memory_order_acq_rel,
+		            memory_order_acquire))
+			return TAKEN;
+	}
+}
+
+static int sem_take(void *ctx, struct shmap__wseen *ps, int check_dead)
+{
+	struct shmap_sync *s = H(ctx);
+	struct sync_blk *b = s->b;
+	if (take_grant(s, ps))
+		return TAKEN;
+	uint32_t v = atomic_load_explicit(&b->state, memory_order_relaxed);
+	for (;;) {
+		if (!(v & COUNT32))
+			return check_dead ? salvage(s) : BUSY;
+		if (v & LOCK32)
+			return LOCKED;
+		/* acquire: what the releaser wrote before releasing. */
+		if (atomic_compare_exchange_weak_explicit(
+		            &b->state, &v, v - 1, memory_order_acquire,
+		            memory_order_relaxed))
+			return TAKEN;
+	}
+}
+
+static int mx_take(void *ctx, struct shmap__wseen *ps, int check_dead)
+{
+	struct shmap_sync *s = H(ctx);
+	struct sync_blk *b = s->b;
+	/* acquire: the previous owner's writes happen before ours. */
+	uint64_t o = atomic_load_explicit(&b->owner, memory_order_acquire);
+	if (o & LOCK64)
+		return LOCKED;
+	if (is_pend(o)) {
+		/* Handed to us, or to a waiter gone: not abandoned, its last
+		 * owner released it. */
+		if (ps->at >= 0 && o == PEND(ps->at)) {
+			int r = own(s, o, TAKEN);
+			if (r == TAKEN)
+				atomic_store_explicit(&s->handed, 1,
+				                      memory_order_relaxed);
+			return r;
+		}
+		return check_dead && pend_stale(s, o) ? own(s, o, TAKEN) : BUSY;
+	}
+	if (o != 0 && is_me(b, o)) {
+		if (b->recursion == UINT32_MAX)
+			return BUSY;
+		b->recursion++;
+		return TAKEN;
+	}
+	int result = TAKEN;
+	if (o != 0) {
+		if (!check_dead || !known_dead(b, &b->owner, o))
+			return BUSY;
+		result = ABANDONED;
+	}
+	return own(s, o, result);
+}
+
+/* Takes an event or semaphore only if it was handed to us (a GRANT at our
+ * place). Returns TAKEN or BUSY. */
+static int grant_take_handed(void *ctx, struct shmap__wseen *ps)
+{
+	return ps->at >= 0 && take_grant(H(ctx), ps) ? TAKEN : BUSY;
+}
+
+/* A mutex, only if its owner word is the PEND naming our place. */
+static int mx_take_handed(void *ctx, struct shmap__wseen *ps)
+{
+	struct shmap_sync *s = H(ctx);
 	if (ps->at < 0)
 		return BUSY;
-	if (s->kind != SHMAP_TYPE_MUTEX)
-		return take_grant(s, ps) ? TAKEN : BUSY;
 	/* relaxed: own() decides by CAS. */
 	uint64_t o = atomic_load_explicit(&s->b->owner, memory_order_relaxed);
 	return o == PEND(ps->at) && own(s, o, TAKEN) == TAKEN ? TAKEN : BUSY;
 }
 
 /*
- * Wait-all, before locking anything: whether every object looks available,
- * read without a lock (lock_one looks again under it). So a wait-all that
+ * Wait-all, before locking anything: whether the object looks available,
+ * read without a lock (the lock looks again under it). So a wait-all that
  * cannot complete locks nothing, and others never meet its LOCK bits; and
  * the slow part, judging a mutex owner dead through /proc, is done here,
- * outside any locked section: dead[i] keeps the identity found dead (or
- * the PEND of a waiter gone), which lock_one may then replace. Returns BUSY or TAKEN (go on and lock).
+ * outside any locked section: *dead keeps the identity found dead (or the
+ * PEND of a waiter gone), which mx_lock may then replace. relaxed, every
+ * load: a hint; the lock decides under LOCK.
  */
-static int look_all(shmap_sync *const *objs, unsigned n,
-                    const unsigned *order, int check_dead, uint64_t *dead)
+static int mx_look(void *ctx, int check_dead, uint64_t *dead)
 {
-	for (unsigned k = 0; k < n; k++) {
-		struct shmap_sync *s = objs[order[k]];
-		struct blk *b = s->b;
-		dead[order[k]] = 0;
-		/* relaxed, all three: a hint; lock_one decides under LOCK. */
-		if (s->kind == SHMAP_TYPE_MUTEX) {
-			uint64_t o = atomic_load_explicit(&b->owner,
-			                                  memory_order_relaxed);
-			if (o == 0 || (o & LOCK64) || is_me(b, o))
-				continue;
-			if (!check_dead || (is_pend(o) ? !pend_stale(s, o)
-			                               : !known_dead(b, &b->owner,
-			                                             o)))
-				return BUSY;
-			dead[order[k]] = o;
-		} else {
-			uint32_t need = s->kind == SHMAP_TYPE_EVENT ? 1u : COUNT32;
-			if (!(atomic_load_explicit(&b->state,
-			                           memory_order_relaxed) &
-			      need))
-				return BUSY;
-		}
-	}
+	struct shmap_sync *s = H(ctx);
+	struct sync_blk *b = s->b;
+	uint64_t o = atomic_load_explicit(&b->owner, memory_order_relaxed);
+	if (o == 0 || (o & LOCK64) || is_me(b, o))
+		return TAKEN;
+	if (!check_dead || (is_pend(o) ? !pend_stale(s, o)
+	                               : !known_dead(b, &b->owner, o)))
+		return BUSY;
+	*dead = o;
 	return TAKEN;
 }
 
-/*
- * Wait-all, first step: takes the object's lk_owner, then sets LOCK on it if
- * it is available, without changing what it holds: a mutex must be free,
- * ours, or still owned by dead (an identity look_all found dead). Returns
- * TAKEN (locked), BUSY (not available) or LOCKED (another wait-all holds it).
- */
-static int lock_one(struct shmap_sync *s, uint64_t dead)
+static int ev_look(void *ctx, int check_dead, uint64_t *dead)
 {
-	struct blk *b = s->b;
+	(void)check_dead, (void)dead;
+	return atomic_load_explicit(&H(ctx)->b->state, memory_order_relaxed) &
+	                       1u
+	               ? TAKEN
+	               : BUSY;
+}
+
+static int sem_look(void *ctx, int check_dead, uint64_t *dead)
+{
+	(void)check_dead, (void)dead;
+	return atomic_load_explicit(&H(ctx)->b->state, memory_order_relaxed) &
+	                       COUNT32
+	               ? TAKEN
+	               : BUSY;
+}
+
+/*
+ * Wait-all, first step: takes the object's lk_owner (TAKEN), or returns
+ * LOCKED if another wait-all holds it.
+ */
+static int lk_take(struct shmap_sync *s)
+{
+	struct sync_blk *b = s->b;
 	uint64_t me = me_in(s), zero = 0;
 	/* seq_cst (acq_rel would order the previous holder's commit before
 	 * our look): an identity stored under the table's rule (ns_find). */
@@ -979,101 +971,136 @@ static int lock_one(struct shmap_sync *s, uint64_t dead)
 		return LOCKED;
 	}
 	SHMAP__CRASH(SHMAP__CP_WAITALL_LK);
-	int r = TAKEN;
-	if (s->kind == SHMAP_TYPE_MUTEX) {
-		uint64_t o = atomic_load_explicit(&b->owner, memory_order_acquire);
-		for (;;) {
-			if (o & LOCK64) {
-				r = LOCKED; /* only a hostile block gets here */
-				break;
-			}
-			int mine = o != 0 && is_me(b, o);
-			if ((o != 0 && !mine && o != dead) ||
-			    (mine && b->recursion == UINT32_MAX)) {
-				r = BUSY;
-				break;
-			}
-			/* acquire: as for a single take. */
-			if (atomic_compare_exchange_weak_explicit(
-			            &b->owner, &o, o | LOCK64, memory_order_acquire,
-			            memory_order_acquire))
-				break;
-		}
-	} else {
-		uint32_t need = s->kind == SHMAP_TYPE_EVENT ? 1u : COUNT32;
-		uint32_t v = atomic_load_explicit(&b->state, memory_order_acquire);
-		for (;;) {
-			if (v & LOCK32) {
-				r = LOCKED;
-				break;
-			}
-			if (!(v & need)) {
-				r = BUSY;
-				break;
-			}
-			/* acquire: as for a single take. */
-			if (atomic_compare_exchange_weak_explicit(
-			            &b->state, &v, v | LOCK32, memory_order_acquire,
-			            memory_order_acquire))
-				break;
-		}
-	}
-	if (r != TAKEN)
-		/* release: give the right to lock back. */
-		atomic_store_explicit(&b->lk_owner, 0, memory_order_release);
+	return TAKEN;
+}
+
+/* Gives lk_owner back after a lock that failed. */
+static int lk_fail(struct sync_blk *b, int r)
+{
+	/* release: give the right to lock back. */
+	atomic_store_explicit(&b->lk_owner, 0, memory_order_release);
 	return r;
 }
 
-/* Wait-all, on failure: drops LOCK, leaving the object as it was. */
-static void unlock_one(struct shmap_sync *s)
+/* Wait-all: sets LOCK on a mutex that is free, ours, or still owned by
+ * dead (an identity mx_look found dead), without changing its owner. */
+static int mx_lock(void *ctx, uint64_t dead)
 {
-	struct blk *b = s->b;
-	/* release: nothing we did while locked may move past the unlock. */
-	if (s->kind == SHMAP_TYPE_MUTEX)
-		atomic_fetch_and_explicit(&b->owner, ~LOCK64,
-		                          memory_order_release);
-	else
-		atomic_fetch_and_explicit(&b->state, ~LOCK32,
-		                          memory_order_release);
+	struct shmap_sync *s = H(ctx);
+	struct sync_blk *b = s->b;
+	if (lk_take(s) != TAKEN)
+		return LOCKED;
+	uint64_t o = atomic_load_explicit(&b->owner, memory_order_acquire);
+	for (;;) {
+		if (o & LOCK64)
+			return lk_fail(b, LOCKED); /* only a hostile block */
+		int mine = o != 0 && is_me(b, o);
+		if ((o != 0 && !mine && o != dead) ||
+		    (mine && b->recursion == UINT32_MAX))
+			return lk_fail(b, BUSY);
+		/* acquire: as for a single take. */
+		if (atomic_compare_exchange_weak_explicit(
+		            &b->owner, &o, o | LOCK64, memory_order_acquire,
+		            memory_order_acquire))
+			return TAKEN;
+	}
+}
+
+/* Wait-all: sets LOCK on an event or semaphore whose state has a bit of
+ * need, without changing what it holds. */
+static int state_lock(struct shmap_sync *s, uint32_t need)
+{
+	struct sync_blk *b = s->b;
+	if (lk_take(s) != TAKEN)
+		return LOCKED;
+	uint32_t v = atomic_load_explicit(&b->state, memory_order_acquire);
+	for (;;) {
+		if (v & LOCK32)
+			return lk_fail(b, LOCKED);
+		if (!(v & need))
+			return lk_fail(b, BUSY);
+		/* acquire: as for a single take. */
+		if (atomic_compare_exchange_weak_explicit(
+		            &b->state, &v, v | LOCK32, memory_order_acquire,
+		            memory_order_acquire))
+			return TAKEN;
+	}
+}
+
+static int ev_lock(void *ctx, uint64_t dead)
+{
+	(void)dead;
+	return state_lock(H(ctx), 1u);
+}
+
+static int sem_lock(void *ctx, uint64_t dead)
+{
+	(void)dead;
+	return state_lock(H(ctx), COUNT32);
+}
+
+/* Wait-all, all locked: a reset may have come between two locks. */
+static int ev_ready(void *ctx)
+{
+	return (atomic_load(&H(ctx)->b->state) & 1u) != 0;
+}
+
+/* Wait-all, on failure: drops LOCK, leaving the object as it was. release,
+ * both: nothing we did while locked may move past the unlock. */
+static void mx_unlock(void *ctx)
+{
+	struct sync_blk *b = H(ctx)->b;
+	atomic_fetch_and_explicit(&b->owner, ~LOCK64, memory_order_release);
+	atomic_store_explicit(&b->lk_owner, 0, memory_order_release);
+}
+
+static void state_unlock(void *ctx)
+{
+	struct sync_blk *b = H(ctx)->b;
+	atomic_fetch_and_explicit(&b->state, ~LOCK32, memory_order_release);
 	atomic_store_explicit(&b->lk_owner, 0, memory_order_release);
 }
 
 /* Wait-all, on success: takes the locked object and drops LOCK at once. */
-static int commit_one(struct shmap_sync *s)
+static int ev_commit(void *ctx)
 {
-	struct blk *b = s->b;
+	struct sync_blk *b = H(ctx)->b;
+	/* release: ends the locked section. Sets and resets that came
+	 * meanwhile kept the bit; an auto-reset event is consumed. */
+	atomic_fetch_and_explicit(&b->state,
+	                          (b->flags & SHMAP_EVENT_MANUAL)
+	                                  ? ~LOCK32
+	                                  : ~(LOCK32 | 1u),
+	                          memory_order_release);
+	atomic_store_explicit(&b->lk_owner, 0, memory_order_release);
+	return TAKEN;
+}
+
+static int sem_commit(void *ctx)
+{
+	struct sync_blk *b = H(ctx)->b;
+	/* release: as above; only releases came meanwhile. */
+	atomic_fetch_sub_explicit(&b->state, LOCK32 + 1, memory_order_release);
+	atomic_store_explicit(&b->lk_owner, 0, memory_order_release);
+	return TAKEN;
+}
+
+static int mx_commit(void *ctx)
+{
+	struct sync_blk *b = H(ctx)->b;
 	int r = TAKEN;
-	switch (s->kind) {
-	case SHMAP_TYPE_EVENT:
-		/* release: ends the locked section. Sets and resets that came
-		 * meanwhile kept the bit; an auto-reset event is consumed. */
-		atomic_fetch_and_explicit(
-		        &b->state,
-		        (b->flags & SHMAP_EVENT_MANUAL) ? ~LOCK32 : ~(LOCK32 | 1u),
-		        memory_order_release);
-		break;
-	case SHMAP_TYPE_SEMAPHORE:
-		/* release: as above; only releases came meanwhile. */
-		atomic_fetch_sub_explicit(&b->state, LOCK32 + 1,
-		                          memory_order_release);
-		break;
-	default: {
-		/* relaxed: our own store, the identity lock_one checked. */
-		uint64_t me = atomic_load_explicit(&b->lk_owner,
-		                                   memory_order_relaxed);
-		uint64_t o = atomic_load(&b->owner) & ~LOCK64;
-		if (o != 0 && is_me(b, o)) {
-			b->recursion++;
-		} else {
-			b->recursion = 1;
-			r = o && !is_pend(o) ? ABANDONED : TAKEN;
-		}
-		/* release: nobody changes a locked mutex; hand it to us. */
-		atomic_store_explicit(&b->owner, me, memory_order_release);
-		SHMAP__CRASH(SHMAP__CP_MUTEX_OWNED);
-		break;
+	/* relaxed: our own store, the identity mx_lock checked. */
+	uint64_t me = atomic_load_explicit(&b->lk_owner, memory_order_relaxed);
+	uint64_t o = atomic_load(&b->owner) & ~LOCK64;
+	if (o != 0 && is_me(b, o)) {
+		b->recursion++;
+	} else {
+		b->recursion = 1;
+		r = o && !is_pend(o) ? ABANDONED : TAKEN;
 	}
-	}
+	/* release: nobody changes a locked mutex; hand it to us. */
+	atomic_store_explicit(&b->owner, me, memory_order_release);
+	SHMAP__CRASH(SHMAP__CP_MUTEX_OWNED);
 	atomic_store_explicit(&b->lk_owner, 0, memory_order_release);
 	return r;
 }
@@ -1084,9 +1111,9 @@ static int commit_one(struct shmap_sync *s)
  * only one recoverer acts, and never on a live holder), clear the bit
  * (nothing was committed) and give lk_owner back.
  */
-static void recover_lock(struct shmap_sync *s)
+static void recover_lock(struct shmap_sync *s, int mutex)
 {
-	struct blk *b = s->b;
+	struct sync_blk *b = s->b;
 	uint64_t holder = atomic_load_explicit(&b->lk_owner,
 	                                       memory_order_acquire);
 	if (!holder || !known_dead(b, &b->lk_owner, holder))
@@ -1100,16 +1127,148 @@ static void recover_lock(struct shmap_sync *s)
 		atomic_compare_exchange_strong(&b->lk_owner, &me, dead);
 		return;
 	}
-	if (s->kind == SHMAP_TYPE_MUTEX)
+	if (mutex)
 		atomic_fetch_and(&b->owner, ~LOCK64);
 	else
 		atomic_fetch_and(&b->state, ~LOCK32);
 	atomic_store(&b->lk_owner, 0);
 }
 
+static void mx_recover(void *ctx)
+{
+	recover_lock(H(ctx), 1);
+}
+
+static void state_recover(void *ctx)
+{
+	recover_lock(H(ctx), 0);
+}
+
+/*
+ * A waiter from here on: listed where the object hands off (a place is
+ * taken once; a full table is tried each turn, and swept of dead waiters
+ * after a slice). A pulse releases the waiters already waiting: an event
+ * counts us once a first try has failed and we are going to wait (a pulse
+ * before that was too early for us, as for a thread about to wait on
+ * Windows).
+ */
+static int sync_enlist(void *ctx, struct shmap__wseen *ps, int first,
+                       int check_dead)
+{
+	struct shmap_sync *s = H(ctx);
+	int again = 0;
+	if (listed_kind(s)) {
+		if (check_dead)
+			sweep(s);
+		uint64_t me = me_in(s);
+		int at = place_on(s, me);
+		if (at >= 0) {
+			ps->at = at;
+			ps->me = me;
+		}
+		again = at < 0;
+	}
+	if (first && s->kind == SHMAP_TYPE_EVENT)
+		atomic_fetch_add(&s->b->waiting, 1);
+	return again;
+}
+
+/* Whether an event or semaphore has handed something to a waiter other
+ * than us: if that waiter was killed, we find it out after a slice
+ * (salvage). */
+static int grant_in_flight(void *ctx, const struct shmap__wseen *ps)
+{
+	struct shmap_sync *s = H(ctx);
+	unsigned k;
+	if (!listed_kind(s))
+		return 0;
+	_Atomic uint64_t *tab = place_tab(s->b, s->kind, &k);
+	for (unsigned j = 0; j < k; j++) {
+		/* relaxed: a hint for how long to sleep. */
+		uint64_t v = atomic_load_explicit(&tab[j], memory_order_relaxed);
+		if ((v & GRANT) && (ps->at != (int)j || v != (ps->me | GRANT)))
+			return 1;
+	}
+	return 0;
+}
+
+/* The wait is over: a listed waiter that took the object, handed or not,
+ * had to wait for it, so its release lingers (see linger); what it was
+ * handed and did not take goes on. */
+static void sync_end(void *ctx, struct shmap__wseen *ps, int took,
+                     int enlisted)
+{
+	struct shmap_sync *s = H(ctx);
+	if (took && ps->at >= 0)
+		atomic_store_explicit(&s->handed, 1, memory_order_relaxed);
+	if (ps->at >= 0)
+		place_off(s, ps->at, ps->me);
+	if (enlisted && s->kind == SHMAP_TYPE_EVENT &&
+	    atomic_fetch_sub(&s->b->waiting, 1) == 1)
+		atomic_store(&s->b->pulse_tokens, 0);
+}
+
+static const struct shmap__waitops g_event_ops = {
+        .word = sync_word,
+        .order = sync_order,
+        .begin = ev_begin,
+        .take = ev_take,
+        .take_handed = grant_take_handed,
+        .look = ev_look,
+        .lock = ev_lock,
+        .ready = ev_ready,
+        .commit = ev_commit,
+        .unlock = state_unlock,
+        .recover = state_recover,
+        .enlist = sync_enlist,
+        .in_flight = grant_in_flight,
+        .end = sync_end,
+};
+
+static const struct shmap__waitops g_sem_ops = {
+        .word = sync_word,
+        .order = sync_order,
+        .take = sem_take,
+        .take_handed = grant_take_handed,
+        .look = sem_look,
+        .lock = sem_lock,
+        .commit = sem_commit,
+        .unlock = state_unlock,
+        .recover = state_recover,
+        .enlist = sync_enlist,
+        .in_flight = grant_in_flight,
+        .end = sync_end,
+};
+
+/* A mutex's owner may die unseen: its waiters sleep in short slices. */
+static const struct shmap__waitops g_mutex_ops = {
+        .flags = SHMAP__WK_SLICE,
+        .word = sync_word,
+        .order = sync_order,
+        .take = mx_take,
+        .take_handed = mx_take_handed,
+        .look = mx_look,
+        .lock = mx_lock,
+        .commit = mx_commit,
+        .unlock = mx_unlock,
+        .recover = mx_recover,
+        .enlist = sync_enlist,
+        .end = sync_end,
+};
+
+/* Every handle of kind gets its table here. */
+static void set_kind(struct shmap_sync *s, uint32_t kind)
+{
+	s->kind = kind;
+	s->ctx = s;
+	s->ops = kind == SHMAP_TYPE_MUTEX       ? &g_mutex_ops
+	         : kind == SHMAP_TYPE_SEMAPHORE ? &g_sem_ops
+	                                        : &g_event_ops;
+}
+
 static int do_set(struct shmap_sync *e)
 {
-	struct blk *b = e->b;
+	struct sync_blk *b = e->b;
 	uint32_t was;
 	unsigned handed = 0;
 	if (b->flags & SHMAP_EVENT_MANUAL) {
@@ -1153,7 +1312,7 @@ static int do_set(struct shmap_sync *e)
 
 static int do_mutex_release(struct shmap_sync *m)
 {
-	struct blk *b = m->b;
+	struct sync_blk *b = m->b;
 	/* Our identity, without the LOCK bit: no wait-all locks a mutex we
 	 * own but us. Compared by key, so a handle that never took claims
 	 * no entry (we may own the mutex through another handle). relaxed:
@@ -1184,7 +1343,7 @@ static int do_mutex_release(struct shmap_sync *m)
 static int do_sem_release(struct shmap_sync *s, uint32_t n,
                           uint32_t *previous)
 {
-	struct blk *b = s->b;
+	struct sync_blk *b = s->b;
 	uint32_t max = b->max; /* read once: shared memory is hostile */
 	if (max > COUNT32)
 		max = COUNT32; /* a count must never reach the LOCK bit */
@@ -1229,7 +1388,7 @@ static int check_handle(const shmap_sync *s, uint32_t kind)
  * Builds a block; own makes the calling thread the mutex's owner, with its
  * namespace registered first, all before anyone can see the block.
  */
-static void blk_init(struct blk *b, uint32_t kind, uint32_t flags,
+static void blk_init(struct sync_blk *b, uint32_t kind, uint32_t flags,
                      uint32_t state, uint32_t max, int own)
 {
 	memset(b, 0, sizeof *b);
@@ -1258,7 +1417,7 @@ static int blk_format(uint32_t magic)
 	return magic == BLK_MAGIC ? 0 : SHMAP_EFORMAT;
 }
 
-static int blk_check(const struct blk *b, uint32_t kind)
+static int blk_check(const struct sync_blk *b, uint32_t kind)
 {
 	int rc = blk_format(b->magic);
 	if (rc)
@@ -1274,7 +1433,7 @@ int shmap__sync_peek(const void *blk, size_t len, uint32_t kind,
                      shmap_sync_state *out)
 {
 	/* Only read; the casts below drop const for the atomic loads. */
-	struct blk *b = (struct blk *)blk;
+	struct sync_blk *b = (struct sync_blk *)blk;
 	memset(out, 0, sizeof *out);
 	int rc = len < sizeof *b ? SHMAP_EBADOBJ : blk_check(b, kind);
 	if (rc) {
@@ -1345,7 +1504,7 @@ static int map_block(shmap_sync *s, uint32_t kind)
 	const struct shmap__hdr *h = &s->obj.hdr;
 	struct stat st;
 	/* The block lives in the object's own file, never elsewhere. */
-	if (h->size < sizeof(struct blk) || (h->flags & SHMAP__HF_FILE))
+	if (h->size < sizeof(struct sync_blk) || (h->flags & SHMAP__HF_FILE))
 		return SHMAP_EBADOBJ;
 	s->map_len = (size_t)sysconf(_SC_PAGESIZE);
 	s->map = mmap(NULL, s->map_len, PROT_READ | PROT_WRITE, MAP_SHARED,
@@ -1355,7 +1514,7 @@ static int map_block(shmap_sync *s, uint32_t kind)
 		return -errno;
 	}
 	s->b = s->map;
-	s->kind = kind;
+	set_kind(s, kind);
 	s->has_obj = 1;
 	/* Registered before the first look, then the size checked again:
 	 * a cut before the check is refused, one after it is caught. */
@@ -1364,7 +1523,7 @@ static int map_block(shmap_sync *s, uint32_t kind)
 		return rc;
 	if (fstat(s->obj.fd, &st) < 0)
 		return -errno;
-	if ((uint64_t)st.st_size < h->data_offset + sizeof(struct blk))
+	if ((uint64_t)st.st_size < h->data_offset + sizeof(struct sync_blk))
 		return SHMAP_EBADOBJ;
 	rc = blk_check(s->b, kind);
 	return rc == 0 && lost(s) ? SHMAP_EBADOBJ : rc;
@@ -1383,11 +1542,11 @@ static void sync_free(shmap_sync *s)
 /* Writes the initial block while the new object is still private. */
 static int write_block(int fd, void *arg)
 {
-	ssize_t w = pwrite(fd, arg, sizeof(struct blk),
+	ssize_t w = pwrite(fd, arg, sizeof(struct sync_blk),
 	                   (off_t)shmap__data_offset());
 	if (w < 0)
 		return -errno;
-	return w == (ssize_t)sizeof(struct blk) ? 0 : -EIO;
+	return w == (ssize_t)sizeof(struct sync_blk) ? 0 : -EIO;
 }
 
 static int create(const char *name, uint32_t kind, uint32_t flags,
@@ -1401,7 +1560,7 @@ static int create(const char *name, uint32_t kind, uint32_t flags,
 		return rc;
 	memset(&tmpl, 0, sizeof tmpl);
 	tmpl.type = kind;
-	struct blk init;
+	struct sync_blk init;
 	blk_init(&init, kind, flags, state, max, own);
 	if (!name || !*name) {
 		tmpl.flags = SHMAP__HF_ANON;
@@ -1510,7 +1669,9 @@ int shmap_sync_close(shmap_sync *s)
 {
 	SHMAP__ERRNO_SAVE;
 	int rc = 0;
-	if (s) {
+	if (s && s->kind == SHMAP__KIND_EXT) {
+		rc = -EINVAL; /* another module's: it frees it */
+	} else if (s) {
 		reg_del(s);
 		shmap__pollfd_close(&s->pfd, s->b->slot);
 		/* An owned mutex may go: its owner lives in the block, and
@@ -1569,7 +1730,7 @@ int shmap_event_pulse(shmap_sync *e)
 	SHMAP__ERRNO_SAVE;
 	int rc = check_handle(e, SHMAP_TYPE_EVENT);
 	if (rc == 0) {
-		struct blk *b = e->b;
+		struct sync_blk *b = e->b;
 		atomic_fetch_and(&b->state, ~1u);
 		if (atomic_load(&b->waiting)) {
 			/* One more release for an auto-reset event, never
@@ -1642,9 +1803,7 @@ int shmap_sem_release(shmap_sync *s, uint32_t n, uint32_t *previous)
 	return rc;
 }
 
-/* ---- waits ---- */
-
-void (*shmap__waitall_hook)(void);
+/* ---- for tests ---- */
 
 int shmap__sync_locked(const shmap_sync *s)
 {
@@ -1652,357 +1811,6 @@ int shmap__sync_locked(const shmap_sync *s)
 	       (s->kind == SHMAP_TYPE_MUTEX
 	                ? (atomic_load(&s->b->owner) & LOCK64) != 0
 	                : (atomic_load(&s->b->state) & LOCK32) != 0);
-}
-
-/*
- * Whether an event or semaphore among objs has handed something to a
- * waiter other than us: if that waiter was killed, we find it out after a
- * slice (salvage), so we sleep in short ones.
- */
-static int in_flight(shmap_sync *const *objs, unsigned n,
-                     const struct seen *ps)
-{
-	for (unsigned i = 0; i < n; i++) {
-		unsigned k;
-		if (objs[i]->kind == SHMAP_TYPE_MUTEX || !listed_kind(objs[i]))
-			continue;
-		_Atomic uint64_t *tab = place_tab(objs[i]->b, objs[i]->kind, &k);
-		for (unsigned j = 0; j < k; j++) {
-			/* relaxed: a hint for how long to sleep. */
-			uint64_t v = atomic_load_explicit(&tab[j],
-			                                  memory_order_relaxed);
-			if ((v & GRANT) && (ps[i].at != (int)j ||
-			                    v != (ps[i].me | GRANT)))
-				return 1;
-		}
-	}
-	return 0;
-}
-
-/*
- * One attempt: any (lowest index first), or all at once: lock every object
- * in the shared order, then commit them all, or unlock them all unchanged.
- */
-static int attempt(shmap_sync *const *objs, unsigned n, int all,
-                   const unsigned *order, struct seen *ps,
-                   int check_dead, unsigned *index, unsigned *locked_at)
-{
-	int r, seen_locked = 0;
-	if (!all) {
-		/* What was handed to us is ours already, as when Windows
-		 * satisfies a wait at the release: it comes first. */
-		for (unsigned i = 0; n > 1 && i < n; i++)
-			if (take_handed(objs[i], &ps[i]) == TAKEN) {
-				*index = i;
-				return TAKEN;
-			}
-		for (unsigned i = 0; i < n; i++) {
-			r = take(objs[i], &ps[i], check_dead);
-			if (r == TAKEN || r == ABANDONED) {
-				*index = i;
-				return r;
-			}
-			if (r == LOCKED && !seen_locked) {
-				seen_locked = 1;
-				*locked_at = i;
-			}
-		}
-		return seen_locked ? LOCKED : BUSY;
-	}
-	uint64_t dead[SHMAP_WAIT_MAX];
-	if (look_all(objs, n, order, check_dead, dead) == BUSY)
-		return BUSY;
-	unsigned k;
-	for (k = 0; k < n; k++) {
-		r = lock_one(objs[order[k]], dead[order[k]]);
-		if (r != TAKEN)
-			break;
-	}
-	if (k < n) {
-		if (r == LOCKED)
-			*locked_at = order[k];
-		while (k-- > 0)
-			unlock_one(objs[order[k]]);
-		return r;
-	}
-	/* All locked: a reset may have come between two locks, so every
-	 * event must still be set now, at one moment, or nothing is taken;
-	 * nor if a block was lost (its lock was taken on a zero page). */
-	for (k = 0; k < n; k++) {
-		const shmap_sync *o = objs[order[k]];
-		int gone = lost(o);
-		if (gone || (o->kind == SHMAP_TYPE_EVENT &&
-		             !(atomic_load(&o->b->state) & 1u))) {
-			for (unsigned j = n; j-- > 0;)
-				unlock_one(objs[order[j]]);
-			return gone ? LOST : BUSY;
-		}
-	}
-	SHMAP__CRASH(SHMAP__CP_WAITALL_LOCKED);
-	if (shmap__waitall_hook)
-		shmap__waitall_hook();
-	int result = TAKEN;
-	for (k = 0; k < n; k++)
-		if (commit_one(objs[order[k]]) == ABANDONED) {
-			result = ABANDONED;
-			*index = order[k];
-		}
-	return result;
-}
-
-/*
- * After an attempt: a wait-any that took a live object keeps it; a take
- * from a lost block, or any lost block otherwise, ends the wait with LOST.
- * A wait-all that committed has taken its objects: a block cut after its
- * check (while it commits) is the next operation's to report, as a cut
- * just after the wait returned would be.
- */
-static int check_lost(shmap_sync *const *objs, unsigned n, int all, int r,
-                      unsigned index)
-{
-	if (r == TAKEN || r == ABANDONED)
-		return all || !lost(objs[index]) ? r : LOST;
-	for (unsigned i = 0; i < n; i++)
-		if (lost(objs[i]))
-			return LOST;
-	return r;
-}
-
-static int wait_objs(shmap_sync *const *objs, unsigned n, int all,
-                     int timeout_ms, unsigned *index)
-{
-	struct seen ps[SHMAP_WAIT_MAX];
-	struct blk *blks[SHMAP_WAIT_MAX];
-	_Atomic uint32_t *words[SHMAP_WAIT_MAX]; /* what we sleep on */
-	uint32_t seqs[SHMAP_WAIT_MAX];
-	unsigned order[SHMAP_WAIT_MAX];
-	int has_mutex = 0, rc;
-
-	if (n == 0 || n > SHMAP_WAIT_MAX)
-		return -EINVAL;
-	for (unsigned i = 0; i < n; i++) {
-		if ((rc = check_handle(objs[i], 0)))
-			return rc;
-		blks[i] = objs[i]->b;
-		words[i] = &blks[i]->seq;
-		order[i] = i;
-		has_mutex |= objs[i]->kind == SHMAP_TYPE_MUTEX;
-		/* One object twice, through one handle or two mappings. */
-		for (unsigned j = 0; all && j < i; j++)
-			if (blks[j] == blks[i] || blks[j]->order == blks[i]->order)
-				/* Lost blocks all read order 0. */
-				return lost(objs[i]) || lost(objs[j])
-				               ? SHMAP_EINPAGE
-				               : -EINVAL;
-	}
-	if (all) {
-		/* Every process locks shared objects in the same order. */
-		for (unsigned i = 1; i < n; i++)
-			for (unsigned j = i; j > 0 &&
-			                     blks[order[j - 1]]->order >
-			                             blks[order[j]]->order;
-			     j--) {
-				unsigned t = order[j];
-				order[j] = order[j - 1];
-				order[j - 1] = t;
-			}
-	}
-	for (unsigned i = 0; i < n; i++) {
-		shmap__pollfd_drain(&objs[i]->pfd);
-		ps[i].gen = atomic_load(&blks[i]->pulse_gen);
-		/* relaxed: only compared; take() loads it again to take. */
-		ps[i].sgen = atomic_load_explicit(&blks[i]->state,
-		                                  memory_order_relaxed) &
-		             SGEN32;
-		ps[i].at = -1;
-		ps[i].me = 0;
-	}
-	int64_t deadline = shmap__deadline_ns(timeout_ms);
-	unsigned spins = objs[0]->spins, spun = 0, locked_at = 0;
-	int check_dead = 0, slept = 0, counted = 0, r;
-	/* Objects whose table of waiters we want a place in (wait-any). */
-	uint64_t want = 0;
-	int64_t locked_since = -1;
-	*index = 0;
-	for (;;) {
-		/* acquire: a signal after this snapshot changes seq, so the
-		 * futex below will not sleep through it. */
-		for (unsigned i = 0; i < n; i++)
-			seqs[i] = atomic_load_explicit(&blks[i]->seq,
-			                               memory_order_acquire);
-		r = attempt(objs, n, all, order, ps, check_dead, index,
-		            &locked_at);
-		/* The fast path: a wait-any took a live object. */
-		if (r == TAKEN && !all && !lost(objs[*index]))
-			break;
-		/* Every turn, so a waiter on a lost block stops at once. */
-		r = check_lost(objs, n, all, r, *index);
-		if (r == TAKEN || r == ABANDONED || r == LOST)
-			break;
-		int64_t now = timeout_ms > 0 || has_mutex || r == LOCKED
-		                      ? shmap__now_ns()
-		                      : 0;
-		if (r == LOCKED) {
-			/* Another wait-all is inside its short locked section:
-			 * the object may well be free; even a poll looks again
-			 * once it is over. Spin, then nap; free a lock whose
-			 * holder died. */
-			if (locked_since < 0)
-				locked_since = now;
-			/* A poll or a deadline still ends the wait, after a
-			 * millisecond of grace for the locked section. */
-			if ((timeout_ms == 0 && now - locked_since > 1000000ll) ||
-			    (deadline >= 0 && now > deadline + 1000000ll))
-				break;
-			if (now - locked_since > 100000000ll)
-				recover_lock(objs[locked_at]);
-			if (now - locked_since < 2000000ll)
-				shmap__cpu_relax();
-			else
-				usleep(1000);
-			continue;
-		}
-		locked_since = -1;
-		if (timeout_ms == 0 || (deadline >= 0 && now >= deadline)) {
-			/* Last chance: an owner, or a waiter handed what we
-			 * wait for, may have died unseen. */
-			if (check_dead || !(has_mutex || in_flight(objs, n, ps)))
-				break;
-			check_dead = 1;
-			continue;
-		}
-		/* A waiter from here on: list us where the object hands off
-		 * (a place is taken once; a full table is tried each turn,
-		 * and swept of dead waiters after a slice). */
-		if (!counted && !all)
-			for (unsigned i = 0; i < n; i++)
-				if (listed_kind(objs[i]))
-					want |= 1ull << i;
-		for (unsigned i = 0; want && i < n; i++) {
-			if (!(want & (1ull << i)))
-				continue;
-			if (check_dead)
-				sweep(objs[i]);
-			uint64_t me = me_in(objs[i]);
-			int at = place_on(objs[i], me);
-			if (at >= 0) {
-				ps[i].at = at;
-				ps[i].me = me;
-				want &= ~(1ull << i);
-			}
-		}
-		/* A pulse releases the waiters already waiting: count us once
-		 * a first try has failed and we are going to wait (a pulse
-		 * before that was too early for us, as for a thread about to
-		 * wait on Windows). */
-		if (!counted && !all) {
-			counted = 1;
-			for (unsigned i = 0; i < n; i++)
-				if (objs[i]->kind == SHMAP_TYPE_EVENT)
-					atomic_fetch_add(&blks[i]->waiting, 1);
-		}
-		if (spun < spins) {
-			spun++;
-			shmap__cpu_relax();
-			continue;
-		}
-		/* Sleep in slices: a mutex's owner may die unseen, and a
-		 * signaller may be killed between its change and its wake. */
-		if (!now)
-			now = shmap__now_ns();
-		int short_slice = has_mutex || want || in_flight(objs, n, ps);
-		int64_t slice = short_slice ? SLICE_NS : 1000000000ll;
-		int64_t until = deadline;
-		if (until < 0 || until > now + slice)
-			until = now + slice;
-		/* Announce the sleep: set bit 0 on the seq we tried against;
-		 * if seq moved meanwhile, something was signalled: try again. */
-		int moved = 0;
-		for (unsigned i = 0; i < n && !moved; i++) {
-			uint32_t v = seqs[i];
-			/* seq_cst: pairs with the CAS in wake(). */
-			if (!(v & 1u) && !atomic_compare_exchange_strong(
-			                         &blks[i]->seq, &v, v | 1u))
-				moved = 1;
-			seqs[i] = v | 1u;
-		}
-		slept = 1;
-		if (moved)
-			continue;
-		/* seq_cst: the bits are set before we look at the states
-		 * again; pairs with the seq_cst state change before wake(). */
-		atomic_thread_fence(memory_order_seq_cst);
-		r = attempt(objs, n, all, order, ps, check_dead, index,
-		            &locked_at);
-		r = check_lost(objs, n, all, r, *index);
-		if (r == TAKEN || r == ABANDONED || r == LOST)
-			break;
-		if (r == LOCKED)
-			continue;
-		/* A sleeper on a block cut meanwhile sleeps until its slice
-		 * ends (a second at most; 20 ms with a mutex), then faults on
-		 * its next look and stops: a cut wakes no futex. */
-		/* A signal's -EINTR: look again, as after a wake. */
-		(void)shmap__futex_waitv(words, seqs, n, until);
-		/* A whole slice without a signal: are the owners, and the
-		 * waiters handed something, alive? */
-		check_dead = short_slice && until != deadline &&
-		             shmap__now_ns() >= until;
-	}
-	/* Timed out, but handed an object meanwhile: it was ours before the
-	 * deadline passed, as on Windows; take it rather than pass it on. */
-	for (unsigned i = 0; (r == BUSY || r == LOCKED) && !all && i < n; i++)
-		if (take_handed(objs[i], &ps[i]) == TAKEN) {
-			r = TAKEN;
-			*index = i;
-		}
-	/* A listed waiter that took the object, handed or not, had to wait
-	 * for it: its release lingers (see linger). */
-	if ((r == TAKEN || r == ABANDONED) && ps[*index].at >= 0)
-		atomic_store_explicit(&objs[*index]->handed, 1,
-		                      memory_order_relaxed);
-	/* What we were handed and did not take goes on. */
-	for (unsigned i = 0; i < n; i++)
-		if (ps[i].at >= 0)
-			place_off(objs[i], ps[i].at, ps[i].me);
-	for (unsigned i = 0; counted && i < n; i++)
-		if (objs[i]->kind == SHMAP_TYPE_EVENT &&
-		    atomic_fetch_sub(&blks[i]->waiting, 1) == 1)
-			atomic_store(&blks[i]->pulse_tokens, 0);
-	/* Timed out after announcing a sleep: take our bit back so signals
-	 * stay free, the way a signal does (bump, never just clear: another
-	 * waiter may be about to sleep on the odd value), waking the other
-	 * sleepers so they set it again. */
-	if (r != TAKEN && r != ABANDONED && slept)
-		for (unsigned i = 0; i < n; i++)
-			wake(blks[i]);
-	if (r == TAKEN)
-		return 0;
-	if (r == LOST)
-		return SHMAP_EINPAGE;
-	return r == ABANDONED ? SHMAP_EABANDONED : -ETIMEDOUT;
-}
-
-int shmap_wait(shmap_sync *s, int timeout_ms)
-{
-	SHMAP__ERRNO_SAVE;
-	unsigned index;
-	int rc = wait_objs(&s, 1, 0, timeout_ms, &index);
-	SHMAP__ERRNO_RESTORE;
-	return rc;
-}
-
-int shmap_wait_multiple(shmap_sync *const *objs, unsigned n, int wait_all,
-                        int timeout_ms, unsigned *index)
-{
-	SHMAP__ERRNO_SAVE;
-	unsigned i = 0;
-	int rc = objs ? wait_objs(objs, n, wait_all != 0, timeout_ms, &i)
-	              : -EINVAL;
-	if (index && (rc == 0 || rc == SHMAP_EABANDONED))
-		*index = i;
-	SHMAP__ERRNO_RESTORE;
-	return rc;
 }
 
 /* ---- anonymous objects in the caller's memory ---- */
@@ -2016,7 +1824,7 @@ int shmap_event_init(shmap_sync_mem *mem, unsigned flags)
 {
 	if (!mem_ok(mem) || (flags & ~(SHMAP_EVENT_MANUAL | SHMAP_EVENT_SET)))
 		return -EINVAL;
-	blk_init((struct blk *)mem, SHMAP_TYPE_EVENT, flags & SHMAP_EVENT_MANUAL,
+	blk_init((struct sync_blk *)mem, SHMAP_TYPE_EVENT, flags & SHMAP_EVENT_MANUAL,
 	         (flags & SHMAP_EVENT_SET) ? 1 : 0, 0, 0);
 	return 0;
 }
@@ -2025,7 +1833,7 @@ int shmap_mutex_init(shmap_sync_mem *mem)
 {
 	if (!mem_ok(mem))
 		return -EINVAL;
-	blk_init((struct blk *)mem, SHMAP_TYPE_MUTEX, 0, 0, 0, 0);
+	blk_init((struct sync_blk *)mem, SHMAP_TYPE_MUTEX, 0, 0, 0, 0);
 	return 0;
 }
 
@@ -2034,7 +1842,7 @@ int shmap_sem_init(shmap_sync_mem *mem, uint32_t initial, uint32_t maximum)
 	if (!mem_ok(mem) || maximum == 0 || maximum > INT32_MAX ||
 	    initial > maximum)
 		return -EINVAL;
-	blk_init((struct blk *)mem, SHMAP_TYPE_SEMAPHORE, 0, initial, maximum,
+	blk_init((struct sync_blk *)mem, SHMAP_TYPE_SEMAPHORE, 0, initial, maximum,
 	         0);
 	return 0;
 }
@@ -2044,7 +1852,7 @@ int shmap_sync_attach(shmap_sync_mem *mem, shmap_sync **out)
 	shmap_sync *s;
 	if (!mem_ok(mem) || !out)
 		return -EINVAL;
-	struct blk *b = (struct blk *)mem;
+	struct sync_blk *b = (struct sync_blk *)mem;
 	/* The format first: another format may keep its kind elsewhere. */
 	int rc = blk_format(b->magic);
 	if (rc)
@@ -2059,7 +1867,7 @@ int shmap_sync_attach(shmap_sync_mem *mem, shmap_sync **out)
 	if ((rc = sync_alloc(&s)))
 		return rc;
 	s->b = b;
-	s->kind = kind;
+	set_kind(s, kind);
 	reg_add(s);
 	*out = s;
 	return 0;
