@@ -822,6 +822,16 @@ static int find(const char *name)
 	return -1;
 }
 
+/* The first peer whose name starts with prefix, or NULL. */
+static const char *peer_named(const char *prefix)
+{
+	for (int i = 0; i < nm; i++)
+		if (ms[i].kind == PEER &&
+		    !strncmp(ms[i].name, prefix, strlen(prefix)))
+			return ms[i].name;
+	return NULL;
+}
+
 static int cell_of(int fig, size_t size)
 {
 	for (int c = 0; c < NCELL; c++)
@@ -955,21 +965,21 @@ static void print_tables(void)
 		goal("zero-copy send+receive cost, 1 MiB / 64 B", a && b ? a / b : 0,
 		     1.5, 1);
 	}
-	int ice = find("iceoryx");
-	if (ice >= 0) {
+	const char *ice = peer_named("iceoryx");
+	if (ice) {
 		for (int k = 0; k < 3; k++) {
 			snprintf(what, sizeof what,
 			         "iceoryx / zero-copy spin channel, round trip %s",
 			         size_name(sz3[k]));
-			double a = got("iceoryx", F_RT, sz3[k]),
+			double a = got(ice, F_RT, sz3[k]),
 			       b = got(M_SPINZC, F_RT, sz3[k]);
 			goal(what, a && b ? a / b : 0, 1.0, 0);
 		}
-		double a = got(M_SPINZC, F_TPUT, 64), b = got("iceoryx", F_TPUT, 64);
+		double a = got(M_SPINZC, F_TPUT, 64), b = got(ice, F_TPUT, 64);
 		goal("zero-copy spin channel / iceoryx, 64 B one-way msg/s",
 		     a && b ? a / b : 0, 1.0, 0);
 		a = got(M_SPINZC, F_TPUT, MiB);
-		b = got("iceoryx", F_TPUT, MiB);
+		b = got(ice, F_TPUT, MiB);
 		goal("zero-copy spin channel / iceoryx, 1 MiB one-way GB/s",
 		     a && b ? a / b : 0, 1.0, 0);
 	} else {

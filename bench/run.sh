@@ -162,7 +162,7 @@ for p in $peers; do
 	zmq) name="ZeroMQ ipc (PAIR)" ;;
 	nng) name="nng ipc (pair0)" ;;
 	boost) name="Boost message_queue" ;;
-	iox) name="iceoryx" ;;
+	iox) name="iceoryx (polling)" ;;
 	esac
 	set -- "$@" --peer "$name=$build/bench/bench_peer_$p"
 done
