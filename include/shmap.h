@@ -11,6 +11,7 @@
 #include <shmap/map.h>
 #include <shmap/guard.h>
 #include <shmap/sync.h>
+#include <shmap/chan.h>
 #include <shmap/inspect.h>
 
 #endif

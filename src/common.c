@@ -27,6 +27,8 @@ const char *shmap_strerror(int err)
 		return "a page of a view could not be brought in";
 	case SHMAP_EABANDONED:
 		return "acquired a mutex whose owner ended while holding it";
+	case SHMAP_EOVERRUN:
+		return "messages were overwritten before this reader read them";
 	}
 	if (err < 0 && err > -4096) {
 		/* strerror's table is static for known codes in glibc; use the

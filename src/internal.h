@@ -36,8 +36,7 @@
 
 /* Every object file starts with this header, padded to SHMAP__HDR_SIZE. */
 #define SHMAP__MAGIC 0x4a424f50414d4853ull /* "SHMAPOBJ" little-endian */
-/* The highest type a header may hold: the public ones and 5, reserved for
- * a type a later version adds (channels), which opens as another type. */
+/* The highest type a header may hold (SHMAP_TYPE_CHANNEL). */
 #define SHMAP__TYPE_LAST 5
 /* The header's layout version: 1 before format words, 2 since. */
 #define SHMAP__HDR_VERSION 2u
@@ -378,6 +377,17 @@ SHMAP__XLIB int shmap__sync_adopt(int fd, uint32_t kind, shmap_sync **out);
  */
 int shmap__sync_peek(const void *blk, size_t len, uint32_t kind,
                      shmap_sync_state *out);
+/*
+ * chan.c: the counters of the channel whose block is at blk, len bytes (a
+ * private copy read from the object's file, or live memory), checked
+ * before anything in it is used. Returns 0 with out filled (out->valid 1),
+ * or SHMAP_EBADOBJ or SHMAP_EFORMAT (also in out->error).
+ */
+int shmap__chan_peek(const void *blk, size_t len, struct shmap_chan_stats *out);
+/* chan.c, for tests: the first position of channels created from now on
+ * (0 by default), to run positions across 2^64. */
+extern uint64_t shmap__chan_start;
+
 /*
  * inspect.c: the number at index idx (0 first) on the line of the /proc
  * status file path (relative to dirfd, or AT_FDCWD) that starts with key

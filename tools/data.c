@@ -93,6 +93,8 @@ static const char *type_word(enum shmap_type type)
 		return "mutex";
 	case SHMAP_TYPE_SEMAPHORE:
 		return "semaphore";
+	case SHMAP_TYPE_CHANNEL:
+		return "channel";
 	}
 	return "object";
 }

@@ -206,6 +206,8 @@ static const char *type_word(const struct obj *o)
 		return "mutex";
 	case SHMAP_TYPE_SEMAPHORE:
 		return "semaphore";
+	case SHMAP_TYPE_CHANNEL:
+		return "channel";
 	}
 	return "?";
 }

@@ -18,13 +18,13 @@ extern "C" {
  */
 #define SHMAP_NAME_MAX 260
 
-/* Object types stored in every object header (5 is reserved for a type
- * a later version adds; such an object is another type's, SHMAP_ETYPE). */
+/* Object types stored in every object header. */
 enum shmap_type {
 	SHMAP_TYPE_MAPPING = 1,
 	SHMAP_TYPE_EVENT = 2,
 	SHMAP_TYPE_MUTEX = 3,
 	SHMAP_TYPE_SEMAPHORE = 4,
+	SHMAP_TYPE_CHANNEL = 5, /* a message channel (shmap/chan.h) */
 };
 
 /* Attribute flags. */

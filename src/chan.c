@@ -1,0 +1,1427 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Message channels: a ring of slots in a named object (see shmap/chan.h).
+ *
+ * The channel's block (struct cblk) starts the object's data: constants
+ * written once at create, then the write position (tail) and the read
+ * position (head) on lines of their own, the two futex pairs (data: the
+ * receivers sleep there; space: the senders do), the namespace table of
+ * the identities, the folded counters, the tables of senders and of
+ * receivers (one 64-byte entry each, written by its holder only), then
+ * the slots, each a 16-byte slot header and max_msg bytes, 64-byte aligned.
+ *
+ * SPSC: a Lamport ring. The sender alone writes tail, the receiver alone
+ * head; each keeps the other's last value in its handle and reads the
+ * shared one only when that says full or empty, so the fast path is a
+ * copy, one release store and a check whether someone sleeps.
+ *
+ * MPMC: Vyukov's ring with a claim per slot. A slot's 64-bit state word
+ * holds a position (52 bits), a phase (free, writing, full, reading) and
+ * the index of the sender or receiver entry that claimed it; a claim is
+ * one CAS of that word (tail and head are hints every party advances), so
+ * a process killed between claim and commit is named in the slot. Each
+ * entry records its claim first, so whoever takes a dead entry over can
+ * settle it. A slot written by a dead sender is skipped by the receiver
+ * that finds it at the head (counted in skipped); a slot being read by a
+ * dead receiver is taken over by another receiver when it next runs out
+ * of messages, and delivered again.
+ *
+ * Broadcast: a single-writer log. A slot's state word is a seqlock: the
+ * writer marks it writing at the position it is about to overwrite, fills
+ * it, marks it full, then publishes tail. Each reader keeps its position
+ * in its handle and entry; a reader more than capacity behind, or one that
+ * finds the slot's state changed around its copy, is told SHMAP_EOVERRUN
+ * and moves to the oldest message still there.
+ *
+ * Sleeping: a party that has spun in vain counts itself in the sleepers
+ * word of its side (seq_cst), reads the side's futex word, tries once more
+ * and sleeps. Whoever makes progress for the other side fences (seq_cst)
+ * and reads the sleepers word: only if it is nonzero does it bump the
+ * futex word and wake one (SPSC, MPMC) or all (broadcast). Every way out
+ * of a wait tries once more, so a wake is never swallowed by a sleeper
+ * that then times out.
+ *
+ * Everything read from the block is hostile input: the handle copies the
+ * constants at open, validates them against the object's size and never
+ * reads them again; positions are masked, lengths checked before use.
+ * The mapping is registered with guard.c, so a cut file makes calls fail
+ * with SHMAP_EINPAGE (see sync.c).
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "futex.h"
+#include "internal.h"
+#include "live.h"
+
+#define CH_MAGIC16 0x4843u /* "CH" */
+#define CH_VERSION 1u
+#define SLOT_HDR 16u
+#define LINE 64u
+#define CAP_MAX (1u << 24)
+#define MSG_MAX (1u << 30)
+#define ROLES_DEFAULT 64u
+#define SLICE_NS 20000000ll /* a wait behind a claim checks it this often */
+#define LEN_CANCEL 0xffffffffu /* MPMC: a cancelled reservation */
+#define LOOPS_MAX 100000 /* tries of a claim before it counts as busy */
+
+/* The state word of an MPMC or broadcast slot (see the top of the file). */
+#define IDX_MASK 0x3ffull
+#define PH_SHIFT 10
+#define POS_SHIFT 12
+enum { PH_FREE = 0, PH_WRITING = 1, PH_FULL = 2, PH_READING = 3 };
+#define MK(pos, ph, idx)                                                       \
+	(((uint64_t)(pos) << POS_SHIFT) | ((uint64_t)(ph) << PH_SHIFT) |       \
+	 (uint64_t)(idx))
+#define ST_PH(s) ((unsigned)(((s) >> PH_SHIFT) & 3u))
+#define ST_IDX(s) ((unsigned)((s)&IDX_MASK))
+/* How far the position of state s is ahead of pos (52-bit arithmetic). */
+static inline int64_t st_diff(uint64_t s, uint64_t pos)
+{
+	return (int64_t)((s & ~((1ull << POS_SHIFT) - 1)) -
+	                 (pos << POS_SHIFT)) >>
+	       POS_SHIFT;
+}
+
+/* One sender, receiver or reader; written by its holder only, except
+ * when a dead holder's entry is taken over. */
+struct ent {
+	_Atomic uint64_t ident; /* 0 free, else the holder's identity */
+	_Atomic uint64_t claim; /* MPMC: the state word of its claim, or 0 */
+	_Atomic uint64_t pos;   /* broadcast reader: its next position */
+	_Atomic uint64_t msgs;  /* sent, or received */
+	_Atomic uint64_t bytes;
+	_Atomic uint64_t waits; /* full waits, or empty waits */
+	_Atomic uint64_t missed; /* broadcast reader */
+	_Atomic uint32_t overruns;
+	_Atomic uint32_t asleep; /* counted in its side's sleepers */
+};
+_Static_assert(sizeof(struct ent) == LINE, "an entry fills a line");
+
+/* Counters of entries given up or taken over, and events that no entry
+ * owns. */
+struct ctr {
+	_Atomic uint64_t sent, sent_bytes, recv, recv_bytes;
+	_Atomic uint64_t full_waits, empty_waits, skipped, overruns, missed;
+};
+
+struct cblk {
+	uint32_t magic; /* "CH" | format << 16 */
+	uint32_t shape;
+	uint32_t capacity;
+	uint32_t max_msg;
+	uint32_t stride;
+	uint32_t nsend; /* entries in the table of senders */
+	uint32_t nrecv; /* ... of receivers (readers) */
+	uint32_t zero;
+	uint64_t start; /* the first position */
+	uint64_t size;  /* bytes of the block, slots included */
+	_Alignas(64) _Atomic uint64_t tail; /* next position written */
+	_Alignas(64) _Atomic uint64_t head; /* next position received */
+	_Alignas(64) _Atomic uint32_t dseq; /* receivers sleep on it */
+	_Atomic uint32_t dsleep;            /* receivers asleep */
+	_Alignas(64) _Atomic uint32_t sseq; /* senders sleep on it */
+	_Atomic uint32_t ssleep;
+	_Alignas(64) struct shmap__nstab ns;
+	_Alignas(64) struct ctr ctr;
+	_Alignas(64) unsigned char ents[]; /* nsend + nrecv entries */
+};
+#define ENTS_OFF 512u
+_Static_assert(offsetof(struct cblk, ents) == ENTS_OFF, "entries at 512");
+
+struct slot {
+	_Atomic uint64_t state;
+	_Atomic uint32_t len;
+	uint32_t zero;
+};
+_Static_assert(sizeof(struct slot) == SLOT_HDR, "slot header");
+
+#define CB_OFF(i, f) SHMAP__FOLD(i, offsetof(struct cblk, f))
+#define EN_OFF(i, f) SHMAP__FOLD(i, offsetof(struct ent, f))
+#define CH_FORMAT                                                              \
+	((SHMAP__FOLD(0, CH_VERSION) + SHMAP__FOLD(1, ENTS_OFF) +               \
+	  SHMAP__FOLD(2, sizeof(struct ent)) + SHMAP__FOLD(3, SLOT_HDR) +       \
+	  SHMAP__FOLD(4, sizeof(struct shmap__nstab)) + CB_OFF(5, shape) +      \
+	  CB_OFF(6, capacity) + CB_OFF(7, max_msg) + CB_OFF(8, stride) +        \
+	  CB_OFF(9, nsend) + CB_OFF(10, nrecv) + CB_OFF(11, start) +            \
+	  CB_OFF(12, size) + CB_OFF(13, tail) + CB_OFF(14, head) +              \
+	  CB_OFF(15, dseq) + CB_OFF(16, dsleep) + CB_OFF(17, sseq) +            \
+	  CB_OFF(18, ssleep) + CB_OFF(19, ns) + CB_OFF(20, ctr) +               \
+	  EN_OFF(21, claim) + EN_OFF(22, pos) + EN_OFF(23, msgs) +              \
+	  EN_OFF(24, asleep) + SHMAP__FOLD(25, sizeof(struct ctr)) +            \
+	  SHMAP__FOLD(26, POS_SHIFT)) &                                         \
+	 0xffffu)
+#define CH_MAGIC (CH_MAGIC16 | CH_FORMAT << 16)
+
+/* The constants of a channel, as checked (geom_check). */
+struct geom {
+	uint32_t shape, cap, max, stride, nsend, nrecv;
+	uint64_t start, size, slots_off;
+};
+
+struct shmap_chan {
+	/* The hot fields first. */
+	struct cblk *b;
+	unsigned char *slots;
+	struct ent *ents;
+	uint64_t mask;
+	uint32_t cap, max, stride, shape, nsend, nrecv;
+	unsigned flags, spins;
+	/* Sending. */
+	struct ent *se;     /* our sender entry, or NULL */
+	unsigned sidx;      /* its index */
+	uint64_t tail;      /* SPSC, broadcast: the next position we write */
+	uint64_t head_seen; /* SPSC: head as last read */
+	int resv;           /* a reservation is outstanding */
+	uint64_t rpos;      /* its position */
+	size_t rlen;        /* its length */
+	/* Receiving. */
+	struct ent *re;     /* our receiver entry, or NULL */
+	unsigned ridx;
+	uint64_t head;      /* SPSC, broadcast: the next position we read */
+	uint64_t tail_seen; /* SPSC: tail as last read */
+	int held;           /* MPMC: we hold a claim on hpos */
+	int peeked;         /* a peek is outstanding */
+	uint64_t hpos, hstate;
+	uint32_t hlen;
+	int slice;          /* the last try waited on a claim: sleep in slices */
+	uint64_t missed;    /* broadcast: since the last shmap_chan_missed */
+	uint64_t ident;
+	struct shmap__obj obj;
+	int has_obj;
+	void *map;
+	size_t map_len;
+	struct shmap__region *region;
+};
+
+/* Test hook: the first position of channels created from now on. */
+uint64_t shmap__chan_start;
+
+static inline struct slot *slot_at(const shmap_chan *c, uint64_t pos)
+{
+	return (struct slot *)(c->slots + (size_t)(pos & c->mask) * c->stride);
+}
+
+static inline int lost(const shmap_chan *c)
+{
+	return shmap__region_lost(c->region);
+}
+
+/* Adds v to a counter only its entry's holder writes. */
+static inline void bump(_Atomic uint64_t *w, uint64_t v)
+{
+	/* relaxed: a counter one party writes; readers take a snapshot. */
+	atomic_store_explicit(w, atomic_load_explicit(w, memory_order_relaxed) + v,
+	                      memory_order_relaxed);
+}
+
+/* ---- geometry ---- */
+
+static uint32_t stride_for(uint32_t max)
+{
+	return (uint32_t)(((uint64_t)SLOT_HDR + max + LINE - 1) & ~(uint64_t)(LINE - 1));
+}
+
+static int geom_make(struct geom *g, uint32_t shape, uint32_t cap, uint32_t max,
+                     uint32_t nsend, uint32_t nrecv)
+{
+	if (shape < SHMAP_CHAN_SPSC || shape > SHMAP_CHAN_BROADCAST ||
+	    cap < 2 || cap > CAP_MAX || (cap & (cap - 1)) || max < 1 ||
+	    max > MSG_MAX || nsend < 1 || nrecv < 1 ||
+	    nsend > SHMAP_CHAN_ROLES_MAX || nrecv > SHMAP_CHAN_ROLES_MAX)
+		return SHMAP_EBADOBJ;
+	if (shape != SHMAP_CHAN_MPMC && nsend != 1)
+		return SHMAP_EBADOBJ;
+	if (shape == SHMAP_CHAN_SPSC && nrecv != 1)
+		return SHMAP_EBADOBJ;
+	g->shape = shape;
+	g->cap = cap;
+	g->max = max;
+	g->stride = stride_for(max);
+	g->nsend = nsend;
+	g->nrecv = nrecv;
+	g->slots_off = ENTS_OFF + (uint64_t)(nsend + nrecv) * sizeof(struct ent);
+	g->size = g->slots_off + (uint64_t)cap * g->stride;
+	return 0;
+}
+
+/* Reads and checks the constants of the block at b (len bytes there). */
+static int geom_check(const struct cblk *b, uint64_t len, struct geom *g)
+{
+	if (len < ENTS_OFF)
+		return SHMAP_EBADOBJ;
+	uint32_t magic = b->magic;
+	if ((magic & 0xffffu) != CH_MAGIC16)
+		return SHMAP_EBADOBJ;
+	if (magic != CH_MAGIC)
+		return SHMAP_EFORMAT;
+	int rc = geom_make(g, b->shape, b->capacity, b->max_msg, b->nsend,
+	                   b->nrecv);
+	if (rc)
+		return rc;
+	g->start = b->start;
+	if (b->stride != g->stride || b->size != g->size || g->size > len)
+		return SHMAP_EBADOBJ;
+	return 0;
+}
+
+/* Writes a new block at b (g->size bytes, zero). */
+static void block_init(struct cblk *b, const struct geom *g)
+{
+	b->magic = CH_MAGIC;
+	b->shape = g->shape;
+	b->capacity = g->cap;
+	b->max_msg = g->max;
+	b->stride = g->stride;
+	b->nsend = g->nsend;
+	b->nrecv = g->nrecv;
+	b->start = g->start;
+	b->size = g->size;
+	atomic_init(&b->tail, g->start);
+	atomic_init(&b->head, g->start);
+	unsigned char *slots = (unsigned char *)b + g->slots_off;
+	for (uint64_t i = 0; i < g->cap; i++) {
+		uint64_t pos = g->start + i;
+		struct slot *s = (struct slot *)(slots + (size_t)(pos & (g->cap - 1)) *
+		                                                 g->stride);
+		/* Broadcast: a position a lap back, written, so that no
+		 * reader takes it for the one it waits for. */
+		atomic_init(&s->state, g->shape == SHMAP_CHAN_BROADCAST
+		                               ? MK(pos - g->cap, PH_FULL, 0)
+		                               : MK(pos, PH_FREE, 0));
+	}
+}
+
+struct build {
+	struct geom g;
+};
+
+static int build_block(int fd, void *arg)
+{
+	struct build *bd = arg;
+	size_t len = (size_t)bd->g.size;
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+	               (off_t)shmap__data_offset());
+	if (p == MAP_FAILED)
+		return -errno;
+	block_init(p, &bd->g);
+	munmap(p, len);
+	return 0;
+}
+
+/* ---- waking ---- */
+
+/* Wakes a sleeper of the side whose futex pair is seq/sleepers, if any.
+ * all: every one of them (broadcast). */
+static inline void wake_side(_Atomic uint32_t *seq, _Atomic uint32_t *sleepers,
+                             int all)
+{
+	/* seq_cst: our publication (tail, head, a state word) is ordered
+	 * before the load of the sleepers word, as a sleeper's count is
+	 * before its last look (the Dekker pair; see the top of the file). */
+	atomic_thread_fence(memory_order_seq_cst);
+	/* relaxed: ordered by the fence above. */
+	if (__builtin_expect(atomic_load_explicit(sleepers, memory_order_relaxed) != 0, 0)) {
+		/* relaxed: the futex call orders what matters. */
+		atomic_fetch_add_explicit(seq, 1, memory_order_relaxed);
+		shmap__futex_wake(seq, all ? INT_MAX : 1);
+	}
+}
+
+static inline void wake_data(shmap_chan *c)
+{
+	wake_side(&c->b->dseq, &c->b->dsleep, c->shape == SHMAP_CHAN_BROADCAST);
+}
+
+static inline void wake_space(shmap_chan *c)
+{
+	wake_side(&c->b->sseq, &c->b->ssleep, 0);
+}
+
+/* ---- entries ---- */
+
+/* Whether the holder id of an entry is gone: free (0) or dead. */
+static int ident_gone(shmap_chan *c, uint64_t id)
+{
+	return id == 0 || shmap__ident_dead(&c->b->ns, id);
+}
+
+/* Folds the counters of entry e (of a receiver if recv) into the block's. */
+static void fold(shmap_chan *c, struct ent *e, int recv)
+{
+	struct ctr *t = &c->b->ctr;
+	/* relaxed, all: counters; a monitor may see one twice meanwhile. */
+	uint64_t m = atomic_exchange_explicit(&e->msgs, 0, memory_order_relaxed);
+	uint64_t by = atomic_exchange_explicit(&e->bytes, 0, memory_order_relaxed);
+	uint64_t w = atomic_exchange_explicit(&e->waits, 0, memory_order_relaxed);
+	uint64_t mi = atomic_exchange_explicit(&e->missed, 0, memory_order_relaxed);
+	uint32_t o = atomic_exchange_explicit(&e->overruns, 0, memory_order_relaxed);
+	atomic_fetch_add_explicit(recv ? &t->recv : &t->sent, m, memory_order_relaxed);
+	atomic_fetch_add_explicit(recv ? &t->recv_bytes : &t->sent_bytes, by,
+	                          memory_order_relaxed);
+	atomic_fetch_add_explicit(recv ? &t->empty_waits : &t->full_waits, w,
+	                          memory_order_relaxed);
+	atomic_fetch_add_explicit(&t->missed, mi, memory_order_relaxed);
+	atomic_fetch_add_explicit(&t->overruns, o, memory_order_relaxed);
+	/* A holder that died asleep is still counted as a sleeper. */
+	if (atomic_exchange_explicit(&e->asleep, 0, memory_order_relaxed)) {
+		_Atomic uint32_t *sl = recv ? &c->b->dsleep : &c->b->ssleep;
+		uint32_t v = atomic_load_explicit(sl, memory_order_relaxed);
+		/* relaxed: a sleeper count only costs or saves a wake. */
+		while (v && !atomic_compare_exchange_weak_explicit(
+		                    sl, &v, v - 1, memory_order_relaxed,
+		                    memory_order_relaxed))
+			;
+	}
+}
+
+/*
+ * Settles the claim an entry's last holder left (MPMC), now that entry idx
+ * is ours: a sender's slot is marked abandoned (receivers skip it), a
+ * receiver's message becomes ours to deliver again.
+ */
+static void settle(shmap_chan *c, struct ent *e, unsigned idx, int recv)
+{
+	/* relaxed: the CAS on the slot below decides. */
+	uint64_t cl = atomic_exchange_explicit(&e->claim, 0, memory_order_relaxed);
+	if (!cl || c->shape != SHMAP_CHAN_MPMC || ST_IDX(cl) != idx + 1)
+		return;
+	uint64_t pos = cl >> POS_SHIFT;
+	struct slot *s = slot_at(c, pos);
+	uint64_t want = cl;
+	if (!recv) {
+		/* acq_rel: as every claim. */
+		atomic_compare_exchange_strong(&s->state, &want,
+		                               MK(pos, PH_WRITING, 0));
+		return;
+	}
+	uint64_t mine = MK(pos, PH_READING, idx + 1);
+	if (ST_PH(cl) == PH_READING &&
+	    atomic_compare_exchange_strong(&s->state, &want, mine)) {
+		atomic_store_explicit(&e->claim, mine, memory_order_relaxed);
+		c->held = 1;
+		c->hpos = pos;
+		c->hstate = mine;
+	}
+}
+
+/* Takes an entry of the senders' (recv 0) or receivers' table: a free one,
+ * else one whose holder died. */
+static int role_take(shmap_chan *c, int recv)
+{
+	struct ent *t = c->ents + (recv ? c->nsend : 0);
+	unsigned n = recv ? c->nrecv : c->nsend;
+	for (int pass = 0; pass < 2; pass++) {
+		for (unsigned i = 0; i < n; i++) {
+			/* relaxed: the CAS below decides. */
+			uint64_t id = atomic_load_explicit(&t[i].ident,
+			                                   memory_order_relaxed);
+			if (pass == 0 ? id != 0 : !ident_gone(c, id))
+				continue;
+			/* acquire: the last holder's writes to the entry,
+			 * its claim above all, are visible to us. */
+			if (!atomic_compare_exchange_strong_explicit(
+			            &t[i].ident, &id, c->ident,
+			            memory_order_acquire, memory_order_relaxed))
+				continue;
+			fold(c, &t[i], recv);
+			if (recv) {
+				c->re = &t[i];
+				c->ridx = i;
+			} else {
+				c->se = &t[i];
+				c->sidx = i;
+			}
+			settle(c, &t[i], i, recv);
+			return 0;
+		}
+	}
+	return c->shape == SHMAP_CHAN_MPMC ||
+	                       (recv && c->shape == SHMAP_CHAN_BROADCAST)
+	               ? -ENOSPC
+	               : -EBUSY;
+}
+
+/* Gives up entry e (of a receiver if recv). */
+static void role_drop(shmap_chan *c, struct ent *e, int recv)
+{
+	fold(c, e, recv);
+	/* release: the counters and any claim left for another receiver
+	 * are written before the entry can be taken. */
+	atomic_store_explicit(&e->ident, 0, memory_order_release);
+}
+
+/* ---- sending ---- */
+
+/* Claims room for a message: 0 with the payload's place in *p, -EAGAIN
+ * if the channel is full, or an error. */
+static int claim_send(shmap_chan *c, void **p)
+{
+	struct cblk *b = c->b;
+	if (c->shape == SHMAP_CHAN_SPSC) {
+		uint64_t t = c->tail;
+		if (t - c->head_seen >= c->cap) {
+			/* acquire: pairs with the receiver's release of head;
+			 * its reads of the slot are done before we write. */
+			uint64_t h = atomic_load_explicit(&b->head, memory_order_acquire);
+			if (t - h > c->cap)
+				return SHMAP_EBADOBJ;
+			c->head_seen = h;
+			if (t - h == c->cap)
+				return -EAGAIN;
+		}
+		c->rpos = t;
+		*p = (unsigned char *)slot_at(c, t) + SLOT_HDR;
+		return 0;
+	}
+	if (c->shape == SHMAP_CHAN_BROADCAST) {
+		uint64_t t = c->tail;
+		struct slot *s = slot_at(c, t);
+		/* relaxed, then a release fence: the mark is seen before
+		 * any byte we write (the seqlock writer's order). */
+		atomic_store_explicit(&s->state, MK(t, PH_WRITING, 0),
+		                      memory_order_relaxed);
+		atomic_thread_fence(memory_order_release);
+		c->rpos = t;
+		*p = (unsigned char *)s + SLOT_HDR;
+		return 0;
+	}
+	/* relaxed: a hint; the slot's state decides. */
+	uint64_t t = atomic_load_explicit(&b->tail, memory_order_relaxed);
+	uint64_t mine;
+	for (int i = 0;; i++) {
+		if (i == LOOPS_MAX)
+			return -EAGAIN;
+		struct slot *s = slot_at(c, t);
+		/* acquire: the last reader of the slot is done with it. */
+		uint64_t st = atomic_load_explicit(&s->state, memory_order_acquire);
+		int64_t d = st_diff(st, t);
+		if (d == 0 && ST_PH(st) == PH_FREE && ST_IDX(st) == 0) {
+			mine = MK(t, PH_WRITING, c->sidx + 1);
+			/* relaxed: the claim CAS below publishes it (its
+			 * release half) to whoever takes our entry over. */
+			atomic_store_explicit(&c->se->claim, mine,
+			                      memory_order_relaxed);
+			/* acq_rel: acquire as the load above; release so
+			 * the recorded claim precedes the claim itself. */
+			if (atomic_compare_exchange_strong_explicit(
+			            &s->state, &st, mine, memory_order_acq_rel,
+			            memory_order_relaxed)) {
+				/* relaxed: a hint (on a copy: a failed CAS
+				 * overwrites it). */
+				uint64_t tt = t;
+				atomic_compare_exchange_strong_explicit(
+				        &b->tail, &tt, t + 1, memory_order_relaxed,
+				        memory_order_relaxed);
+				c->rpos = t;
+				*p = (unsigned char *)s + SLOT_HDR;
+				return 0;
+			}
+			continue;
+		}
+		if (d > 0 && d % c->cap == 0) {
+			/* Written laps later: we slept since we read tail. */
+			uint64_t t2 = atomic_load_explicit(&b->tail,
+			                                   memory_order_relaxed);
+			if (t2 != t) {
+				t = t2;
+				continue;
+			}
+		}
+		if (d == 0 || (d > 0 && d % c->cap == 0)) {
+			/* Claimed by another, or long done: tail is behind.
+			 * relaxed: a hint. */
+			if (atomic_compare_exchange_strong_explicit(
+			            &b->tail, &t, t + 1, memory_order_relaxed,
+			            memory_order_relaxed))
+				t++;
+			continue;
+		}
+		if (d == -(int64_t)c->cap) {
+			/* Last lap's message is still there: full, unless
+			 * tail moved meanwhile. */
+			uint64_t t2 = atomic_load_explicit(&b->tail,
+			                                   memory_order_relaxed);
+			if (t2 == t)
+				return -EAGAIN;
+			t = t2;
+			continue;
+		}
+		return SHMAP_EBADOBJ;
+	}
+}
+
+/* Publishes the claimed message of len bytes (LEN_CANCEL: none). */
+static void publish(shmap_chan *c, uint32_t len)
+{
+	struct cblk *b = c->b;
+	struct slot *s = slot_at(c, c->rpos);
+	/* relaxed: published by the release below. */
+	atomic_store_explicit(&s->len, len, memory_order_relaxed);
+	if (c->shape == SHMAP_CHAN_SPSC) {
+		c->tail = c->rpos + 1;
+		/* release: the payload and its length before the position. */
+		atomic_store_explicit(&b->tail, c->tail, memory_order_release);
+	} else if (c->shape == SHMAP_CHAN_BROADCAST) {
+		/* release: the payload before the seqlock's end mark, and
+		 * the mark before the position. */
+		atomic_store_explicit(&s->state, MK(c->rpos, PH_FULL, 0),
+		                      memory_order_release);
+		c->tail = c->rpos + 1;
+		atomic_store_explicit(&b->tail, c->tail, memory_order_release);
+	} else {
+		/* release: the payload and length before the full mark. */
+		atomic_store_explicit(&s->state, MK(c->rpos, PH_FULL, 0),
+		                      memory_order_release);
+		/* relaxed: the claim is settled; a stale one never matches. */
+		atomic_store_explicit(&c->se->claim, 0, memory_order_relaxed);
+	}
+	if (len != LEN_CANCEL) {
+		bump(&c->se->msgs, 1);
+		bump(&c->se->bytes, len);
+	}
+	wake_data(c);
+}
+
+/* ---- receiving ---- */
+
+/* Frees the MPMC slot at pos for the next lap and wakes a sender. */
+static void mpmc_free(shmap_chan *c, uint64_t pos)
+{
+	/* release: our reads of the slot are done before it can be
+	 * written again (pairs with the sender's acquire). */
+	atomic_store_explicit(&slot_at(c, pos)->state, MK(pos + c->cap, PH_FREE, 0),
+	                      memory_order_release);
+	/* relaxed: a stale claim never matches a slot. */
+	atomic_store_explicit(&c->re->claim, 0, memory_order_relaxed);
+	wake_space(c);
+}
+
+/* Skips the MPMC slot at pos, whose state is st (a sender that died, or
+ * an abandoned claim): 1 if we did. */
+static int mpmc_skip(shmap_chan *c, uint64_t pos, uint64_t st)
+{
+	struct slot *s = slot_at(c, pos);
+	/* release: as mpmc_free. */
+	if (!atomic_compare_exchange_strong_explicit(
+	            &s->state, &st, MK(pos + c->cap, PH_FREE, 0),
+	            memory_order_release, memory_order_relaxed))
+		return 0;
+	atomic_fetch_add_explicit(&c->b->ctr.skipped, 1, memory_order_relaxed);
+	wake_space(c);
+	return 1;
+}
+
+/* Broadcast: moves the reader past what was overwritten (see the top of
+ * the file) and reports it. */
+static int overrun(shmap_chan *c)
+{
+	/* acquire: as every read of tail. */
+	uint64_t t = atomic_load_explicit(&c->b->tail, memory_order_acquire);
+	uint64_t old = t - c->cap;
+	/* acquire: the slot's mark as a reader reads it. */
+	if (atomic_load_explicit(&slot_at(c, old)->state, memory_order_acquire) !=
+	    MK(old, PH_FULL, 0))
+		old++;
+	if ((int64_t)(old - c->head) <= 0)
+		old = c->head + 1;
+	uint64_t n = old - c->head;
+	c->head = old;
+	c->missed += n;
+	bump(&c->re->missed, n);
+	atomic_store_explicit(&c->re->overruns,
+	                      atomic_load_explicit(&c->re->overruns,
+	                                           memory_order_relaxed) + 1,
+	                      memory_order_relaxed);
+	/* relaxed: a position for monitors. */
+	atomic_store_explicit(&c->re->pos, old, memory_order_relaxed);
+	return SHMAP_EOVERRUN;
+}
+
+/* Finds the next message: 0 with it in c->hpos, hlen (and hstate), -EAGAIN
+ * if there is none yet, or an error. */
+static int take(shmap_chan *c)
+{
+	struct cblk *b = c->b;
+	c->slice = 0;
+	if (c->shape == SHMAP_CHAN_SPSC) {
+		uint64_t h = c->head;
+		if (h == c->tail_seen) {
+			/* acquire: pairs with the sender's release of tail:
+			 * the payload is visible. */
+			uint64_t t = atomic_load_explicit(&b->tail, memory_order_acquire);
+			if (t - h > c->cap)
+				return SHMAP_EBADOBJ;
+			c->tail_seen = t;
+			if (t == h)
+				return -EAGAIN;
+		}
+		uint32_t len = atomic_load_explicit(&slot_at(c, h)->len,
+		                                    memory_order_relaxed);
+		if (len > c->max) {
+			c->head = h + 1;
+			/* release: as every move of head. */
+			atomic_store_explicit(&b->head, h + 1, memory_order_release);
+			atomic_fetch_add_explicit(&b->ctr.skipped, 1,
+			                          memory_order_relaxed);
+			wake_space(c);
+			return SHMAP_EBADOBJ;
+		}
+		c->hpos = h;
+		c->hlen = len;
+		return 0;
+	}
+	if (c->shape == SHMAP_CHAN_BROADCAST) {
+		uint64_t h = c->head;
+		/* acquire: pairs with the writer's release of tail. */
+		uint64_t t = atomic_load_explicit(&b->tail, memory_order_acquire);
+		if (t == h || (int64_t)(t - h) < 0)
+			return -EAGAIN;
+		if (t - h > c->cap)
+			return overrun(c);
+		struct slot *s = slot_at(c, h);
+		/* acquire: the seqlock's begin; the payload after it. */
+		uint64_t st = atomic_load_explicit(&s->state, memory_order_acquire);
+		if (st != MK(h, PH_FULL, 0)) {
+			if (st_diff(st, h) > 0)
+				return overrun(c);
+			c->head = h + 1;
+			atomic_fetch_add_explicit(&b->ctr.skipped, 1,
+			                          memory_order_relaxed);
+			return SHMAP_EBADOBJ;
+		}
+		uint32_t len = atomic_load_explicit(&s->len, memory_order_relaxed);
+		if (len > c->max) {
+			atomic_thread_fence(memory_order_acquire);
+			if (atomic_load_explicit(&s->state, memory_order_relaxed) != st)
+				return overrun(c);
+			c->head = h + 1;
+			atomic_fetch_add_explicit(&b->ctr.skipped, 1,
+			                          memory_order_relaxed);
+			return SHMAP_EBADOBJ;
+		}
+		c->hpos = h;
+		c->hstate = st;
+		c->hlen = len;
+		return 0;
+	}
+	for (;;) {
+		if (!c->held) {
+			/* relaxed: a hint; the slot's state decides. */
+			uint64_t h = atomic_load_explicit(&b->head, memory_order_relaxed);
+			int i;
+			for (i = 0; i < LOOPS_MAX; i++) {
+				struct slot *s = slot_at(c, h);
+				/* acquire: pairs with the sender's release of
+				 * the full mark: the payload is visible. */
+				uint64_t st = atomic_load_explicit(&s->state,
+				                                   memory_order_acquire);
+				int64_t d = st_diff(st, h);
+				if (d == 0 && ST_PH(st) == PH_FULL) {
+					uint64_t mine = MK(h, PH_READING, c->ridx + 1);
+					/* relaxed: published by the CAS. */
+					atomic_store_explicit(&c->re->claim, mine,
+					                      memory_order_relaxed);
+					/* acq_rel: acquire as above, release
+					 * so the record precedes the claim. */
+					if (!atomic_compare_exchange_strong_explicit(
+					            &s->state, &st, mine,
+					            memory_order_acq_rel,
+					            memory_order_relaxed))
+						continue;
+					/* relaxed: a hint (on a copy: a
+					 * failed CAS overwrites it). */
+					uint64_t hh = h;
+					atomic_compare_exchange_strong_explicit(
+					        &b->head, &hh, h + 1,
+					        memory_order_relaxed,
+					        memory_order_relaxed);
+					c->held = 1;
+					c->hpos = h;
+					c->hstate = mine;
+					break;
+				}
+				if (d == 0 && ST_PH(st) == PH_WRITING) {
+					if (ST_IDX(st) == 0 || ST_IDX(st) > c->nsend) {
+						/* Abandoned by a sender whose
+						 * entry was taken over. */
+						mpmc_skip(c, h, st);
+						continue;
+					}
+					c->slice = 1;
+					return -EAGAIN;
+				}
+				if (d == 0 && ST_PH(st) == PH_FREE)
+					return -EAGAIN;
+				if (d > 0 && d % c->cap == 0) {
+					/* We slept since we read head. */
+					uint64_t h2 = atomic_load_explicit(
+					        &b->head, memory_order_relaxed);
+					if (h2 != h) {
+						h = h2;
+						continue;
+					}
+				}
+				if ((d == 0 && ST_PH(st) == PH_READING) ||
+				    (d > 0 && d % c->cap == 0)) {
+					/* relaxed: a hint. */
+					if (atomic_compare_exchange_strong_explicit(
+					            &b->head, &h, h + 1,
+					            memory_order_relaxed,
+					            memory_order_relaxed))
+						h++;
+					continue;
+				}
+				if (d == -(int64_t)c->cap)
+					return -EAGAIN;
+				return SHMAP_EBADOBJ;
+			}
+			if (i == LOOPS_MAX)
+				return -EAGAIN;
+		}
+		uint32_t len = atomic_load_explicit(&slot_at(c, c->hpos)->len,
+		                                    memory_order_relaxed);
+		if (len == LEN_CANCEL) {
+			c->held = 0;
+			mpmc_free(c, c->hpos);
+			continue;
+		}
+		if (len > c->max) {
+			c->held = 0;
+			mpmc_free(c, c->hpos);
+			atomic_fetch_add_explicit(&b->ctr.skipped, 1,
+			                          memory_order_relaxed);
+			return SHMAP_EBADOBJ;
+		}
+		c->hlen = len;
+		return 0;
+	}
+}
+
+/* Ends the receipt of the message take found: 0, or SHMAP_EOVERRUN if a
+ * broadcast writer overwrote it meanwhile. */
+static int finish(shmap_chan *c)
+{
+	uint64_t h = c->hpos;
+	if (c->shape == SHMAP_CHAN_SPSC) {
+		c->head = h + 1;
+		/* release: our reads of the slot are done before the sender
+		 * may reuse it (pairs with its acquire of head). */
+		atomic_store_explicit(&c->b->head, h + 1, memory_order_release);
+		wake_space(c);
+	} else if (c->shape == SHMAP_CHAN_BROADCAST) {
+		/* acquire: the seqlock's end; our reads come before the
+		 * second look at the mark. */
+		atomic_thread_fence(memory_order_acquire);
+		if (atomic_load_explicit(&slot_at(c, h)->state,
+		                         memory_order_relaxed) != c->hstate)
+			return overrun(c);
+		c->head = h + 1;
+		/* relaxed: a position for monitors. */
+		atomic_store_explicit(&c->re->pos, h + 1, memory_order_relaxed);
+	} else {
+		c->held = 0;
+		mpmc_free(c, h);
+	}
+	bump(&c->re->msgs, 1);
+	bump(&c->re->bytes, c->hlen);
+	return 0;
+}
+
+/*
+ * MPMC, at a receiver's sleep point: takes over a message a dead receiver
+ * claimed (1: it is held now), and skips the head's slot if its sender is
+ * dead. Sets c->slice while a live party's claim may hold us up.
+ */
+static int rescue(shmap_chan *c)
+{
+	struct cblk *b = c->b;
+	struct ent *t = c->ents + c->nsend;
+	for (unsigned i = 0; i < c->nrecv; i++) {
+		if (i == c->ridx)
+			continue;
+		/* relaxed, both: the slot's CAS decides. */
+		uint64_t cl = atomic_load_explicit(&t[i].claim, memory_order_relaxed);
+		if (!cl || ST_IDX(cl) != i + 1 || ST_PH(cl) != PH_READING)
+			continue;
+		uint64_t pos = cl >> POS_SHIFT;
+		struct slot *s = slot_at(c, pos);
+		if (atomic_load_explicit(&s->state, memory_order_relaxed) != cl)
+			continue;
+		uint64_t id = atomic_load_explicit(&t[i].ident, memory_order_relaxed);
+		if (!ident_gone(c, id)) {
+			c->slice = 1;
+			continue;
+		}
+		uint64_t mine = MK(pos, PH_READING, c->ridx + 1);
+		atomic_store_explicit(&c->re->claim, mine, memory_order_relaxed);
+		/* acq_rel: as every claim. */
+		if (atomic_compare_exchange_strong(&s->state, &cl, mine)) {
+			c->held = 1;
+			c->hpos = pos;
+			c->hstate = mine;
+			return 1;
+		}
+	}
+	/* The head's slot: written by a sender that died? */
+	uint64_t h = atomic_load_explicit(&b->head, memory_order_relaxed);
+	struct slot *s = slot_at(c, h);
+	uint64_t st = atomic_load_explicit(&s->state, memory_order_acquire);
+	if (st_diff(st, h) != 0 || ST_PH(st) != PH_WRITING)
+		return 0;
+	unsigned i = ST_IDX(st);
+	if (i >= 1 && i <= c->nsend) {
+		struct ent *e = &c->ents[i - 1];
+		uint64_t id = atomic_load_explicit(&e->ident, memory_order_relaxed);
+		if (!ident_gone(c, id) ||
+		    atomic_load_explicit(&e->ident, memory_order_relaxed) != id) {
+			c->slice = 1;
+			return 0;
+		}
+	}
+	if (mpmc_skip(c, h, st))
+		atomic_compare_exchange_strong(&b->head, &h, h + 1);
+	return 0;
+}
+
+/* ---- waiting ---- */
+
+/* One try of a send (send) or receive. */
+static inline int attempt(shmap_chan *c, int send, void **p)
+{
+	return send ? claim_send(c, p) : take(c);
+}
+
+/* Waits until attempt succeeds, as shmap_chan_send describes. */
+static int wait_for(shmap_chan *c, int send, int timeout_ms, void **p)
+{
+	struct cblk *b = c->b;
+	_Atomic uint32_t *seq = send ? &b->sseq : &b->dseq;
+	_Atomic uint32_t *sleepers = send ? &b->ssleep : &b->dsleep;
+	struct ent *e = send ? c->se : c->re;
+	int64_t until = shmap__deadline_ns(timeout_ms);
+	unsigned spins = c->spins;
+	bump(&e->waits, 1);
+	for (unsigned k = 0;; k++) {
+		int rc = attempt(c, send, p);
+		if (rc != -EAGAIN)
+			return rc;
+		if (lost(c))
+			return SHMAP_EINPAGE;
+		if (spins == UINT_MAX || k < spins) {
+			shmap__cpu_relax();
+			if ((k & 1023) != 1023 || until < 0 ||
+			    shmap__now_ns() < until)
+				continue;
+			return -ETIMEDOUT;
+		}
+		if (!send && c->shape == SHMAP_CHAN_MPMC && rescue(c))
+			continue;
+		int64_t now = shmap__now_ns();
+		if (until >= 0 && now >= until)
+			return -ETIMEDOUT;
+		/* relaxed: only a taker of our entry reads it. */
+		atomic_store_explicit(&e->asleep, 1, memory_order_relaxed);
+		/* seq_cst: the count before the last look (the Dekker pair
+		 * with wake_side). */
+		atomic_fetch_add(sleepers, 1);
+		uint32_t v = atomic_load(seq);
+		rc = attempt(c, send, p);
+		if (rc == -EAGAIN) {
+			int64_t at = until;
+			if (c->slice && (at < 0 || now + SLICE_NS < at))
+				at = now + SLICE_NS;
+			rc = shmap__futex_wait(seq, v, at);
+			if (rc == -EINTR && !(c->flags & SHMAP_CHAN_INTR))
+				rc = 0;
+			if (rc == -ETIMEDOUT)
+				rc = 0; /* the loop's check ends it */
+			if (rc == 0)
+				rc = -EAGAIN;
+		}
+		atomic_fetch_sub(sleepers, 1);
+		atomic_store_explicit(&e->asleep, 0, memory_order_relaxed);
+		if (rc == -EINTR) {
+			rc = attempt(c, send, p);
+			return rc == -EAGAIN ? -EINTR : rc;
+		}
+		if (rc != -EAGAIN)
+			return rc;
+	}
+}
+
+/* ---- handles ---- */
+
+/* Maps the block of the object c holds, checks it, and takes the roles. */
+static int attach(shmap_chan *c, unsigned flags)
+{
+	const struct shmap__hdr *h = &c->obj.hdr;
+	struct geom g;
+	struct stat st;
+	c->has_obj = 1;
+	if (h->size < ENTS_OFF || h->size > (uint64_t)SIZE_MAX ||
+	    (h->flags & SHMAP__HF_FILE))
+		return SHMAP_EBADOBJ;
+	c->map_len = (size_t)h->size;
+	c->map = mmap(NULL, c->map_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+	              c->obj.fd, (off_t)h->data_offset);
+	if (c->map == MAP_FAILED) {
+		c->map = NULL;
+		return -errno;
+	}
+	/* Registered before the first look, then the size checked: a cut
+	 * before the check is refused, one after it is caught. */
+	int rc = shmap__region_add(c->map, c->map_len, &c->region);
+	if (rc)
+		return rc;
+	if (fstat(c->obj.fd, &st) < 0)
+		return -errno;
+	if ((uint64_t)st.st_size < h->data_offset + h->size)
+		return SHMAP_EBADOBJ;
+	c->b = c->map;
+	rc = geom_check(c->b, h->size, &g);
+	if (rc == 0 && lost(c))
+		rc = SHMAP_EBADOBJ;
+	if (rc)
+		return rc;
+	c->shape = g.shape;
+	c->cap = g.cap;
+	c->mask = g.cap - 1;
+	c->max = g.max;
+	c->stride = g.stride;
+	c->nsend = g.nsend;
+	c->nrecv = g.nrecv;
+	c->ents = (struct ent *)((unsigned char *)c->b + ENTS_OFF);
+	c->slots = (unsigned char *)c->b + g.slots_off;
+	c->flags = flags;
+	c->ident = shmap__ident_process(&c->b->ns);
+	if (flags & SHMAP_CHAN_SEND) {
+		rc = role_take(c, 0);
+		if (rc)
+			return rc;
+		/* relaxed: we are the only sender (SPSC, broadcast). */
+		c->tail = atomic_load_explicit(&c->b->tail, memory_order_relaxed);
+		c->head_seen = atomic_load_explicit(&c->b->head, memory_order_acquire);
+	}
+	if (flags & SHMAP_CHAN_RECV) {
+		rc = role_take(c, 1);
+		if (rc)
+			return rc;
+		/* acquire: as every read of tail. */
+		c->tail_seen = atomic_load_explicit(&c->b->tail, memory_order_acquire);
+		c->head = c->shape == SHMAP_CHAN_BROADCAST
+		                  ? c->tail_seen
+		                  : atomic_load_explicit(&c->b->head,
+		                                         memory_order_relaxed);
+		if (c->shape == SHMAP_CHAN_BROADCAST)
+			atomic_store_explicit(&c->re->pos, c->head,
+			                      memory_order_relaxed);
+	}
+	return lost(c) ? SHMAP_EINPAGE : 0;
+}
+
+static int chan_alloc(shmap_chan **out)
+{
+	shmap_chan *c = calloc(1, sizeof *c);
+	if (!c)
+		return -ENOMEM;
+	c->obj.fd = -1;
+	c->spins = shmap__spin_default();
+	*out = c;
+	return 0;
+}
+
+static int chan_create(const char *name, const shmap_chan_config *cfg,
+                       unsigned flags, const shmap_attr *attr,
+                       shmap_chan **out)
+{
+	if (!out || !cfg ||
+	    (flags & ~(SHMAP_CHAN_SEND | SHMAP_CHAN_RECV | SHMAP_CHAN_INTR)))
+		return -EINVAL;
+	uint32_t cap = cfg->capacity;
+	if (cap < 2 || cap > CAP_MAX)
+		return -EINVAL;
+	while (cap & (cap - 1))
+		cap += cap & -cap;
+	uint32_t roles = cfg->readers_max ? cfg->readers_max : ROLES_DEFAULT;
+	uint32_t ns = cfg->shape == SHMAP_CHAN_MPMC ? roles : 1;
+	uint32_t nr = cfg->shape == SHMAP_CHAN_SPSC ? 1 : roles;
+	struct build bd;
+	memset(&bd, 0, sizeof bd);
+	if (geom_make(&bd.g, cfg->shape, cap, cfg->max_msg, ns, nr))
+		return -EINVAL;
+	bd.g.start = shmap__chan_start;
+	shmap_chan *c;
+	int rc = chan_alloc(&c);
+	if (rc)
+		return rc;
+	struct shmap__hdr tmpl;
+	memset(&tmpl, 0, sizeof tmpl);
+	tmpl.type = SHMAP_TYPE_CHANNEL;
+	tmpl.size = bd.g.size;
+	if (!name || !*name) {
+		tmpl.flags = SHMAP__HF_ANON;
+		rc = shmap__obj_anon(&tmpl, bd.g.size,
+		                     attr ? attr->flags & (SHMAP_ATTR_INHERIT |
+		                                           SHMAP_ATTR_NORESERVE)
+		                          : 0,
+		                     &c->obj);
+		if (rc == 0)
+			rc = build_block(c->obj.fd, &bd);
+	} else {
+		rc = shmap__obj_create_cb(name, &tmpl, bd.g.size, attr,
+		                          build_block, &bd, &c->obj);
+	}
+	if (rc == 0)
+		rc = attach(c, flags);
+	if (rc) {
+		shmap_chan_close(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+int shmap_chan_create(const char *name, const shmap_chan_config *cfg,
+                      unsigned flags, const shmap_attr *attr, shmap_chan **out)
+{
+	SHMAP__ERRNO_SAVE;
+	int rc = chan_create(name, cfg, flags, attr, out);
+	SHMAP__ERRNO_RESTORE;
+	return rc;
+}
+
+int shmap_chan_open(const char *name, unsigned flags, shmap_chan **out)
+{
+	SHMAP__ERRNO_SAVE;
+	shmap_chan *c = NULL;
+	int rc = !out || !name || !*name ||
+	                         (flags & ~(SHMAP_CHAN_SEND | SHMAP_CHAN_RECV |
+	                                    SHMAP_CHAN_INTR | SHMAP_OPEN_INHERIT))
+	                 ? -EINVAL
+	                 : chan_alloc(&c);
+	if (rc == 0)
+		rc = shmap__obj_open(name, SHMAP_TYPE_CHANNEL,
+		                     flags & SHMAP_OPEN_INHERIT, &c->obj);
+	if (rc == 0)
+		rc = attach(c, flags & ~SHMAP_OPEN_INHERIT);
+	if (rc && c)
+		shmap_chan_close(c);
+	else if (rc == 0)
+		*out = c;
+	SHMAP__ERRNO_RESTORE;
+	return rc;
+}
+
+int shmap_chan_close(shmap_chan *c)
+{
+	SHMAP__ERRNO_SAVE;
+	int rc = 0;
+	if (c) {
+		if (c->b && !lost(c)) {
+			if (c->resv)
+				shmap_chan_cancel(c);
+			/* A held MPMC message stays claimed by our entry:
+			 * freed below, it goes to another receiver. */
+			if (c->se)
+				role_drop(c, c->se, 0);
+			if (c->re)
+				role_drop(c, c->re, 1);
+		}
+		shmap__region_del(c->region);
+		if (c->map)
+			munmap(c->map, c->map_len);
+		if (c->has_obj)
+			rc = shmap__obj_close(&c->obj);
+		else if (c->obj.fd >= 0)
+			close(c->obj.fd);
+		free(c);
+	}
+	SHMAP__ERRNO_RESTORE;
+	return rc;
+}
+
+int shmap_chan_existed(const shmap_chan *c)
+{
+	return c && (c->obj.oflags & SHMAP__OF_EXISTED) ? 1 : 0;
+}
+
+int shmap_chan_set_spin(shmap_chan *c, unsigned spins)
+{
+	if (!c)
+		return -EINVAL;
+	c->spins = spins;
+	return 0;
+}
+
+/* ---- sending, public ---- */
+
+static int reserve(shmap_chan *c, size_t len, int timeout_ms, void **p)
+{
+	if (!c || !p)
+		return -EINVAL;
+	if (!c->se)
+		return -EPERM;
+	if (c->resv)
+		return -EINVAL;
+	if (len > c->max)
+		return -EMSGSIZE;
+	int rc = claim_send(c, p);
+	if (rc == -EAGAIN && timeout_ms != 0)
+		rc = wait_for(c, 1, timeout_ms, p);
+	if (rc == 0 && lost(c))
+		rc = SHMAP_EINPAGE;
+	if (rc == 0) {
+		c->resv = 1;
+		c->rlen = len;
+	}
+	return rc;
+}
+
+int shmap_chan_send(shmap_chan *c, const void *msg, size_t len, int timeout_ms)
+{
+	void *p;
+	if (!msg && len)
+		return -EINVAL;
+	SHMAP__ERRNO_SAVE;
+	int rc = reserve(c, len, timeout_ms, &p);
+	if (rc == 0) {
+		memcpy(p, msg, len);
+		c->resv = 0;
+		publish(c, (uint32_t)len);
+		rc = lost(c) ? SHMAP_EINPAGE : 0;
+	}
+	SHMAP__ERRNO_RESTORE;
+	return rc;
+}
+
+int shmap_chan_reserve(shmap_chan *c, size_t len, int timeout_ms, void **slot)
+{
+	SHMAP__ERRNO_SAVE;
+	int rc = reserve(c, len, timeout_ms, slot);
+	SHMAP__ERRNO_RESTORE;
+	return rc;
+}
+
+int shmap_chan_commit(shmap_chan *c, size_t len)
+{
+	if (!c || !c->resv || len > c->rlen)
+		return -EINVAL;
+	SHMAP__ERRNO_SAVE;
+	c->resv = 0;
+	publish(c, (uint32_t)len);
+	SHMAP__ERRNO_RESTORE;
+	return lost(c) ? SHMAP_EINPAGE : 0;
+}
+
+int shmap_chan_cancel(shmap_chan *c)
+{
+	if (!c || !c->resv)
+		return -EINVAL;
+	c->resv = 0;
+	/* SPSC and broadcast published nothing; MPMC's claimed slot is
+	 * passed over by receivers. */
+	if (c->shape == SHMAP_CHAN_MPMC) {
+		SHMAP__ERRNO_SAVE;
+		publish(c, LEN_CANCEL);
+		SHMAP__ERRNO_RESTORE;
+	}
+	return lost(c) ? SHMAP_EINPAGE : 0;
+}
+
+/* ---- receiving, public ---- */
+
+static int take_wait(shmap_chan *c, int timeout_ms)
+{
+	if (!c->re)
+		return -EPERM;
+	if (c->peeked)
+		return -EINVAL;
+	int rc = take(c);
+	if (rc == -EAGAIN && timeout_ms != 0)
+		rc = wait_for(c, 0, timeout_ms, NULL);
+	if (rc == 0 && lost(c))
+		rc = SHMAP_EINPAGE;
+	return rc;
+}
+
+int shmap_chan_recv(shmap_chan *c, void *buf, size_t cap, int timeout_ms,
+                    size_t *len)
+{
+	if (!c || !len || (!buf && cap))
+		return -EINVAL;
+	SHMAP__ERRNO_SAVE;
+	int rc = take_wait(c, timeout_ms);
+	if (rc == 0) {
+		*len = c->hlen;
+		if (c->hlen > cap) {
+			rc = -EMSGSIZE;
+		} else {
+			memcpy(buf, (unsigned char *)slot_at(c, c->hpos) + SLOT_HDR,
+			       c->hlen);
+			rc = finish(c);
+			if (rc == 0 && lost(c))
+				rc = SHMAP_EINPAGE;
+		}
+	}
+	SHMAP__ERRNO_RESTORE;
+	return rc;
+}
+
+int shmap_chan_peek(shmap_chan *c, int timeout_ms, const void **msg, size_t *len)
+{
+	if (!c || !msg || !len)
+		return -EINVAL;
+	SHMAP__ERRNO_SAVE;
+	int rc = take_wait(c, timeout_ms);
+	if (rc == 0) {
+		*msg = (unsigned char *)slot_at(c, c->hpos) + SLOT_HDR;
+		*len = c->hlen;
+		c->peeked = 1;
+	}
+	SHMAP__ERRNO_RESTORE;
+	return rc;
+}
+
+int shmap_chan_release(shmap_chan *c)
+{
+	if (!c || !c->peeked)
+		return -EINVAL;
+	SHMAP__ERRNO_SAVE;
+	c->peeked = 0;
+	int rc = finish(c);
+	if (rc == 0 && lost(c))
+		rc = SHMAP_EINPAGE;
+	SHMAP__ERRNO_RESTORE;
+	return rc;
+}
+
+int shmap_chan_missed(shmap_chan *c, uint64_t *missed)
+{
+	if (!c || !missed)
+		return -EINVAL;
+	*missed = c->missed;
+	c->missed = 0;
+	return 0;
+}
+
+/* ---- statistics ---- */
+
+/* Fills *st from the block at b (len bytes), live memory or a copy; own:
+ * the entry listed first, or NULL. */
+static int stats_read(const struct cblk *bc, uint64_t len,
+                      const struct ent *own, struct shmap_chan_stats *st)
+{
+	struct geom g;
+	/* Only read; the cast drops const for the atomic loads. */
+	struct cblk *b = (struct cblk *)bc;
+	memset(st, 0, sizeof *st);
+	int rc = geom_check(b, len, &g);
+	if (rc) {
+		st->error = rc;
+		return rc;
+	}
+	st->valid = 1;
+	st->shape = g.shape;
+	st->capacity = g.cap;
+	st->max_msg = g.max;
+	st->readers_max = g.nrecv;
+	/* relaxed, every load: a snapshot promises no order. */
+#define LD(x) atomic_load_explicit(&(x), memory_order_relaxed)
+	st->sent = LD(b->ctr.sent);
+	st->sent_bytes = LD(b->ctr.sent_bytes);
+	st->received = LD(b->ctr.recv);
+	st->received_bytes = LD(b->ctr.recv_bytes);
+	st->full_waits = LD(b->ctr.full_waits);
+	st->empty_waits = LD(b->ctr.empty_waits);
+	st->skipped = LD(b->ctr.skipped);
+	st->overruns = LD(b->ctr.overruns);
+	st->missed = LD(b->ctr.missed);
+	uint64_t t = LD(b->tail);
+	st->write_position = t;
+	if (g.shape != SHMAP_CHAN_BROADCAST) {
+		st->read_position = LD(b->head);
+		uint64_t q = t - st->read_position;
+		st->queued = q > g.cap ? 0 : q;
+	}
+	struct ent *e = (struct ent *)((unsigned char *)b + ENTS_OFF);
+	unsigned shown = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		for (unsigned i = 0; i < g.nsend + g.nrecv; i++) {
+			int recv = i >= g.nsend;
+			uint64_t id = LD(e[i].ident);
+			if (pass == 0) {
+				if (!id)
+					continue;
+				if (recv)
+					st->receivers++;
+				else
+					st->senders++;
+				uint64_t m = LD(e[i].msgs), by = LD(e[i].bytes);
+				uint64_t w = LD(e[i].waits);
+				*(recv ? &st->received : &st->sent) += m;
+				*(recv ? &st->received_bytes : &st->sent_bytes) += by;
+				*(recv ? &st->empty_waits : &st->full_waits) += w;
+				st->missed += LD(e[i].missed);
+				st->overruns += LD(e[i].overruns);
+				if (recv && g.shape == SHMAP_CHAN_BROADCAST) {
+					uint64_t lag = t - LD(e[i].pos);
+					if (lag <= (uint64_t)INT64_MAX && lag > st->lag_max)
+						st->lag_max = lag;
+				}
+				continue;
+			}
+			/* pass 1: the readers, own first. */
+			if (!id || !recv || g.shape != SHMAP_CHAN_BROADCAST)
+				continue;
+			if (shown == SHMAP_CHAN_READERS_SHOWN)
+				break;
+			if (own && &e[i] != own && shown == 0) {
+				/* list own first */
+				const struct ent *o = own;
+				shmap_chan_reader *r = &st->reader[shown++];
+				r->pid = shmap__ident_pid(LD(((struct ent *)o)->ident));
+				r->position = LD(((struct ent *)o)->pos);
+				r->lag = t - r->position;
+				r->received = LD(((struct ent *)o)->msgs);
+				r->missed = LD(((struct ent *)o)->missed);
+				if (shown == SHMAP_CHAN_READERS_SHOWN)
+					break;
+			}
+			if (&e[i] == own && shown > 0)
+				continue;
+			shmap_chan_reader *r = &st->reader[shown++];
+			r->pid = shmap__ident_pid(id);
+			r->position = LD(e[i].pos);
+			r->lag = t - r->position;
+			if (r->lag > (uint64_t)INT64_MAX)
+				r->lag = 0;
+			r->received = LD(e[i].msgs);
+			r->missed = LD(e[i].missed);
+		}
+	}
+#undef LD
+	return 0;
+}
+
+int shmap__chan_peek(const void *blk, size_t len, struct shmap_chan_stats *out)
+{
+	return stats_read(blk, len, NULL, out);
+}
+
+int shmap_chan_stats(shmap_chan *c, struct shmap_chan_stats *st)
+{
+	if (!c || !st)
+		return -EINVAL;
+	int rc = stats_read(c->b, c->map_len,
+	                    c->shape == SHMAP_CHAN_BROADCAST ? c->re : NULL, st);
+	if (lost(c))
+		return SHMAP_EINPAGE;
+	return rc;
+}
