@@ -1192,7 +1192,8 @@ int shmap_chan_send(shmap_chan *c, const void *msg, size_t len, int timeout_ms)
 	SHMAP__ERRNO_SAVE;
 	int rc = reserve(c, len, timeout_ms, &p);
 	if (rc == 0) {
-		memcpy(p, msg, len);
+		if (len)
+			memcpy(p, msg, len);
 		c->resv = 0;
 		publish(c, (uint32_t)len);
 		rc = lost(c) ? SHMAP_EINPAGE : 0;
@@ -1263,8 +1264,10 @@ int shmap_chan_recv(shmap_chan *c, void *buf, size_t cap, int timeout_ms,
 		if (c->hlen > cap) {
 			rc = -EMSGSIZE;
 		} else {
-			memcpy(buf, (unsigned char *)slot_at(c, c->hpos) + SLOT_HDR,
-			       c->hlen);
+			if (c->hlen)
+				memcpy(buf, (unsigned char *)slot_at(c, c->hpos) +
+				                    SLOT_HDR,
+				       c->hlen);
 			rc = finish(c);
 			if (rc == 0 && lost(c))
 				rc = SHMAP_EINPAGE;
