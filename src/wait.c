@@ -204,7 +204,7 @@ int shmap__wait(shmap_sync *const *objs, unsigned n, unsigned flags,
 	uint32_t seqs[SHMAP_WAIT_MAX];
 	uint64_t keys[SHMAP_WAIT_MAX];
 	unsigned order[SHMAP_WAIT_MAX];
-	int slicing = 0, rc, all = (flags & SHMAP__WAIT_ALL) != 0;
+	int slicing = 0, rc, all = (flags & SHMAP_WAIT_ALL) != 0;
 
 	if (n == 0 || n > SHMAP_WAIT_MAX)
 		return -EINVAL;
@@ -353,7 +353,7 @@ int shmap__wait(shmap_sync *const *objs, unsigned n, unsigned flags,
 		rc = shmap__futex_waitv(words, seqs, n, until);
 		/* A signal's handler ran: with SHMAP_WAIT_INTR, one more
 		 * look (what was signalled before it is taken), then stop. */
-		intr = rc == -EINTR && (flags & SHMAP__WAIT_INTR);
+		intr = rc == -EINTR && (flags & SHMAP_WAIT_INTR);
 		/* A whole slice without a signal: are the owners, and the
 		 * waiters handed something, alive? */
 		check_dead = short_slice && until != deadline &&
@@ -411,9 +411,23 @@ int shmap_wait_multiple(shmap_sync *const *objs, unsigned n, int wait_all,
 {
 	SHMAP__ERRNO_SAVE;
 	unsigned i = 0;
-	int rc = objs ? shmap__wait(objs, n, wait_all ? SHMAP__WAIT_ALL : 0,
+	int rc = objs ? shmap__wait(objs, n, wait_all ? SHMAP_WAIT_ALL : 0,
 	                            timeout_ms, &i)
 	              : -EINVAL;
+	if (index && (rc == 0 || rc == SHMAP_EABANDONED))
+		*index = i;
+	SHMAP__ERRNO_RESTORE;
+	return rc;
+}
+
+int shmap_wait_ex(shmap_sync *const *objs, unsigned n, unsigned flags,
+                  int timeout_ms, unsigned *index)
+{
+	SHMAP__ERRNO_SAVE;
+	unsigned i = 0;
+	int rc = objs && !(flags & ~(SHMAP_WAIT_ALL | SHMAP_WAIT_INTR))
+	                 ? shmap__wait(objs, n, flags, timeout_ms, &i)
+	                 : -EINVAL;
 	if (index && (rc == 0 || rc == SHMAP_EABANDONED))
 		*index = i;
 	SHMAP__ERRNO_RESTORE;

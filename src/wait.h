@@ -161,9 +161,7 @@ void shmap__wait_wake(_Atomic uint32_t *word);
 /* The same with word just loaded as o (seq_cst). */
 void shmap__wait_wake_seen(_Atomic uint32_t *word, uint32_t o);
 
-#define SHMAP__WAIT_ALL 0x1u  /* every object at once */
-#define SHMAP__WAIT_INTR 0x2u /* a signal handler ends the wait: -EINTR */
-/* The engine: flags SHMAP__WAIT_*. Returns 0, SHMAP_EABANDONED, -ETIMEDOUT,
+/* The engine: flags SHMAP_WAIT_*. Returns 0, SHMAP_EABANDONED, -ETIMEDOUT,
  * -EINTR, SHMAP_EINPAGE or -EINVAL; *index as shmap_wait_ex says. */
 int shmap__wait(shmap_sync *const *objs, unsigned n, unsigned flags,
                 int timeout_ms, unsigned *index);

@@ -227,6 +227,25 @@ SHMAP_API int shmap_wait_multiple(shmap_sync *const *objs, unsigned n,
                                   int wait_all, int timeout_ms,
                                   unsigned *index);
 
+/* shmap_wait_ex flags. */
+#define SHMAP_WAIT_ALL 0x1u  /* wait-all, as shmap_wait_multiple's wait_all */
+#define SHMAP_WAIT_INTR 0x2u /* a signal handler that runs ends the wait */
+
+/*
+ * Waits as shmap_wait_multiple, with flags a mask of SHMAP_WAIT_*:
+ * SHMAP_WAIT_ALL waits for all, and with SHMAP_WAIT_INTR a signal whose
+ * handler runs while the wait sleeps ends it with -EINTR, having taken
+ * nothing (what was signalled before the signal is still taken: the wait
+ * looks once more first). Handlers installed with SA_RESTART end a wait on
+ * one object too, but not one on several (the kernel restarts futex_waitv
+ * for them); a signal that comes before the wait goes to sleep, while it
+ * spins or looks, is not seen. Without SHMAP_WAIT_INTR, signals never end
+ * a wait. Returns what shmap_wait_multiple returns, -EINTR, or -EINVAL for
+ * an unknown flag.
+ */
+SHMAP_API int shmap_wait_ex(shmap_sync *const *objs, unsigned n,
+                            unsigned flags, int timeout_ms, unsigned *index);
+
 /*
  * Anonymous objects in memory the caller owns, like process-shared pthread
  * objects: put a shmap_sync_mem in any mapping (shared between processes or
