@@ -251,7 +251,8 @@ static int geom_make(struct geom *g, uint32_t shape, uint32_t cap, uint32_t max,
 	return 0;
 }
 
-/* Reads and checks the constants of the block at b (len bytes there). */
+/* Reads and checks the constants of the block at b (len bytes there, at
+ * least the constants; the caller checks that what it uses is there). */
 static int geom_check(const struct cblk *b, uint64_t len, struct geom *g)
 {
 	if (len < ENTS_OFF)
@@ -266,7 +267,7 @@ static int geom_check(const struct cblk *b, uint64_t len, struct geom *g)
 	if (rc)
 		return rc;
 	g->start = b->start;
-	if (b->stride != g->stride || b->size != g->size || g->size > len)
+	if (b->stride != g->stride || b->size != g->size)
 		return SHMAP_EBADOBJ;
 	return 0;
 }
@@ -986,6 +987,8 @@ static int attach(shmap_chan *c, unsigned flags)
 		return SHMAP_EBADOBJ;
 	c->b = c->map;
 	rc = geom_check(c->b, h->size, &g);
+	if (rc == 0 && g.size > h->size)
+		rc = SHMAP_EBADOBJ;
 	if (rc == 0 && lost(c))
 		rc = SHMAP_EBADOBJ;
 	if (rc)
@@ -1326,6 +1329,9 @@ static int stats_read(const struct cblk *bc, uint64_t len,
 	struct cblk *b = (struct cblk *)bc;
 	memset(st, 0, sizeof *st);
 	int rc = geom_check(b, len, &g);
+	/* The constants and the entries are all a snapshot reads. */
+	if (rc == 0 && g.slots_off > len)
+		rc = SHMAP_EBADOBJ;
 	if (rc) {
 		st->error = rc;
 		return rc;

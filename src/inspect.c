@@ -403,6 +403,29 @@ static void sync_state(int fd, const struct shmap__hdr *h, shmap_sync_state *s)
 	(void)shmap__sync_peek(blk, (size_t)r, h->type, s);
 }
 
+/* Reads the counters of the channel whose header is h from fd. */
+static void chan_state(int fd, const struct shmap__hdr *h,
+                       struct shmap_chan_stats *s)
+{
+	size_t n = h->size < SHMAP__CHAN_PEEK_MAX ? (size_t)h->size
+	                                          : SHMAP__CHAN_PEEK_MAX;
+	unsigned char *blk = aligned_alloc(64, (n + 63) & ~(size_t)63);
+	ssize_t r = -1;
+	memset(s, 0, sizeof *s);
+	if (!blk) {
+		s->error = -ENOMEM;
+		return;
+	}
+	do
+		r = pread(fd, blk, n, (off_t)h->data_offset);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		s->error = -errno;
+	else
+		(void)shmap__chan_peek(blk, (size_t)r, s);
+	free(blk);
+}
+
 /*
  * Fills e from the file fname of the backing directory dir (descriptor
  * dfd). Returns 1 when e is an entry to report, 0 for a file that is no
@@ -479,6 +502,8 @@ static int inspect_file(int dfd, const char *dir, const char *fname,
 	if (h.type == SHMAP_TYPE_EVENT || h.type == SHMAP_TYPE_MUTEX ||
 	    h.type == SHMAP_TYPE_SEMAPHORE)
 		sync_state(fd, &h, &e->info.sync);
+	if (h.type == SHMAP_TYPE_CHANNEL)
+		chan_state(fd, &h, &e->info.chan);
 out:
 	close(fd);
 	return rc;

@@ -379,11 +379,13 @@ int shmap__sync_peek(const void *blk, size_t len, uint32_t kind,
                      shmap_sync_state *out);
 /*
  * chan.c: the counters of the channel whose block is at blk, len bytes (a
- * private copy read from the object's file, or live memory), checked
- * before anything in it is used. Returns 0 with out filled (out->valid 1),
+ * private copy read from the object's file, or live memory; the first
+ * SHMAP__CHAN_PEEK_MAX bytes are enough), checked before anything in it is
+ * used. Returns 0 with out filled (out->valid 1),
  * or SHMAP_EBADOBJ or SHMAP_EFORMAT (also in out->error).
  */
 int shmap__chan_peek(const void *blk, size_t len, struct shmap_chan_stats *out);
+#define SHMAP__CHAN_PEEK_MAX (512u + 2u * 1023u * 64u)
 /* chan.c, for tests: the first position of channels created from now on
  * (0 by default), to run positions across 2^64. */
 extern uint64_t shmap__chan_start;

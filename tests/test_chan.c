@@ -331,6 +331,42 @@ static void wrap(void)
 	}
 }
 
+static int got_info(const shmap_object_info *i, void *ctx)
+{
+	*(struct shmap_chan_stats *)ctx = i->chan;
+	return i->type == SHMAP_TYPE_CHANNEL ? 0 : 1;
+}
+
+/* A monitor reads the counters from the object's file, opening nothing. */
+static void inspected(void)
+{
+	shmap_chan *s = mk(SHMAP_CHAN_BROADCAST, 8, 8, SHMAP_CHAN_SEND);
+	shmap_chan *r;
+	T_OK(shmap_chan_open(NAME, SHMAP_CHAN_RECV, &r));
+	for (uint64_t i = 0; i < 12; i++)
+		send_u64(s, i, 0);
+	uint64_t v;
+	size_t len;
+	T_EQ(shmap_chan_recv(r, &v, 8, 0, &len), SHMAP_EOVERRUN);
+	T_EQ(recv_u64(r, 0), 4);
+	struct shmap_chan_stats st, mine;
+	T_OK(shmap_inspect(NAME, got_info, &st));
+	T_OK(shmap_chan_stats(r, &mine));
+	T_EQ(st.valid, 1);
+	T_EQ(st.shape, SHMAP_CHAN_BROADCAST);
+	T_EQ(st.sent, 12);
+	T_EQ(st.received, 1);
+	T_EQ(st.missed, 4);
+	T_EQ(st.overruns, 1);
+	T_EQ(st.receivers, 1);
+	T_EQ(st.reader[0].pid, getpid());
+	T_EQ(st.reader[0].position, 5);
+	T_EQ(st.reader[0].lag, 7);
+	T_ASSERT(memcmp(&st, &mine, sizeof st) == 0);
+	T_OK(shmap_chan_close(r));
+	T_OK(shmap_chan_close(s));
+}
+
 /* ---- between processes ---- */
 
 #define N_MSGS 200000
@@ -444,6 +480,7 @@ int main(void)
 	t_run("unnamed channel", unnamed, 30);
 	t_run("broadcast basics and overruns", broadcast_basics, 30);
 	t_run("positions across 2^64", wrap, 30);
+	t_run("counters read by inspection", inspected, 30);
 	t_run("spsc between processes", spsc_processes, 120);
 	t_run("sleeping both ways", pingpong_sleeping, 120);
 	t_run("interrupted waits", intr, 30);

@@ -71,6 +71,7 @@ struct obj {
 	pid_t creator_pid;
 	int global, live;
 	shmap_sync_state sync;
+	struct shmap_chan_stats chan;
 };
 
 struct objs {
@@ -137,6 +138,7 @@ static int add_obj(const shmap_object_info *i, void *ctx)
 	o->global = i->global;
 	o->live = i->live;
 	o->sync = i->sync;
+	o->chan = i->chan;
 	return 0;
 }
 
@@ -331,13 +333,59 @@ static const char *holder_access(char *b, size_t n, const struct holder *h)
 	return b;
 }
 
+/* A channel's counters, for info. */
+static void chan_lines(const struct obj *o)
+{
+	const struct shmap_chan_stats *c = &o->chan;
+	static const char *const shapes[] = {"?", "spsc", "mpmc", "broadcast"};
+	if (o->error)
+		return;
+	if (!c->valid) {
+		printf("channel:   unreadable: %s\n", shmap_strerror(c->error));
+		return;
+	}
+	printf("channel:   %s, %u messages of up to %u bytes, %u sender%s, "
+	       "%u %s%s\n",
+	       shapes[c->shape <= 3 ? c->shape : 0], c->capacity, c->max_msg,
+	       c->senders, c->senders == 1 ? "" : "s", c->receivers,
+	       c->shape == SHMAP_CHAN_BROADCAST ? "reader" : "receiver",
+	       c->receivers == 1 ? "" : "s");
+	printf("messages:  sent %llu (%llu bytes), received %llu (%llu bytes)",
+	       (unsigned long long)c->sent, (unsigned long long)c->sent_bytes,
+	       (unsigned long long)c->received,
+	       (unsigned long long)c->received_bytes);
+	if (c->shape != SHMAP_CHAN_BROADCAST)
+		printf(", queued %llu", (unsigned long long)c->queued);
+	printf("\nwaits:     %llu full, %llu empty; skipped %llu",
+	       (unsigned long long)c->full_waits,
+	       (unsigned long long)c->empty_waits,
+	       (unsigned long long)c->skipped);
+	if (c->shape == SHMAP_CHAN_BROADCAST)
+		printf("; overruns %llu, missed %llu, largest lag %llu",
+		       (unsigned long long)c->overruns,
+		       (unsigned long long)c->missed,
+		       (unsigned long long)c->lag_max);
+	printf("\n");
+	for (unsigned i = 0; c->shape == SHMAP_CHAN_BROADCAST &&
+	                     i < c->receivers && i < SHMAP_CHAN_READERS_SHOWN;
+	     i++)
+		printf("reader:    pid %d at %llu, lag %llu, received %llu, "
+		       "missed %llu\n",
+		       (int)c->reader[i].pid,
+		       (unsigned long long)c->reader[i].position,
+		       (unsigned long long)c->reader[i].lag,
+		       (unsigned long long)c->reader[i].received,
+		       (unsigned long long)c->reader[i].missed);
+}
+
 /* The state of an event, mutex or semaphore in words; "" for others. */
 static const char *sync_words(char *b, size_t n, const struct obj *o)
 {
 	const shmap_sync_state *s = &o->sync;
 	int k = 0;
 	b[0] = 0;
-	if (o->error || o->type == SHMAP_TYPE_MAPPING)
+	if (o->error || o->type == SHMAP_TYPE_MAPPING ||
+	    o->type == SHMAP_TYPE_CHANNEL)
 		return b;
 	if (!s->valid) {
 		snprintf(b, n, "unreadable: %s", shmap_strerror(s->error));
@@ -443,7 +491,8 @@ static void json_bool(FILE *f, const char *key, int v)
 static void json_sync(FILE *f, const struct obj *o)
 {
 	const shmap_sync_state *s = &o->sync;
-	if (o->error || o->type == SHMAP_TYPE_MAPPING) {
+	if (o->error || o->type == SHMAP_TYPE_MAPPING ||
+	    o->type == SHMAP_TYPE_CHANNEL) {
 		fputs("null", f);
 		return;
 	}
@@ -787,6 +836,8 @@ static int run_info(int argc, char **argv)
 		char sy[160];
 		if (*sync_words(sy, sizeof sy, o))
 			printf("sync:      %s\n", sy);
+		if (o->type == SHMAP_TYPE_CHANNEL)
+			chan_lines(o);
 		if (hs.n) {
 			printf("holders:\n");
 			holder_lines(stdout, &hs, 1, "  ");

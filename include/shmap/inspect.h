@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <shmap/chan.h>
 #include <shmap/common.h>
 #include <shmap/map.h>
 #include <shmap/object.h>
@@ -97,6 +98,9 @@ typedef struct shmap_object_info {
 	 * not make a monitor measure a file its owner could not. */
 	uint64_t resident;
 	shmap_sync_state sync; /* events, mutexes, semaphores */
+	/* Channels: the counters shmap_chan_stats reports (reader[] in table
+	 * order), read from the object's file; valid 0 for other types. */
+	struct shmap_chan_stats chan;
 } shmap_object_info;
 
 /* Called once per object; a nonzero return stops the walk and is returned. */
