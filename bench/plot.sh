@@ -36,8 +36,10 @@ panel() {
 
 # The gnuplot lines of one panel: a log axis from a power of ten below
 # the smallest figure to one well past the largest, with room for labels.
-plot_panel() { # FILE TITLE XLABEL FORMAT
+plot_panel() { # FILE TITLE XLABEL FORMAT ORIGIN-Y HEIGHT
 	n=$(wc -l <"$1")
+	echo "set origin 0,$5"
+	echo "set size 1,$6"
 	if [ "$n" -eq 0 ]; then
 		printf 'set title "%s: not measured"\nunset ytics\nplot 1/0 notitle\nset ytics\n' "$2"
 		return
@@ -47,7 +49,8 @@ plot_panel() { # FILE TITLE XLABEL FORMAT
 	{ if ($3 < lo) lo = $3; if ($4 > hi) hi = $4 }
 	END {
 		xlo = 10 ^ int(log(lo * 0.5) / log(10) - (lo * 0.5 < 1))
-		xhi = 10 ^ int(log(hi * 8) / log(10) + 1)
+		e = log(hi * 2.5) / log(10)
+		xhi = 10 ^ (int(e) + (e > int(e)))
 		printf "set title \"%s\"\n", title
 		printf "set xlabel \"%s\"\n", xl
 		printf "set xrange [%g:%g]\n", xlo, xhi
@@ -66,7 +69,7 @@ panel "$tmp/tp1m" oneway 1048576
 panel "$tmp/zc" zerocopy_cost "64 4096 1048576"
 
 note=${runs:+median of $runs runs, whiskers min to max}
-common='set terminal pngcairo size 1200,1500 font "DejaVu Sans,12" noenhanced
+common='set terminal pngcairo size 1200,1400 font "DejaVu Sans,12" noenhanced
 set datafile separator "\t"
 set logscale x
 set format x "%g"
@@ -79,25 +82,54 @@ set style fill solid 0.95 noborder
 set lmargin 34
 set rmargin 6'
 
-{
-	echo "$common"
-	echo "set output \"$out/roundtrip.png\""
-	echo "set multiplot layout 3,1 title \"Round trip between two processes on two CPUs: a message and its reply (${note})\""
-	plot_panel "$tmp/rt64" "64 B message (the 8 B spin moves one word each way)" "microseconds per round trip, log scale: shorter is faster" "%.3g"
-	plot_panel "$tmp/rt4k" "4 KiB message" "microseconds per round trip, log scale: shorter is faster" "%.3g"
-	plot_panel "$tmp/rt1m" "1 MiB message" "microseconds per round trip, log scale: shorter is faster" "%.4g"
-	echo "unset multiplot"
-} >"$tmp/rt.gp"
+# layout FILE...: "origin height" of each panel, top to bottom, each as
+# tall as its bars plus room for its title and axis, under the title.
+layout() {
+	for f in "$@"; do
+		n=$(wc -l <"$f")
+		echo $((n > 0 ? n + 4 : 5))
+	done | awk '{ h[NR] = $1; t += $1 }
+	END { y = 0.97; for (i = 1; i <= NR; i++) {
+		y -= 0.97 * h[i] / t; printf "%.4f %.4f\n", y, 0.97 * h[i] / t } }'
+}
 
-{
+# chart OUT TITLE then FILE TITLE XLABEL FORMAT for each panel
+chart() {
+	png=$1
+	title=$2
+	shift 2
+	files=
+	i=1
+	for a in "$@"; do
+		if [ $((i % 4)) = 1 ]; then files="$files $a"; fi
+		i=$((i + 1))
+	done
+	# shellcheck disable=SC2086
+	layout $files >"$tmp/layout"
 	echo "$common"
-	echo "set output \"$out/throughput.png\""
-	echo "set multiplot layout 3,1 title \"One-way, child process to parent on two CPUs (${note})\""
-	plot_panel "$tmp/tp64" "64 B messages" "million messages per second, log scale: longer is faster" "%.3g"
-	plot_panel "$tmp/tp1m" "1 MiB messages, beside memcpy of 1 MiB in one thread" "GB/s, log scale: longer is faster" "%.3g"
-	plot_panel "$tmp/zc" "shmap zero-copy send + receive in one process, payload untouched, by message size" "nanoseconds per message, log scale: the same at every size is the goal" "%.3g"
+	echo "set output \"$png\""
+	echo "set multiplot title \"$title\""
+	k=1
+	while [ $# -ge 4 ]; do
+		pos=$(sed -n "${k}p" "$tmp/layout")
+		# shellcheck disable=SC2086
+		plot_panel "$1" "$2" "$3" "$4" $pos
+		shift 4
+		k=$((k + 1))
+	done
 	echo "unset multiplot"
-} >"$tmp/tp.gp"
+}
+
+rtx="microseconds per round trip, log scale: shorter is faster"
+chart "$out/roundtrip.png" "Round trip between two processes on two CPUs: a message and its reply (${note})" \
+	"$tmp/rt64" "64 B message (the 8 B spin moves one word each way)" "$rtx" "%.3g" \
+	"$tmp/rt4k" "4 KiB message" "$rtx" "%.3g" \
+	"$tmp/rt1m" "1 MiB message" "$rtx" "%.4g" >"$tmp/rt.gp"
+chart "$out/throughput.png" "One-way, child process to parent on two CPUs (${note})" \
+	"$tmp/tp64" "64 B messages" "million messages per second, log scale: longer is faster" "%.3g" \
+	"$tmp/tp1m" "1 MiB messages, beside memcpy of 1 MiB in one thread" "GB/s, log scale: longer is faster" "%.3g" \
+	"$tmp/zc" "shmap zero-copy send + receive in one process, payload untouched, by message size" \
+	"nanoseconds per message, log scale: the same at every size is the goal" "%.3g" >"$tmp/tp.gp"
 
 gnuplot "$tmp/rt.gp"
 gnuplot "$tmp/tp.gp"

@@ -74,13 +74,16 @@ fi
 # it found.
 cmake -S "$src" -B "$build" >/dev/null
 peers=
+targets=$(cmake --build "$build" --target help 2>/dev/null || true)
 for p in zmq nng boost iox; do
-	cmake --build "$build" --target "bench_peer_$p" >/dev/null 2>&1 || true
-	if [ -x "$build/bench/bench_peer_$p" ]; then
-		peers="$peers $p"
+	if ! echo "$targets" | grep -q "bench_peer_$p\$"; then
+		echo "peer $p: skipped: its development files (Debian's" \
+			"$(peer_pkgs $p | cut -d' ' -f1)) were not found"
+	elif ! cmake --build "$build" --target "bench_peer_$p" \
+		>"$build/bench-peer-$p.log" 2>&1; then
+		echo "peer $p: skipped: its build failed (see $build/bench-peer-$p.log)"
 	else
-		echo "peer $p: skipped: not built (its development files," \
-			"Debian's $(peer_pkgs $p | cut -d' ' -f1), were not found)"
+		peers="$peers $p"
 	fi
 done
 

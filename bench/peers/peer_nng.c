@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * nng over ipc:// as a bench_chan peer: a pair0 socket each side (the
- * parent listens, the child dials); nng_send copies a message in, nng_recv
- * copies it out. Payload rule and harness: bench_pair.h.
+ * parent listens, the child dials), with send and receive buffers of as
+ * many messages as bench_chan's rings; nng_send copies a message in,
+ * nng_recv copies it out. Payload rule and harness: bench_pair.h.
  */
 #include "../bench_pair.h"
 
@@ -21,8 +22,9 @@ static void fail(const char *what, int rv)
 
 static void setup(int parent, int mode, size_t size)
 {
-	(void)mode;
 	int rv;
+	/* Room for as many messages as bench_chan's rings hold. */
+	int room = mode == BP_RT ? 4 : size <= 4096 ? 1024 : 8;
 	snprintf(url, sizeof url, "ipc:///tmp/shmap-bench-nng-%ld",
 	         (long)(parent ? getpid() : getppid()));
 	buf = (unsigned char *)calloc(1, size);
@@ -31,6 +33,9 @@ static void setup(int parent, int mode, size_t size)
 	/* Messages up to the size sent (the default limit is 1 MB). */
 	if ((rv = nng_socket_set_size(sock, NNG_OPT_RECVMAXSZ, size + 4096)))
 		fail("recvmaxsz", rv);
+	if ((rv = nng_socket_set_int(sock, NNG_OPT_SENDBUF, room)) ||
+	    (rv = nng_socket_set_int(sock, NNG_OPT_RECVBUF, room)))
+		fail("buffers", rv);
 	if (parent)
 		rv = nng_listen(sock, url, NULL, 0);
 	else
