@@ -772,6 +772,19 @@ static int cmpd(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The load average over the last minute, from /proc/loadavg (-1 unknown). */
+static double loadavg(void)
+{
+	double l = -1;
+	FILE *f = fopen("/proc/loadavg", "r");
+	if (f) {
+		if (fscanf(f, "%lf", &l) != 1)
+			l = -1;
+		fclose(f);
+	}
+	return l;
+}
+
 static int reps = 11;
 static double target_ms = 40;
 static double res[MAXM][NCELL][MAXREPS]; /* ns per op */
@@ -893,16 +906,16 @@ static void print_tables(void)
 	printf("\none-way throughput, child process to parent, median of %d "
 	       "runs\n",
 	       reps);
-	printf("%-42s %10s %10s\n", "method", "64 B Mmsg/s", "1 MiB GB/s");
+	printf("%-42s %12s %12s\n", "method", "64 B Mmsg/s", "1 MiB GB/s");
 	for (int i = 0; i < nm; i++) {
 		if (!(ms[i].figs & (1u << F_TPUT)))
 			continue;
 		printf("%-42s", ms[i].name);
 		for (int c = 3; c < 5; c++) {
 			if (nres[i][c])
-				printf(" %10.3f", value(&cells[c], med[i][c]));
+				printf(" %12.3f", value(&cells[c], med[i][c]));
 			else
-				printf(" %10s", "-");
+				printf(" %12s", "-");
 		}
 		printf("\n");
 	}
@@ -1092,6 +1105,7 @@ int main(int argc, char **argv)
 			double n = target_ms * 1e6 / ns;
 			count[i][c] = n < 4 ? 4 : n > 5e7 ? 50000000 : (uint64_t)n;
 		}
+	double load0 = loadavg();
 	printf("%d runs, each method in turn in every run, about %.0f ms per "
 	       "measurement\n",
 	       reps, target_ms);
@@ -1104,9 +1118,12 @@ int main(int argc, char **argv)
 				if (ns > 0)
 					res[i][c][nres[i][c]++] = ns;
 			}
-		fprintf(stderr, "\rrun %d of %d done", r + 1, reps);
+		if (isatty(2)) /* progress, on a terminal only */
+			fprintf(stderr, "\rrun %d of %d done%s", r + 1, reps,
+			        r + 1 == reps ? "\n" : "");
 	}
-	fprintf(stderr, "\n");
+	printf("load average %.2f before the runs, %.2f after\n", load0,
+	       loadavg());
 	for (int i = 0; i < nm; i++)
 		for (int c = 0; c < NCELL; c++) {
 			/* A peer that failed part-way has fewer: not a median of

@@ -41,7 +41,7 @@ installed() {
 missing=
 if command -v dpkg-query >/dev/null 2>&1; then
 	for p in zmq nng boost iox gnuplot; do
-		for pkg in $(peer_pkgs $p); do
+		for pkg in $(peer_pkgs "$p"); do
 			installed "$pkg" || missing="$missing $pkg"
 		done
 	done
@@ -78,7 +78,7 @@ targets=$(cmake --build "$build" --target help 2>/dev/null || true)
 for p in zmq nng boost iox; do
 	if ! echo "$targets" | grep -q "bench_peer_$p\$"; then
 		echo "peer $p: skipped: its development files (Debian's" \
-			"$(peer_pkgs $p | cut -d' ' -f1)) were not found"
+			"$(peer_pkgs "$p" | cut -d' ' -f1)) were not found"
 	elif ! cmake --build "$build" --target "bench_peer_$p" \
 		>"$build/bench-peer-$p.log" 2>&1; then
 		echo "peer $p: skipped: its build failed (see $build/bench-peer-$p.log)"
@@ -169,6 +169,12 @@ for p in $peers; do
 	esac
 	set -- "$@" --peer "$name=$build/bench/bench_peer_$p"
 done
+if command -v dpkg-query >/dev/null 2>&1; then
+	for p in $peers; do
+		pkg=$(peer_pkgs "$p" | cut -d' ' -f1)
+		echo "peer $p: $pkg $(dpkg-query -W -f='${Version}' "$pkg" 2>/dev/null)"
+	done
+fi
 "$build/bench/bench_chan" --reps "$reps" --csv "$build/bench/results.csv" "$@"
 echo "figures: $build/bench/results.csv"
 
