@@ -3,7 +3,8 @@
 # Every source file names its licence in its first lines (after a #! line)
 # with an SPDX-License-Identifier: MIT line, as README's Licence section
 # says. Data that cannot carry a comment is left out: the fuzz corpus, the
-# ABI baselines, LICENSE itself and the Debian files whose format has no
+# ABI baselines, the benchmark charts and figures make bench wrote
+# (docs/bench), LICENSE itself and the Debian files whose format has no
 # comments (debian/copyright states the licence for the whole tree).
 set -eu
 src=$1
@@ -21,8 +22,9 @@ for f in $files; do
 	[ -L "$f" ] && continue
 	[ -f "$f" ] || continue
 	case "$f" in
-	fuzz/corpus/* | abi/*.abi | *.install | LICENSE | debian/changelog | \
-		debian/control | debian/copyright | debian/source/format)
+	fuzz/corpus/* | abi/*.abi | docs/bench/*.png | docs/bench/*.csv | \
+		*.install | LICENSE | debian/changelog | debian/control | \
+		debian/copyright | debian/source/format)
 		continue
 		;;
 	debian/*/* | debian/files | debian/*.substvars | debian/*.log | \
