@@ -193,6 +193,8 @@ struct shmap_chan {
 	int slice;          /* the last try waited on a claim: sleep in slices */
 	uint64_t missed;    /* broadcast: since the last shmap_chan_missed */
 	uint64_t ident;
+	pid_t pid;          /* the process that opened it (a forked child
+	                     * only closes it) */
 	struct shmap__obj obj;
 	int has_obj;
 	void *map;
@@ -1035,6 +1037,7 @@ static int chan_alloc(shmap_chan **out)
 	if (!c)
 		return -ENOMEM;
 	c->obj.fd = -1;
+	c->pid = getpid();
 	c->spins = shmap__spin_default();
 	*out = c;
 	return 0;
@@ -1127,7 +1130,9 @@ int shmap_chan_close(shmap_chan *c)
 	SHMAP__ERRNO_SAVE;
 	int rc = 0;
 	if (c) {
-		if (c->b && !lost(c)) {
+		/* A forked child's close leaves the roles, the reservation
+		 * and the claims to the parent, whose they are. */
+		if (c->b && !lost(c) && c->pid == getpid()) {
 			if (c->resv)
 				shmap_chan_cancel(c);
 			/* A held MPMC message stays claimed by our entry:
