@@ -12,7 +12,7 @@
  *  - the cost of a zero-copy send and receive (reserve + commit, peek +
  *    release) in one process by message size, the payload untouched (ns).
  * Each side is its own process (fork; peers are programs run with exec),
- * pinned to CPUs 0 and 1. Every byte of every message is written by its
+ * pinned to two different CPUs (bench_pair.h). Every byte of every message is written by its
  * sender and checked by its receiver (bench_pair.h).
  *
  * Usage: bench_chan [--reps N] [--target-ms MS] [--csv FILE]
@@ -716,6 +716,7 @@ static double run_peer(struct method *m, int mode, size_t size,
 		snprintf(n, sizeof n, "%llu", (unsigned long long)count);
 		dup2(out[1], 1);
 		dup2(fileno(err), 2);
+		bp_unpin(); /* the peer pins its sides itself */
 		execl(m->path, m->path, mode == BP_RT ? "rt" : "tput", sz, n,
 		      (char *)NULL);
 		_exit(127);
@@ -1094,6 +1095,10 @@ int main(int argc, char **argv)
 		die("--reps 1..64, --target-ms > 0");
 	bp_alarm_s = 600;
 	bp_pin(0);
+	if (!bp_have_cpus)
+		printf("this process may run on one CPU only: both sides share "
+		       "it, unpinned (a spinning side waits for the other's "
+		       "time slice)\n");
 
 	/* Counts: from a short pilot run each, so one measurement takes about
 	 * target_ms whatever the method's speed. */

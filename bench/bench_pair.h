@@ -8,7 +8,8 @@
  * byte; a wrong byte ends the program with status 1.
  *
  * The harness forks: the parent and the child each set their side of a
- * method up, pinned to CPUs 0 and 1 (where there are two). A round trip is
+ * method up, pinned to the first and the second CPU the process may run on
+ * (where it may run on two). A round trip is
  * the parent sending a message the child receives, then the child sending
  * one back. One-way throughput is the child sending, the parent receiving;
  * the parent takes the time. Header-only, for C and C++.
@@ -42,15 +43,44 @@ static inline void bp_relax(void)
 #endif
 }
 
-/* Pins the calling process to one CPU; does nothing on a one-CPU machine. */
-static inline void bp_pin(int cpu)
+/* The CPU set the process started with (before any bp_pin), and the
+ * first two CPUs in it; -1 while unknown, 0 if it has fewer than two. */
+static cpu_set_t bp_start_set;
+static int bp_cpu[2], bp_have_cpus = -1;
+
+static inline void bp_find_cpus(void)
+{
+	if (bp_have_cpus >= 0)
+		return;
+	bp_have_cpus = 0;
+	CPU_ZERO(&bp_start_set);
+	if (sched_getaffinity(0, sizeof bp_start_set, &bp_start_set))
+		return;
+	int n = 0;
+	for (int c = 0; c < CPU_SETSIZE && n < 2; c++)
+		if (CPU_ISSET(c, &bp_start_set))
+			bp_cpu[n++] = c;
+	bp_have_cpus = n == 2;
+}
+
+/* Pins the calling process to the first (side 0) or second (side 1) CPU
+ * it may run on; does nothing where it may run on one CPU only. */
+static inline void bp_pin(int side)
 {
 	cpu_set_t set;
-	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+	bp_find_cpus();
+	if (!bp_have_cpus)
 		return;
 	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
+	CPU_SET(bp_cpu[side], &set);
 	sched_setaffinity(0, sizeof set, &set);
+}
+
+/* Gives the calling process back the CPUs it started with. */
+static inline void bp_unpin(void)
+{
+	if (bp_have_cpus > 0)
+		sched_setaffinity(0, sizeof bp_start_set, &bp_start_set);
 }
 
 static inline void bp_fail(const char *prog, const char *what)
