@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Channels against faults of their peers: a forked child closing the
- * parent's handles.
+ * parent's handles, receivers that never sleep or only poll while a dead
+ * sender's slot or a dead receiver's claim sits at the head.
  */
+#include <limits.h>
 #include <stdint.h>
 
 #include "harness.h"
@@ -52,9 +54,73 @@ static void forked_close(void)
 	T_OK(shmap_chan_close(s));
 }
 
+static void reserve_and_die(int unused)
+{
+	(void)unused;
+	shmap_chan *c;
+	T_OK(shmap_chan_open(NAME, SHMAP_CHAN_SEND, &c));
+	void *p;
+	T_OK(shmap_chan_reserve(c, 8, 0, &p));
+	raise(SIGKILL);
+}
+
+/* Dies holding a message it had no room for (-EMSGSIZE keeps it claimed). */
+static void hold_and_die(int unused)
+{
+	(void)unused;
+	shmap_chan *c;
+	T_OK(shmap_chan_open(NAME, SHMAP_CHAN_RECV, &c));
+	size_t len;
+	T_EQ(shmap_chan_recv(c, NULL, 0, 5000, &len), -EMSGSIZE);
+	T_EQ(len, 8);
+	raise(SIGKILL);
+}
+
+static void reap_killed(pid_t p)
+{
+	int st;
+	T_EQ(waitpid(p, &st, 0), p);
+	T_ASSERT(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+}
+
+/* MPMC: a receiver that spins without end (set_spin UINT_MAX) or only
+ * polls (timeout 0) still passes a dead sender's slot at the head and
+ * takes over a dead receiver's message. */
+static void dead_peers_never_sleeping(void)
+{
+	for (int poll = 0; poll < 2; poll++) {
+		shmap_chan_config cfg = {SHMAP_CHAN_MPMC, 8, 8, 0};
+		shmap_chan *r, *s;
+		T_OK(shmap_chan_create(NAME, &cfg, SHMAP_CHAN_RECV, NULL, &r));
+		if (!poll)
+			T_OK(shmap_chan_set_spin(r, UINT_MAX));
+		int to = poll ? 0 : 3000;
+		reap_killed(t_spawn(reserve_and_die, 0));
+		T_OK(shmap_chan_open(NAME, SHMAP_CHAN_SEND, &s));
+		uint64_t v = 2, got = 0;
+		size_t len;
+		T_OK(shmap_chan_send(s, &v, 8, 0));
+		T_OK(shmap_chan_recv(r, &got, 8, to, &len));
+		T_EQ(got, 2);
+		struct shmap_chan_stats st;
+		T_OK(shmap_chan_stats(r, &st));
+		T_EQ(st.skipped, 1);
+		/* A receiver killed holding a message. */
+		v = 3;
+		T_OK(shmap_chan_send(s, &v, 8, 0));
+		reap_killed(t_spawn(hold_and_die, 0));
+		T_OK(shmap_chan_recv(r, &got, 8, to, &len));
+		T_EQ(got, 3);
+		T_OK(shmap_chan_close(s));
+		T_OK(shmap_chan_close(r));
+	}
+}
+
 int main(void)
 {
 	t_setup();
 	t_run("a forked child's close keeps the parent's roles", forked_close, 30);
+	t_run("dead peers, receivers that never sleep",
+	      dead_peers_never_sleeping, 60);
 	return t_finish();
 }
