@@ -594,13 +594,18 @@ static void publish(shmap_chan *c, uint32_t len)
 
 /* ---- receiving ---- */
 
-/* Frees the MPMC slot at pos for the next lap and wakes a sender. */
+/* Frees the MPMC slot at pos, which we claimed (c->hstate), for the next
+ * lap and wakes a sender. A claim taken from us meanwhile (we were judged
+ * dead, or the block was written) leaves the slot as it is now: what is
+ * there may be a newer lap's. */
 static void mpmc_free(shmap_chan *c, uint64_t pos)
 {
+	uint64_t st = c->hstate;
 	/* release: our reads of the slot are done before it can be
 	 * written again (pairs with the sender's acquire). */
-	atomic_store_explicit(&slot_at(c, pos)->state, MK(pos + c->cap, PH_FREE, 0),
-	                      memory_order_release);
+	atomic_compare_exchange_strong_explicit(
+	        &slot_at(c, pos)->state, &st, MK(pos + c->cap, PH_FREE, 0),
+	        memory_order_release, memory_order_relaxed);
 	/* relaxed: a stale claim never matches a slot. */
 	atomic_store_explicit(&c->re->claim, 0, memory_order_relaxed);
 	wake_space(c);

@@ -189,6 +189,24 @@ static inline void t_backing_path(const char *name, char *buf, size_t len)
 		T_FAIL("cannot compute backing path of %s", name);
 }
 
+/* Maps the whole backing file of name, shared and writable, storing its
+ * size in *size: a test's view of what a hostile peer can write. */
+static inline unsigned char *t_map_backing(const char *name, size_t *size)
+{
+	char path[4096];
+	t_backing_path(name, path, sizeof path);
+	int fd = open(path, O_RDWR);
+	T_ASSERT(fd >= 0);
+	struct stat sb;
+	T_OK(fstat(fd, &sb));
+	unsigned char *m = mmap(NULL, (size_t)sb.st_size, PROT_READ | PROT_WRITE,
+	                        MAP_SHARED, fd, 0);
+	T_ASSERT(m != MAP_FAILED);
+	close(fd);
+	*size = (size_t)sb.st_size;
+	return m;
+}
+
 static inline double t_now(void)
 {
 	struct timespec ts;

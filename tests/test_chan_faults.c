@@ -5,6 +5,7 @@
  * sender's slot or a dead receiver's claim sits at the head.
  */
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "harness.h"
@@ -116,11 +117,39 @@ static void dead_peers_never_sleeping(void)
 	}
 }
 
+/* MPMC: a receiver whose claim on a slot was taken from it meanwhile (a
+ * peer that judged it dead, or wrote the block) ends its receipt without
+ * freeing the slot over what is there now. */
+static void lost_claim_keeps_newer(void)
+{
+	shmap_chan_config cfg = {SHMAP_CHAN_MPMC, 4, 8, 1};
+	shmap_chan *c;
+	T_OK(shmap_chan_create(NAME, &cfg, SHMAP_CHAN_SEND | SHMAP_CHAN_RECV,
+	                       NULL, &c));
+	size_t size, len;
+	unsigned char *file = t_map_backing(NAME, &size);
+	unsigned char *b = file + 4096; /* the channel's block */
+	/* Slot 0: after the block's 512 bytes and two 64-byte entries. */
+	_Atomic uint64_t *state = (_Atomic uint64_t *)(b + 512 + 2 * 64);
+	uint64_t v = 1;
+	const void *m;
+	T_OK(shmap_chan_send(c, &v, 8, 0));
+	T_OK(shmap_chan_peek(c, 0, &m, &len));
+	/* Position 4 (the slot's next lap) written and full: phase 2. */
+	uint64_t newer = (4ull << 12) | (2ull << 10);
+	atomic_store(state, newer);
+	T_OK(shmap_chan_release(c));
+	T_EQ(atomic_load(state), newer);
+	munmap(file, size);
+	T_OK(shmap_chan_close(c));
+}
+
 int main(void)
 {
 	t_setup();
 	t_run("a forked child's close keeps the parent's roles", forked_close, 30);
 	t_run("dead peers, receivers that never sleep",
 	      dead_peers_never_sleeping, 60);
+	t_run("a lost claim keeps what is there now", lost_claim_keeps_newer, 30);
 	return t_finish();
 }

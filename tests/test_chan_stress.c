@@ -488,22 +488,14 @@ static void scribble(void)
 	srand(12345);
 	static const unsigned shapes[] = {SHMAP_CHAN_SPSC, SHMAP_CHAN_MPMC,
 	                                  SHMAP_CHAN_BROADCAST};
-	char path[4096];
-	t_backing_path(NAME, path, sizeof path);
 	for (int r = 0; r < rounds; r++) {
 		unsigned shape = shapes[r % 3];
 		shmap_chan_config cfg = {shape, 4, 24, 2};
 		shmap_chan *a, *b = NULL;
 		T_OK(shmap_chan_create(NAME, &cfg, SHMAP_CHAN_SEND, NULL, &a));
-		int fd = open(path, O_RDWR);
-		T_ASSERT(fd >= 0);
-		struct stat sb;
-		T_OK(fstat(fd, &sb));
-		unsigned char *m = mmap(NULL, (size_t)sb.st_size, PROT_READ | PROT_WRITE,
-		                        MAP_SHARED, fd, 0);
-		T_ASSERT(m != MAP_FAILED);
-		close(fd);
-		size_t data = 4096, len = (size_t)sb.st_size - data;
+		size_t size;
+		unsigned char *m = t_map_backing(NAME, &size);
+		size_t data = 4096, len = size - data;
 		uint64_t v = 1;
 		shmap_chan_send(a, &v, 8, 0);
 		int before = rand() % 4 == 0;
@@ -542,7 +534,7 @@ static void scribble(void)
 		}
 		struct shmap_chan_stats st;
 		shmap_chan_stats(a, &st);
-		munmap(m, (size_t)sb.st_size);
+		munmap(m, size);
 		shmap_chan_close(b);
 		T_OK(shmap_chan_close(a));
 	}
