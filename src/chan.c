@@ -41,6 +41,14 @@
  * of a wait tries once more, so a wake is never swallowed by a sleeper
  * that then times out.
  *
+ * The receivers' futex word dseq is also the word of the handles'
+ * waitables (shmap_chan_waitable, a level kind of wait.h): its bit 0 says
+ * a waitable's waiter sleeps, bit 1 (LISTENED) that a descriptor may
+ * listen (a slot of listen[] is taken), and a wake adds 4, so one wake
+ * after a message serves both kinds of sleeper. The sender's check is the
+ * same one load of that line: with nobody asleep or listening, no system
+ * call.
+ *
  * Everything read from the block is hostile input: the handle copies the
  * constants at open, validates them against the object's size and never
  * reads them again; positions are masked, lengths checked before use.
@@ -59,9 +67,10 @@
 #include "futex.h"
 #include "internal.h"
 #include "live.h"
+#include "wait.h"
 
 #define CH_MAGIC16 0x4843u /* "CH" */
-#define CH_VERSION 1u
+#define CH_VERSION 2u
 #define SLOT_HDR 16u
 #define LINE 64u
 #define CAP_MAX (1u << 24)
@@ -130,10 +139,13 @@ struct cblk {
 	_Atomic uint32_t ssleep;
 	_Alignas(64) struct shmap__nstab ns;
 	_Alignas(64) struct ctr ctr;
+	/* Listeners of the handles' descriptors (pollfd.h); while one may
+	 * be there, bit 1 of dseq (LISTENED) is set. */
+	_Atomic uint64_t listen[SHMAP_CHAN_LISTENERS_MAX];
 	_Alignas(64) unsigned char ents[]; /* nsend + nrecv entries */
 };
-#define ENTS_OFF 512u
-_Static_assert(offsetof(struct cblk, ents) == ENTS_OFF, "entries at 512");
+#define ENTS_OFF 640u
+_Static_assert(offsetof(struct cblk, ents) == ENTS_OFF, "entries at 640");
 
 struct slot {
 	_Atomic uint64_t state;
@@ -155,7 +167,8 @@ _Static_assert(sizeof(struct slot) == SLOT_HDR, "slot header");
 	  CB_OFF(18, ssleep) + CB_OFF(19, ns) + CB_OFF(20, ctr) +               \
 	  EN_OFF(21, claim) + EN_OFF(22, pos) + EN_OFF(23, msgs) +              \
 	  EN_OFF(24, asleep) + SHMAP__FOLD(25, sizeof(struct ctr)) +            \
-	  SHMAP__FOLD(26, POS_SHIFT)) &                                         \
+	  SHMAP__FOLD(26, POS_SHIFT) + CB_OFF(27, listen) +                     \
+	  SHMAP__FOLD(28, SHMAP_CHAN_LISTENERS_MAX)) &                                         \
 	 0xffffu)
 #define CH_MAGIC (CH_MAGIC16 | CH_FORMAT << 16)
 
@@ -200,6 +213,7 @@ struct shmap_chan {
 	void *map;
 	size_t map_len;
 	struct shmap__region *region;
+	shmap_sync *w; /* our waitable, once asked for */
 };
 
 /* Test hook: the first position of channels created from now on. */
@@ -337,9 +351,51 @@ static inline void wake_side(_Atomic uint32_t *seq, _Atomic uint32_t *sleepers,
 	}
 }
 
+#define LISTENED 2u /* bit 1 of dseq (see the top of the file) */
+
+/* The slow half of wake_data: sl and q are dsleep and dseq as it read
+ * them, one of them asking for something. */
+static __attribute__((noinline)) void wake_data_slow(shmap_chan *c, uint32_t sl,
+                                                     uint32_t q)
+{
+	struct cblk *b = c->b;
+	if (q & LISTENED) {
+		shmap__pollfd_notify(b->listen, SHMAP_CHAN_LISTENERS_MAX);
+		unsigned i = 0;
+		/* relaxed: a stale id costs one more notify. */
+		while (i < SHMAP_CHAN_LISTENERS_MAX &&
+		       !atomic_load_explicit(&b->listen[i], memory_order_relaxed))
+			i++;
+		/* Nobody listens any more: clear the bit, unless the word
+		 * moved since q (a listener bumps it after taking its slot). */
+		if (i == SHMAP_CHAN_LISTENERS_MAX)
+			atomic_compare_exchange_strong(&b->dseq, &q, q & ~LISTENED);
+	}
+	if (!sl && !(q & 1u))
+		return;
+	/* seq_cst: as shmap__wait_wake; the bump keeps bit 1 and takes
+	 * bit 0 (the waitables' sleepers) as a wake of theirs does. */
+	uint32_t o = atomic_load(&b->dseq);
+	while (!atomic_compare_exchange_weak(&b->dseq, &o, (o & ~1u) + 4u))
+		;
+	shmap__futex_wake(&b->dseq, (o & 1u) || c->shape == SHMAP_CHAN_BROADCAST
+	                                    ? INT_MAX
+	                                    : 1);
+}
+
+/* After a message: wakes a receiver asleep (broadcast: all of them), the
+ * waitables' sleepers and the descriptors' listeners, if there are any. */
 static inline void wake_data(shmap_chan *c)
 {
-	wake_side(&c->b->dseq, &c->b->dsleep, c->shape == SHMAP_CHAN_BROADCAST);
+	struct cblk *b = c->b;
+	/* seq_cst: our publication is ordered before the loads below, as a
+	 * sleeper's count or bit is before its last look (wake_side). */
+	atomic_thread_fence(memory_order_seq_cst);
+	/* relaxed, both: ordered by the fence; one line. */
+	uint32_t sl = atomic_load_explicit(&b->dsleep, memory_order_relaxed);
+	uint32_t q = atomic_load_explicit(&b->dseq, memory_order_relaxed);
+	if (__builtin_expect(sl != 0 || (q & (1u | LISTENED)) != 0, 0))
+		wake_data_slow(c, sl, q);
 }
 
 static inline void wake_space(shmap_chan *c)
@@ -842,6 +898,32 @@ static int finish(shmap_chan *c)
 	return 0;
 }
 
+/* MPMC: skips the head's slot if the sender writing it died (1: it did).
+ * Sets c->slice while a live sender's claim holds us up. */
+static int skip_dead_head(shmap_chan *c)
+{
+	struct cblk *b = c->b;
+	uint64_t h = atomic_load_explicit(&b->head, memory_order_relaxed);
+	struct slot *s = slot_at(c, h);
+	uint64_t st = atomic_load_explicit(&s->state, memory_order_acquire);
+	if (st_diff(st, h) != 0 || ST_PH(st) != PH_WRITING)
+		return 0;
+	unsigned i = ST_IDX(st);
+	if (i >= 1 && i <= c->nsend) {
+		struct ent *e = &c->ents[i - 1];
+		uint64_t id = atomic_load_explicit(&e->ident, memory_order_relaxed);
+		if (!ident_gone(c, id) ||
+		    atomic_load_explicit(&e->ident, memory_order_relaxed) != id) {
+			c->slice = 1;
+			return 0;
+		}
+	}
+	if (!mpmc_skip(c, h, st))
+		return 0;
+	atomic_compare_exchange_strong(&b->head, &h, h + 1);
+	return 1;
+}
+
 /*
  * MPMC, at a receiver's sleep point: takes over a message a dead receiver
  * claimed (1: it is held now), and skips the head's slot if its sender is
@@ -849,7 +931,6 @@ static int finish(shmap_chan *c)
  */
 static int rescue(shmap_chan *c)
 {
-	struct cblk *b = c->b;
 	struct ent *t = c->ents + c->nsend;
 	for (unsigned i = 0; i < c->nrecv; i++) {
 		if (i == c->ridx)
@@ -877,24 +958,7 @@ static int rescue(shmap_chan *c)
 			return 1;
 		}
 	}
-	/* The head's slot: written by a sender that died? */
-	uint64_t h = atomic_load_explicit(&b->head, memory_order_relaxed);
-	struct slot *s = slot_at(c, h);
-	uint64_t st = atomic_load_explicit(&s->state, memory_order_acquire);
-	if (st_diff(st, h) != 0 || ST_PH(st) != PH_WRITING)
-		return 0;
-	unsigned i = ST_IDX(st);
-	if (i >= 1 && i <= c->nsend) {
-		struct ent *e = &c->ents[i - 1];
-		uint64_t id = atomic_load_explicit(&e->ident, memory_order_relaxed);
-		if (!ident_gone(c, id) ||
-		    atomic_load_explicit(&e->ident, memory_order_relaxed) != id) {
-			c->slice = 1;
-			return 0;
-		}
-	}
-	if (mpmc_skip(c, h, st))
-		atomic_compare_exchange_strong(&b->head, &h, h + 1);
+	skip_dead_head(c);
 	return 0;
 }
 
@@ -1140,6 +1204,9 @@ int shmap_chan_close(shmap_chan *c)
 	SHMAP__ERRNO_SAVE;
 	int rc = 0;
 	if (c) {
+		/* Its listener first, while the block is mapped (a fork
+		 * child has none). */
+		shmap__waitable_free(c->w);
 		/* A forked child's close leaves the roles, the reservation
 		 * and the claims to the parent, whose they are. */
 		if (c->b && !lost(c) && c->pid == getpid()) {
@@ -1256,6 +1323,8 @@ int shmap_chan_cancel(shmap_chan *c)
 
 /* ---- receiving, public ---- */
 
+static void cw_refresh(shmap_chan *c);
+
 static int take_wait(shmap_chan *c, int timeout_ms)
 {
 	if (!c->re)
@@ -1296,6 +1365,7 @@ int shmap_chan_recv(shmap_chan *c, void *buf, size_t cap, int timeout_ms,
 				rc = SHMAP_EINPAGE;
 		}
 	}
+	cw_refresh(c);
 	SHMAP__ERRNO_RESTORE;
 	return rc;
 }
@@ -1324,6 +1394,7 @@ int shmap_chan_release(shmap_chan *c)
 	int rc = finish(c);
 	if (rc == 0 && lost(c))
 		rc = SHMAP_EINPAGE;
+	cw_refresh(c);
 	SHMAP__ERRNO_RESTORE;
 	return rc;
 }
@@ -1335,6 +1406,156 @@ int shmap_chan_missed(shmap_chan *c, uint64_t *missed)
 	*missed = c->missed;
 	c->missed = 0;
 	return 0;
+}
+
+/* ---- the waitable (a level kind of wait.h) ---- */
+
+/* Whether a message waits for c's receiver (SHMAP__W_TAKEN) or not
+ * (SHMAP__W_BUSY); a wait takes nothing. A corrupt state counts as one:
+ * a receive returns at once with it. ps->gen: an MPMC sender's claim
+ * holds the head (see cw_in_flight). */
+static int cw_take(void *ctx, struct shmap__wseen *ps, int check_dead)
+{
+	shmap_chan *c = ctx;
+	struct cblk *b = c->b;
+	if (ps)
+		ps->gen = 0;
+	if (lost(c))
+		return SHMAP__W_BUSY;
+	if (c->shape != SHMAP_CHAN_MPMC) {
+		/* acquire: as every read of tail. SPSC and broadcast: our
+		 * position is in the handle. */
+		uint64_t t = atomic_load_explicit(&b->tail, memory_order_acquire);
+		if (c->shape == SHMAP_CHAN_SPSC)
+			return t != c->head ? SHMAP__W_TAKEN : SHMAP__W_BUSY;
+		return (int64_t)(t - c->head) > 0 ? SHMAP__W_TAKEN
+		                                  : SHMAP__W_BUSY;
+	}
+	if (c->held)
+		return SHMAP__W_TAKEN;
+	/* relaxed: a hint, as in take; the slots' states decide. */
+	uint64_t h = atomic_load_explicit(&b->head, memory_order_relaxed);
+	for (unsigned i = 0; i < 64; i++, h++) {
+		/* acquire: as take's look at a slot. */
+		uint64_t st = atomic_load_explicit(&slot_at(c, h)->state,
+		                                   memory_order_acquire);
+		int64_t d = st_diff(st, h);
+		unsigned ph = ST_PH(st);
+		if (d == 0 && ph == PH_FULL)
+			return SHMAP__W_TAKEN;
+		/* Being read, or done: head is behind. */
+		if ((d == 0 && ph == PH_READING) || (d > 0 && d % c->cap == 0))
+			continue;
+		if (d == 0 && ph == PH_WRITING) {
+			/* Abandoned: a receive passes over it. */
+			if (ST_IDX(st) == 0 || ST_IDX(st) > c->nsend)
+				return SHMAP__W_TAKEN;
+			if (check_dead && skip_dead_head(c))
+				return cw_take(ctx, ps, 0);
+			if (ps)
+				ps->gen = 1;
+			return SHMAP__W_BUSY;
+		}
+		if ((d == 0 && ph == PH_FREE) || d == -(int64_t)c->cap)
+			return SHMAP__W_BUSY;
+		return SHMAP__W_TAKEN;
+	}
+	return SHMAP__W_BUSY;
+}
+
+static _Atomic uint32_t *cw_word(void *ctx)
+{
+	return &((shmap_chan *)ctx)->b->dseq;
+}
+
+/* A sender's claim holds the head: sleep in short slices, then see
+ * whether it died (cw_take with check_dead). */
+static int cw_in_flight(void *ctx, const struct shmap__wseen *ps)
+{
+	(void)ctx;
+	return ps->gen != 0;
+}
+
+static int cw_lost(void *ctx)
+{
+	return lost(ctx);
+}
+
+/* Where slots of a lost block go: never written, never read as ids. */
+static _Atomic uint64_t cw_noslots[SHMAP_CHAN_LISTENERS_MAX];
+
+static _Atomic uint64_t *cw_listeners(void *ctx, unsigned *n)
+{
+	shmap_chan *c = ctx;
+	*n = SHMAP_CHAN_LISTENERS_MAX;
+	return lost(c) ? cw_noslots : c->b->listen;
+}
+
+static const struct shmap__waitops cw_ops = {
+        .flags = SHMAP__WK_LEVEL,
+        .word = cw_word,
+        .take = cw_take,
+        .in_flight = cw_in_flight,
+        .lost = cw_lost,
+        .listeners = cw_listeners,
+};
+
+/* After a receive through c: its descriptor stays readable only while
+ * another message waits. */
+static void cw_refresh(shmap_chan *c)
+{
+	shmap_sync *w = c->w;
+	if (!w || w->pfd.fd < 0)
+		return;
+	shmap__pollfd_drain(&w->pfd);
+	if (cw_take(c, NULL, 0) == SHMAP__W_TAKEN)
+		shmap__pollfd_poke(&w->pfd);
+}
+
+int shmap_chan_waitable(shmap_chan *c, shmap_sync **out)
+{
+	if (!c || !out)
+		return -EINVAL;
+	if (!c->re)
+		return -EPERM;
+	if (lost(c))
+		return SHMAP_EINPAGE;
+	SHMAP__ERRNO_SAVE;
+	int rc = c->w ? 0 : shmap__waitable_new(&cw_ops, c, &c->w);
+	if (rc == 0)
+		*out = c->w;
+	SHMAP__ERRNO_RESTORE;
+	return rc;
+}
+
+int shmap_chan_fd(shmap_chan *c, int *fd)
+{
+	shmap_sync *w;
+	if (!fd)
+		return -EINVAL;
+	int rc = shmap_chan_waitable(c, &w);
+	if (rc)
+		return rc;
+	SHMAP__ERRNO_SAVE;
+	int fresh = w->pfd.fd < 0;
+	rc = shmap__waitable_fd(w, fd);
+	if (rc == 0 && fresh) {
+		struct cblk *b = c->b;
+		uint32_t q = atomic_load(&b->dseq);
+		/* seq_cst: LISTENED is set before our look below (a sender
+		 * publishes, fences, then reads the word: it notifies, or we
+		 * see its message); the bump fails a notifier's clearing CAS
+		 * that read the word before our slot was taken. */
+		while (!atomic_compare_exchange_weak(&b->dseq, &q,
+		                                     (q | LISTENED) + 4u))
+			;
+		if (cw_take(c, NULL, 0) == SHMAP__W_TAKEN)
+			shmap__pollfd_poke(&w->pfd);
+	}
+	if (rc == 0 && lost(c))
+		rc = SHMAP_EINPAGE; /* the listener stays until close */
+	SHMAP__ERRNO_RESTORE;
+	return rc;
 }
 
 /* ---- statistics ---- */

@@ -258,6 +258,32 @@ SHMAP_API int shmap_chan_release(shmap_chan *c);
 SHMAP_API int shmap_chan_missed(shmap_chan *c, uint64_t *missed);
 
 /*
+ * Stores in *out a waitable object owned by c, for shmap_wait,
+ * shmap_wait_multiple and shmap_wait_ex beside events, mutexes and
+ * semaphores: it is signalled while a message waits for c (SPSC, MPMC: one
+ * is queued; broadcast: this reader is behind the writer), and a wait
+ * takes nothing (receive it with shmap_chan_recv or _peek, timeout 0).
+ * Every call returns the same object; shmap_chan_close frees it
+ * (shmap_sync_close on it returns -EINVAL). Returns 0, -EINVAL for a NULL
+ * argument, -EPERM if c does not receive, -ENOMEM or SHMAP_EINPAGE.
+ */
+SHMAP_API int shmap_chan_waitable(shmap_chan *c, shmap_sync **out);
+
+/* How many handles of one channel may have a descriptor at once. */
+#define SHMAP_CHAN_LISTENERS_MAX 23
+
+/*
+ * Stores in *fd a descriptor (for poll, select or epoll) that is readable
+ * while c's waitable (shmap_chan_waitable) is signalled: from a message
+ * sent until c receives the last one waiting. It is owned by c (closed
+ * by shmap_chan_close); every call returns the same one. Senders make a
+ * system call per message only while some handle has one. Returns 0,
+ * -EINVAL, -EPERM, -ENOSPC if SHMAP_CHAN_LISTENERS_MAX live handles have
+ * one already, SHMAP_EINPAGE, or another negative errno value.
+ */
+SHMAP_API int shmap_chan_fd(shmap_chan *c, int *fd);
+
+/*
  * Fills *st with the channel's counters (see shmap_chan_stats); reader[]
  * lists this handle's own reader first if it is one. Returns 0, -EINVAL for
  * a NULL argument, or SHMAP_EINPAGE.
