@@ -1003,11 +1003,15 @@ static int wait_for(shmap_chan *c, int send, int timeout_ms, void **p)
 		int64_t now = shmap__now_ns();
 		if (until >= 0 && now >= until)
 			return -ETIMEDOUT;
-		/* relaxed: only a taker of our entry reads it. */
-		atomic_store_explicit(&e->asleep, 1, memory_order_relaxed);
 		/* seq_cst: the count before the last look (the Dekker pair
 		 * with wake_side). */
 		atomic_fetch_add(sleepers, 1);
+		SHMAP__CRASH(SHMAP__CP_CHAN_ASLEEP);
+		/* relaxed: only a taker of our entry reads it. Marked after
+		 * the count and cleared before it: a death between leaves a
+		 * count too many (a wake wasted), never one too few (a
+		 * sleeper that is never woken). */
+		atomic_store_explicit(&e->asleep, 1, memory_order_relaxed);
 		uint32_t v = atomic_load(seq);
 		rc = attempt(c, send, p);
 		if (rc == -EAGAIN) {
@@ -1022,8 +1026,9 @@ static int wait_for(shmap_chan *c, int send, int timeout_ms, void **p)
 			if (rc == 0)
 				rc = -EAGAIN;
 		}
-		atomic_fetch_sub(sleepers, 1);
 		atomic_store_explicit(&e->asleep, 0, memory_order_relaxed);
+		SHMAP__CRASH(SHMAP__CP_CHAN_ASLEEP);
+		atomic_fetch_sub(sleepers, 1);
 		if (rc == -EINTR) {
 			rc = attempt(c, send, p);
 			return rc == -EAGAIN ? -EINTR : rc;

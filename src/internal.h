@@ -335,6 +335,8 @@ enum {
 	SHMAP__CP_MUTEX_OWNED,    /* a take just wrote the mutex owner word */
 	SHMAP__CP_WAITALL_LK,     /* wait-all just took an object's lock owner */
 	SHMAP__CP_EVENT_SET,      /* a set changed the state, has not woken */
+	SHMAP__CP_CHAN_ASLEEP,    /* a channel wait did half of counting itself
+	                           * a sleeper, or of uncounting */
 	SHMAP__CP_COUNT
 };
 extern volatile int shmap__crash_at;

@@ -144,6 +144,54 @@ static void lost_claim_keeps_newer(void)
 	T_OK(shmap_chan_close(c));
 }
 
+/* Dies halfway through counting itself a sleeper (a crash point). */
+static void die_falling_asleep(int unused)
+{
+	(void)unused;
+	shmap_chan *c;
+	T_OK(shmap_chan_open(NAME, SHMAP_CHAN_RECV, &c));
+	T_OK(shmap_chan_set_spin(c, 0));
+	shmap__crash_at = SHMAP__CP_CHAN_ASLEEP;
+	uint64_t v;
+	size_t len;
+	shmap_chan_recv(c, &v, 8, 5000, &len);
+	_exit(3);
+}
+
+static void sleep_for_one(int unused)
+{
+	(void)unused;
+	shmap_chan *c;
+	T_OK(shmap_chan_open(NAME, SHMAP_CHAN_RECV, &c));
+	T_OK(shmap_chan_set_spin(c, 0));
+	uint64_t v;
+	size_t len;
+	/* Without a wake it would sleep for ever (t_reap gives up). */
+	T_OK(shmap_chan_recv(c, &v, 8, SHMAP_INFINITE, &len));
+	T_EQ(v, 8);
+	T_OK(shmap_chan_close(c));
+}
+
+/* A receiver killed halfway through counting itself a sleeper: whoever
+ * takes its entry over does not uncount another sleeper, which the next
+ * send then still wakes. */
+static void dead_half_sleeper(void)
+{
+	shmap_chan_config cfg = {SHMAP_CHAN_MPMC, 4, 8, 2};
+	shmap_chan *s, *r;
+	T_OK(shmap_chan_create(NAME, &cfg, SHMAP_CHAN_SEND, NULL, &s));
+	reap_killed(t_spawn(die_falling_asleep, 0));
+	pid_t p = t_spawn(sleep_for_one, 0);
+	T_ASSERT(t_asleep(p));
+	/* The table is full: this open takes the dead receiver's entry. */
+	T_OK(shmap_chan_open(NAME, SHMAP_CHAN_RECV, &r));
+	uint64_t v = 8;
+	T_OK(shmap_chan_send(s, &v, 8, 0));
+	t_reap(p);
+	T_OK(shmap_chan_close(r));
+	T_OK(shmap_chan_close(s));
+}
+
 int main(void)
 {
 	t_setup();
@@ -151,5 +199,6 @@ int main(void)
 	t_run("dead peers, receivers that never sleep",
 	      dead_peers_never_sleeping, 60);
 	t_run("a lost claim keeps what is there now", lost_claim_keeps_newer, 30);
+	t_run("a receiver killed falling asleep", dead_half_sleeper, 90);
 	return t_finish();
 }

@@ -22,7 +22,7 @@ static const char *cp_name(int cp)
 		"create-sized", "create-built", "create-shared", "open-fd",
 		"open-gate",    "open-shared",  "close-gate",   "close-excl",
 		"close-unlinked", "stale-unlinked", "waitall-locked",
-		"mutex-owned",  "waitall-lk",   "event-set",
+		"mutex-owned",  "waitall-lk",   "event-set",    "chan-asleep",
 	};
 	return cp > 0 && cp < SHMAP__CP_COUNT ? n[cp] : "?";
 }
