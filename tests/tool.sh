@@ -516,6 +516,35 @@ want(o["Local\\ev"]["type"] == "event", "type")'
 	finish
 }
 
+c_info_chan() {
+	bg c "$helper" chan-pump ch
+	wait_for c ready || return
+	c=$bgpid
+	run 0 info ch && has o "channel:   mpmc, 16 messages of up to 128 bytes"
+	if need_python; then
+		run 0 info ch --json && json_check '
+c = d["object"]["channel"]
+want(d["object"]["type"] == "channel" and d["object"]["sync"] is None, "type")
+want(c["valid"] is True and c["error"] is None, "valid")
+want(c["shape"] == "mpmc" and c["capacity"] == 16 and c["max_msg"] == 128,
+     "shape %s" % c)
+want(c["readers_max"] == 4 and c["senders"] == 1 and c["receivers"] == 1,
+     "roles")
+want(c["sent"] >= 1 and c["sent_bytes"] == 100 * c["sent"], "sent")
+want(c["received_bytes"] == 100 * c["received"], "received")
+for k in ("full_waits", "empty_waits", "skipped", "overruns", "missed",
+          "write_position", "read_position", "queued", "lag_max"):
+    want(isinstance(c[k], int), k)
+want(c["readers"] == [], "readers")'
+		run 0 ls --json && json_check '
+o = {x["name"]: x for x in d["objects"]}
+want(o["Local\\ch"]["channel"]["shape"] == "mpmc", "ls channel")'
+	fi
+	stop "$c" KILL
+	run 0 gc
+	finish
+}
+
 c_who() {
 	hold h m --size 64K || return
 	h=$bgpid
@@ -701,6 +730,24 @@ c_rm() {
 
 # --- watch ------------------------------------------------------------
 
+c_watch_chan() {
+	bg c "$helper" chan-pump ch
+	wait_for c ready || return
+	c=$bgpid
+	run 0 watch ch --count 2 --interval 0.3 || return
+	[ "$(grep -c '^    mpmc: sent ' "$out/o")" = 2 ] ||
+		{ fail "watch does not show the channel's traffic twice:"; show "$out/o"; }
+	# The first frame has no rate; the second one's is above zero.
+	grep '^    mpmc: sent ' "$out/o" | head -1 | grep -q 'msgs [^ ]*B (-, -)' ||
+		{ fail "watch's first frame shows a rate:"; show "$out/o"; }
+	grep '^    mpmc: sent ' "$out/o" | tail -1 |
+		grep -q 'B ([1-9][0-9.]*[KMG]*/s, [1-9][0-9.]*[KMG]*B/s), received' ||
+		{ fail "watch's second frame shows no rate above zero:"; show "$out/o"; }
+	stop "$c" KILL
+	run 0 gc
+	finish
+}
+
 c_watch_plain() {
 	hold h m --size 4K || return
 	run 0 watch --count 2 --interval 0.1 &&
@@ -774,9 +821,9 @@ data) cases="c_data_roundtrip c_data_bounds c_data_helper c_data_xxd
 	c_data_existing c_not_found" ;;
 sync) cases="c_event_c_waiter c_event_tool_waiter c_sem c_mutex_abandoned
 	c_mutex_hold" ;;
-inspect) cases="c_ls c_ls_sync c_who c_who_other_user c_json_escape" ;;
+inspect) cases="c_ls c_ls_sync c_info_chan c_who c_who_other_user c_json_escape" ;;
 gc) cases="c_gc c_rm" ;;
-watch) cases="c_watch_plain c_watch_tmux" ;;
+watch) cases="c_watch_plain c_watch_chan c_watch_tmux" ;;
 *)
 	echo "tool.sh: unknown group $group"
 	exit 2

@@ -11,6 +11,9 @@
  *   tool_helper event-set NAME            set an event and exit
  *   tool_helper sem-release NAME N        create a semaphore, release N
  *   tool_helper mutex-own NAME            take a mutex (and die owning it)
+ *   tool_helper chan-pump NAME            create an MPMC channel, send and
+ *                                         receive 100-byte messages, about
+ *                                         a thousand a second
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,6 +122,26 @@ int main(int argc, char **argv)
 			return fail(name, err);
 		say("owned");
 		linger();
+	}
+	if (!strcmp(mode, "chan-pump")) {
+		shmap_chan_config cfg = {SHMAP_CHAN_MPMC, 16, 128, 4};
+		shmap_chan *c;
+		char msg[100], buf[128];
+		size_t len;
+		memset(msg, 'm', sizeof msg);
+		err = shmap_chan_create(name, &cfg,
+		                        SHMAP_CHAN_SEND | SHMAP_CHAN_RECV, NULL, &c);
+		for (int i = 0; !err && i < 120000; i++) {
+			err = shmap_chan_send(c, msg, sizeof msg, 1000);
+			if (!err)
+				err = shmap_chan_recv(c, buf, sizeof buf, 1000, &len);
+			if (!err && i == 0)
+				say("ready");
+			usleep(1000);
+		}
+		if (err)
+			return fail(name, err);
+		exit(2);
 	}
 	fprintf(stderr, "tool_helper: unknown mode or arguments\n");
 	return 2;

@@ -333,11 +333,16 @@ static const char *holder_access(char *b, size_t n, const struct holder *h)
 	return b;
 }
 
+static const char *shape_word(unsigned shape)
+{
+	static const char *const shapes[] = {"?", "spsc", "mpmc", "broadcast"};
+	return shapes[shape <= 3 ? shape : 0];
+}
+
 /* A channel's counters, for info. */
 static void chan_lines(const struct obj *o)
 {
 	const struct shmap_chan_stats *c = &o->chan;
-	static const char *const shapes[] = {"?", "spsc", "mpmc", "broadcast"};
 	if (o->error)
 		return;
 	if (!c->valid) {
@@ -346,7 +351,7 @@ static void chan_lines(const struct obj *o)
 	}
 	printf("channel:   %s, %u messages of up to %u bytes, %u sender%s, "
 	       "%u %s%s\n",
-	       shapes[c->shape <= 3 ? c->shape : 0], c->capacity, c->max_msg,
+	       shape_word(c->shape), c->capacity, c->max_msg,
 	       c->senders, c->senders == 1 ? "" : "s", c->receivers,
 	       c->shape == SHMAP_CHAN_BROADCAST ? "reader" : "receiver",
 	       c->receivers == 1 ? "" : "s");
@@ -516,6 +521,52 @@ static void json_sync(FILE *f, const struct obj *o)
 	fprintf(f, ", \"waiters\": %u}", s->waiters);
 }
 
+#define U64(x) ((unsigned long long)(x))
+
+/* A channel's counters (null for other types). */
+static void json_chan(FILE *f, const struct obj *o)
+{
+	const struct shmap_chan_stats *c = &o->chan;
+	if (o->error || o->type != SHMAP_TYPE_CHANNEL) {
+		fputs("null", f);
+		return;
+	}
+	fputs("{", f);
+	json_bool(f, "valid", c->valid);
+	fputs(", \"error\": ", f);
+	cli_json_string(f, c->valid ? NULL : shmap_strerror(c->error));
+	if (!c->valid) {
+		fputs("}", f);
+		return;
+	}
+	fprintf(f, ", \"shape\": \"%s\", \"capacity\": %u, \"max_msg\": %u, "
+	           "\"readers_max\": %u, \"senders\": %u, \"receivers\": %u",
+	        shape_word(c->shape), c->capacity, c->max_msg, c->readers_max,
+	        c->senders, c->receivers);
+	fprintf(f,
+	        ", \"sent\": %llu, \"sent_bytes\": %llu, \"received\": %llu, "
+	        "\"received_bytes\": %llu, \"full_waits\": %llu, "
+	        "\"empty_waits\": %llu, \"skipped\": %llu, \"overruns\": %llu, "
+	        "\"missed\": %llu, \"write_position\": %llu, "
+	        "\"read_position\": %llu, \"queued\": %llu, \"lag_max\": %llu, "
+	        "\"readers\": [",
+	        U64(c->sent), U64(c->sent_bytes), U64(c->received),
+	        U64(c->received_bytes), U64(c->full_waits), U64(c->empty_waits),
+	        U64(c->skipped), U64(c->overruns), U64(c->missed),
+	        U64(c->write_position), U64(c->read_position), U64(c->queued),
+	        U64(c->lag_max));
+	for (unsigned i = 0; c->shape == SHMAP_CHAN_BROADCAST &&
+	                     i < c->receivers && i < SHMAP_CHAN_READERS_SHOWN;
+	     i++)
+		fprintf(f,
+		        "%s{\"pid\": %d, \"position\": %llu, \"lag\": %llu, "
+		        "\"received\": %llu, \"missed\": %llu}",
+		        i ? ", " : "", (int)c->reader[i].pid,
+		        U64(c->reader[i].position), U64(c->reader[i].lag),
+		        U64(c->reader[i].received), U64(c->reader[i].missed));
+	fputs("]}", f);
+}
+
 static void json_obj(FILE *f, const struct obj *o)
 {
 	char b[64];
@@ -554,6 +605,8 @@ static void json_obj(FILE *f, const struct obj *o)
 	        o->handles, o->processes, o->views, o->processes_hidden,
 	        (unsigned long long)o->resident);
 	json_sync(f, o);
+	fputs(", \"channel\": ", f);
+	json_chan(f, o);
 	fputs("}", f);
 }
 
@@ -879,6 +932,98 @@ static int run_who(int argc, char **argv)
 
 /* ---- watch ---- */
 
+/* A channel's counters in the frame before, for its rates. */
+struct seen {
+	char *key;
+	int64_t ns;
+	uint64_t sent, sent_bytes, received, received_bytes;
+	int fresh; /* seen in this frame */
+};
+static struct seen *g_seen;
+static size_t g_nseen, g_capseen;
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* A per-second rate of the change from before to now over ns, as
+ * "12/s", "4.0KB/s" (unit "B"); "-" without a frame before (was NULL). */
+static const char *rate(char *b, size_t n, const struct seen *was,
+                        uint64_t before, uint64_t now, int64_t ns,
+                        const char *unit)
+{
+	char h[16];
+	if (!was || ns <= 0 || now < before) {
+		snprintf(b, n, "-");
+		return b;
+	}
+	double r = (double)(now - before) * 1e9 / (double)ns;
+	snprintf(b, n, "%s%s/s", human(h, sizeof h, (uint64_t)(r + 0.5)), unit);
+	return b;
+}
+
+/* Below a channel's row: its traffic, and its rates since the frame
+ * before. */
+static void chan_watch_line(FILE *f, const struct obj *o, int64_t now)
+{
+	const struct shmap_chan_stats *c = &o->chan;
+	const char *key = o->path ? o->path : o->name;
+	if (o->error || !c->valid || !key)
+		return;
+	struct seen *w = NULL;
+	for (size_t i = 0; i < g_nseen && !w; i++)
+		if (!strcmp(g_seen[i].key, key))
+			w = &g_seen[i];
+	int64_t ns = w ? now - w->ns : 0;
+	char r1[24], r2[24], r3[24], r4[24], h1[16], h2[16];
+	fprintf(f,
+	        "    %s: sent %llu msgs %sB (%s, %s), received %llu msgs %sB "
+	        "(%s, %s)",
+	        shape_word(c->shape), U64(c->sent),
+	        human(h1, sizeof h1, c->sent_bytes),
+	        rate(r1, sizeof r1, w, w ? w->sent : 0, c->sent, ns, ""),
+	        rate(r2, sizeof r2, w, w ? w->sent_bytes : 0, c->sent_bytes, ns,
+	             "B"),
+	        U64(c->received), human(h2, sizeof h2, c->received_bytes),
+	        rate(r3, sizeof r3, w, w ? w->received : 0, c->received, ns, ""),
+	        rate(r4, sizeof r4, w, w ? w->received_bytes : 0,
+	             c->received_bytes, ns, "B"));
+	if (c->shape == SHMAP_CHAN_BROADCAST)
+		fprintf(f, ", lag %llu, missed %llu\n", U64(c->lag_max),
+		        U64(c->missed));
+	else
+		fprintf(f, ", queued %llu\n", U64(c->queued));
+	if (!w) {
+		g_seen = grow(g_seen, &g_capseen, g_nseen, sizeof *g_seen);
+		w = &g_seen[g_nseen++];
+		w->key = dup_or_null(key);
+	}
+	w->ns = now;
+	w->sent = c->sent;
+	w->sent_bytes = c->sent_bytes;
+	w->received = c->received;
+	w->received_bytes = c->received_bytes;
+	w->fresh = 1;
+}
+
+/* Forgets the channels a frame did not show. */
+static void seen_sweep(void)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < g_nseen; i++) {
+		if (!g_seen[i].fresh) {
+			free(g_seen[i].key);
+			continue;
+		}
+		g_seen[i].fresh = 0;
+		g_seen[k++] = g_seen[i];
+	}
+	g_nseen = k;
+}
+
 /*
  * One frame: the objects (all, or those named), each with its holders.
  * rows, if not 0, is the height of the terminal: what would fall below
@@ -922,11 +1067,16 @@ static void frame(FILE *f, char **names, int nnames, double interval,
 	if (os.n)
 		table_header(f, nw, 1);
 	lines += 4; /* at most: the lines above but the names' */
+	int64_t mono = mono_ns();
 	for (size_t i = 0; i < os.n && (!rows || lines < rows); i++) {
 		const struct obj *o = &os.v[i];
 		struct holders hs;
 		table_row(f, o, nw, 1);
 		lines++;
+		if (o->type == SHMAP_TYPE_CHANNEL && !o->error) {
+			chan_watch_line(f, o, mono);
+			lines++;
+		}
 		/* No process seen: a walk would find none. */
 		if (o->error || !o->name || !o->processes ||
 		    get_holders(o->name, &hs))
@@ -942,6 +1092,7 @@ static void frame(FILE *f, char **names, int nnames, double interval,
 		}
 		holders_free(&hs);
 	}
+	seen_sweep();
 	objs_free(&os);
 }
 
