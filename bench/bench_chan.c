@@ -154,8 +154,10 @@ static void word_recv(uint64_t seq, size_t size)
 struct ring {
 	_Alignas(64) _Atomic uint64_t head; /* written by the producer only */
 	_Alignas(64) _Atomic uint64_t tail; /* written by the consumer only */
-	_Alignas(64) uint32_t cap, slot;    /* slot: bytes, a length first */
-	unsigned char data[];
+	_Alignas(64) uint32_t cap, slot;    /* slot: bytes, whole cache lines */
+	/* cap slots, then cap lengths: a 64 B message fills one cache line,
+	 * and one line of lengths serves 16 messages. */
+	_Alignas(64) unsigned char data[];
 };
 
 static struct ring *rings[2]; /* [0] parent to child, [1] back */
@@ -167,8 +169,8 @@ static uint64_t r_head, r_tail_seen, r_tail, r_head_seen;
 static void ring_prepare(int mode, size_t size)
 {
 	uint32_t cap = capacity_for(mode, size);
-	uint32_t slot = (uint32_t)((size + 8 + 63) & ~(size_t)63);
-	ring_bytes = sizeof(struct ring) + (size_t)cap * slot;
+	uint32_t slot = (uint32_t)((size + 63) & ~(size_t)63);
+	ring_bytes = sizeof(struct ring) + (size_t)cap * (slot + 4);
 	for (int i = 0; i < 2; i++) {
 		rings[i] = shared_alloc(ring_bytes);
 		rings[i]->cap = cap;
@@ -185,6 +187,11 @@ static void ring_finish(void)
 	lbuf_finish();
 }
 
+static unsigned char *ring_len(struct ring *r, size_t i)
+{
+	return r->data + (size_t)r->cap * r->slot + 4 * i;
+}
+
 static void ring_send(uint64_t seq, size_t size)
 {
 	struct ring *r = rings[side_parent ? 0 : 1];
@@ -196,10 +203,10 @@ static void ring_send(uint64_t seq, size_t size)
 		if (r_head - r_tail_seen == r->cap)
 			bp_relax();
 	}
-	unsigned char *s = r->data + (size_t)(r_head & (r->cap - 1)) * r->slot;
-	uint64_t len = size;
-	memcpy(s, &len, 8);
-	memcpy(s + 8, lbuf, size);
+	size_t i = (size_t)(r_head & (r->cap - 1));
+	uint32_t len = (uint32_t)size;
+	memcpy(ring_len(r, i), &len, 4);
+	memcpy(r->data + i * r->slot, lbuf, size);
 	/* release: the slot's bytes before the index that publishes them. */
 	atomic_store_explicit(&r->head, ++r_head, memory_order_release);
 }
@@ -214,12 +221,12 @@ static void ring_recv(uint64_t seq, size_t size)
 		if (r_tail == r_head_seen)
 			bp_relax();
 	}
-	unsigned char *s = r->data + (size_t)(r_tail & (r->cap - 1)) * r->slot;
-	uint64_t len;
-	memcpy(&len, s, 8);
+	size_t i = (size_t)(r_tail & (r->cap - 1));
+	uint32_t len;
+	memcpy(&len, ring_len(r, i), 4);
 	if (len != size)
 		die("raw ring: wrong length");
-	memcpy(lbuf, s + 8, size);
+	memcpy(lbuf, r->data + i * r->slot, size);
 	/* release: the copy out is done before the slot is given back. */
 	atomic_store_explicit(&r->tail, ++r_tail, memory_order_release);
 	check_or_die(lbuf, size, seq);
