@@ -114,7 +114,7 @@ endif
 # inputs are kept in $(FUZZ_BUILD)/corpus, crashes in $(FUZZ_BUILD)/crashes.
 FUZZ_BUILD      ?= build-fuzz
 FUZZ_SECONDS    ?= 300
-FUZZ_TARGETS    ?= fuzz_hdr fuzz_sync fuzz_name fuzz_handles
+FUZZ_TARGETS    ?= fuzz_hdr fuzz_sync fuzz_name fuzz_handles fuzz_chan
 FUZZ_KNOWN_BUGS ?= $(CURDIR)/fuzz/known-bugs
 
 fuzz-build:

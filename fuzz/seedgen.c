@@ -307,6 +307,40 @@ static void handle_seeds(void)
 	}
 }
 
+/* Channels of each shape with messages in them, under several roles. */
+static void chan_seeds(void)
+{
+	static const char *const shapes[] = { NULL, "spsc", "mpmc", "broadcast" };
+	static const unsigned char sels[] = { 0x00, 0x12, 0x0e, 0x23 };
+	for (unsigned shape = SHMAP_CHAN_SPSC; shape <= SHMAP_CHAN_BROADCAST;
+	     shape++) {
+		shmap_chan_config cfg = { shape, 4, 40, 2 };
+		shmap_chan *c;
+		int rc = shmap_chan_create("fz", &cfg,
+		                           SHMAP_CHAN_SEND | SHMAP_CHAN_RECV,
+		                           NULL, &c);
+		if (rc)
+			die(shapes[shape], rc);
+		for (unsigned i = 0; i < 3; i++)
+			if ((rc = shmap_chan_send(c, "message", 1 + 3 * i, 0)))
+				die("send", rc);
+		unsigned char buf[40];
+		size_t len;
+		if ((rc = shmap_chan_recv(c, buf, sizeof buf, 0, &len)))
+			die("recv", rc);
+		size_t n;
+		unsigned char *b = backing("fz", &n);
+		for (size_t i = 0; i < sizeof sels; i++) {
+			char name[64];
+			snprintf(name, sizeof name, "%s-%02x", shapes[shape],
+			         sels[i]);
+			put("fuzz_chan", name, &sels[i], 1, b, n);
+		}
+		free(b);
+		shmap_chan_close(c);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -325,6 +359,7 @@ int main(int argc, char **argv)
 	handoff_seeds();
 	name_seeds();
 	handle_seeds();
+	chan_seeds();
 	rmdir(g_dir);
 	return 0;
 }
