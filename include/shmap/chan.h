@@ -166,8 +166,10 @@ SHMAP_API int shmap_chan_open(const char *name, unsigned flags,
                               shmap_chan **out);
 
 /*
- * Closes c: an outstanding reservation is cancelled and a peeked message
- * released, the roles are given up and the name goes with the last handle.
+ * Closes c: an outstanding reservation is cancelled, a message peeked and
+ * not released is not received (it goes to another MPMC receiver, or stays
+ * for the next SPSC one), the roles are given up and the name goes with the
+ * last handle. A forked child's close leaves the parent's roles alone.
  * Returns 0, or a negative error code from closing the object (the handle
  * is freed anyway). NULL is ignored.
  */
