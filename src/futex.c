@@ -39,24 +39,48 @@ static int wait_result(long r, int err)
 	return err == ETIMEDOUT ? -ETIMEDOUT : err == EINTR ? -EINTR : 0;
 }
 
-void shmap__futex_wake(_Atomic uint32_t *w, int n)
+_Atomic unsigned long shmap__futex_woken;
+
+static void count_woken(long r)
+{
+	/* relaxed: a counter only tests read, after the waits are over. */
+	if (r >= 0)
+		atomic_fetch_add_explicit(&shmap__futex_woken, 1,
+		                          memory_order_relaxed);
+}
+
+int shmap__futex_wake_bits(_Atomic uint32_t *w, int n, uint32_t bits)
 {
 	int e = errno;
 	/* Not FUTEX_PRIVATE: the word is shared between processes. */
-	syscall(SYS_futex, (uint32_t *)w, FUTEX_WAKE, n, NULL, NULL, 0);
+	long r = syscall(SYS_futex, (uint32_t *)w, FUTEX_WAKE_BITSET, n, NULL,
+	                 NULL, bits);
 	errno = e;
+	return r > 0 ? (int)r : 0;
 }
 
-int shmap__futex_wait(_Atomic uint32_t *w, uint32_t val, int64_t until_ns)
+int shmap__futex_wake(_Atomic uint32_t *w, int n)
+{
+	return shmap__futex_wake_bits(w, n, FUTEX_BITSET_MATCH_ANY);
+}
+
+int shmap__futex_wait_bits(_Atomic uint32_t *w, uint32_t val, uint32_t bits,
+                           int64_t until_ns)
 {
 	int e = errno;
 	struct timespec ts = to_ts(until_ns);
 	/* WAIT_BITSET: its timeout is absolute, on CLOCK_MONOTONIC. */
 	long r = syscall(SYS_futex, (uint32_t *)w, FUTEX_WAIT_BITSET, val,
-	                 until_ns < 0 ? NULL : &ts, NULL, FUTEX_BITSET_MATCH_ANY);
+	                 until_ns < 0 ? NULL : &ts, NULL, bits);
 	int rc = wait_result(r, errno);
+	count_woken(r);
 	errno = e;
 	return rc;
+}
+
+int shmap__futex_wait(_Atomic uint32_t *w, uint32_t val, int64_t until_ns)
+{
+	return shmap__futex_wait_bits(w, val, FUTEX_BITSET_MATCH_ANY, until_ns);
 }
 
 #ifndef SYS_futex_waitv
@@ -91,6 +115,7 @@ int shmap__futex_waitv(_Atomic uint32_t *const *w, const uint32_t *val,
 	long r = syscall(SYS_futex_waitv, wv, n, 0, until_ns < 0 ? NULL : &ts,
 	                 CLOCK_MONOTONIC);
 	int err = errno;
+	count_woken(r);
 	/* Any failure but these means futex_waitv is not usable here (not
 	 * built, refused by a filter): poll from now on, never spin. */
 	if (r < 0 && err != EAGAIN && err != EINTR && err != ETIMEDOUT &&

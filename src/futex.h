@@ -30,6 +30,10 @@ int64_t shmap__deadline_ns(int timeout_ms);
  * as 0: the caller finds the loss on its next look.
  */
 int shmap__futex_wait(_Atomic uint32_t *w, uint32_t val, int64_t until_ns);
+/* The same, woken only by a wake whose bitset meets bits (FUTEX_WAKE and
+ * shmap__futex_wake meet every one). */
+int shmap__futex_wait_bits(_Atomic uint32_t *w, uint32_t val, uint32_t bits,
+                           int64_t until_ns);
 /*
  * Sleeps while every *w[i] == val[i] (1 <= n <= SHMAP__WAITV_MAX) with
  * futex_waitv; where the kernel lacks it, sleeps on w[0] in slices of a
@@ -39,8 +43,15 @@ int shmap__futex_wait(_Atomic uint32_t *w, uint32_t val, int64_t until_ns);
 #define SHMAP__WAITV_MAX 128
 int shmap__futex_waitv(_Atomic uint32_t *const *w, const uint32_t *val,
                        unsigned n, int64_t until_ns);
-/* Wakes n (1, or INT_MAX for all) sleepers on w, in any process. */
-void shmap__futex_wake(_Atomic uint32_t *w, int n);
+/* Wakes n (1, or INT_MAX for all) sleepers on w, in any process; returns
+ * how many it woke (0 on an error). */
+int shmap__futex_wake(_Atomic uint32_t *w, int n);
+/* Wakes up to n sleepers on w whose bitset meets bits (a futex_waitv
+ * sleeper meets every bitset); returns how many. */
+int shmap__futex_wake_bits(_Atomic uint32_t *w, int n, uint32_t bits);
+/* For tests only: how many futex waits have returned woken (not timed out,
+ * interrupted or refused by a changed word). */
+extern _Atomic unsigned long shmap__futex_woken;
 /* SHMAP_SPIN from the environment, else 200 on SMP, 0 on one CPU. */
 unsigned shmap__spin_default(void);
 

@@ -6,7 +6,10 @@
  * named object, a memfd for an unnamed one, or memory the caller owns. The
  * block's seq word is the one futex everybody sleeps on: every signal (set,
  * release) bumps it and, if a sleeper announced itself in its bit 0, wakes
- * the sleepers, who then race to take the object. A signal with nobody
+ * the waiters it handed something, or as many sleepers as can take what it
+ * made available (one for a release of one or an auto-reset set: see
+ * wait.h for when it must wake all), who race with spinners to take it. A
+ * manual-reset set and a pulse wake every sleeper. A signal with nobody
  * asleep costs no system call. The waits are wait.c's engine, which knows
  * each kind here by its table of operations (g_event_ops, ...).
  *
@@ -62,13 +65,14 @@
  * half, the format in the high half (see SHMAP__FOLD in internal.h), so a
  * block of another layout is refused (SHMAP_EFORMAT), never misread, and
  * anything without "SY" is SHMAP_EBADOBJ. BLK_VERSION is bumped with every
- * change of what the block's words mean. Version 5: SHMAP_SYNC_SIZE 512, the
- * rest reserved. Versions 1 to 4 wrote "SYNC", "SYN2", "SYN3" and "SYN4"
- * (4: the tables of waiters for hand-offs, bit 1 of seq and the turn; 3: a
+ * change of what the block's words mean. Version 6: bits 2 and 3 of seq are
+ * the wait engine's (wait.h), its count moves up to bits 4-31. Version 5:
+ * SHMAP_SYNC_SIZE 512, the rest reserved. Versions 1 to 4 wrote "SYNC",
+ * "SYN2", "SYN3" and "SYN4" (4: the tables of waiters for hand-offs, bit 1 of seq and the turn; 3: a
  * manual-reset event's set generation in bits 1-30 of its state word).
  */
 #define BLK_SY 0x5953u /* "SY" */
-#define BLK_VERSION 5u
+#define BLK_VERSION 6u
 #define SLOTS SHMAP_EVENT_LISTENERS_MAX
 #define EPLACES 4 /* an event's places for waiters (see struct sync_blk) */
 #define LINGER_NS 4000000ll    /* how long linger() yields at most */
@@ -84,10 +88,10 @@ struct sync_blk {
 	uint32_t magic;
 	uint32_t kind;  /* SHMAP_TYPE_EVENT, _MUTEX or _SEMAPHORE */
 	uint64_t order; /* random: the order wait-all takes objects in */
-	/* The futex word: bumped by 4 on every signal (bits 2-31); bit 0
+	/* The futex word: bumped by 16 on every signal (bits 4-31); bit 0
 	 * says someone sleeps on it (or did: a killed sleeper costs one wake,
-	 * no more); bit 1 that the table of waiters may hold one not yet
-	 * handed anything (SEQ_LISTED). */
+	 * no more), bits 2 and 3 who (wait.h); bit 1 that the table of
+	 * waiters may hold one not yet handed anything (SEQ_LISTED). */
 	_Atomic uint32_t seq;
 	_Atomic uint32_t state;    /* event: bit 0 set, and (manual-reset)
 	                            * bits 1-30 the set generation (see
@@ -150,11 +154,12 @@ _Static_assert(offsetof(struct sync_blk, eplace) == 32 &&
 	 0xffffu)
 #define BLK_MAGIC (BLK_SY | BLK_FORMAT << 16)
 _Static_assert(sizeof(struct shmap__nstab) == 4 * NSIDS &&
-                       offsetof(struct sync_blk, ns) == 88 && BLK_FORMAT == 0x679d,
-               "version 5's layout, whatever the namespace table's type");
+                       offsetof(struct sync_blk, ns) == 88 && BLK_FORMAT == 0xe14e,
+               "version 6's layout, whatever the namespace table's type");
 _Static_assert(BLK_FORMAT != 0x434e && BLK_FORMAT != 0x324e &&
-                       BLK_FORMAT != 0x334e && BLK_FORMAT != 0x344e,
-               "not the word of versions 1 to 4");
+                       BLK_FORMAT != 0x334e && BLK_FORMAT != 0x344e &&
+                       BLK_FORMAT != 0x679d,
+               "not the word of versions 1 to 5");
 
 /* Identities (mutex owner, wait-all lock owner, waiters): see live.h. */
 #define ID_TID_MASK SHMAP__ID_TID_MASK
@@ -187,7 +192,7 @@ _Static_assert(BLK_FORMAT != 0x434e && BLK_FORMAT != 0x324e &&
 #define GRANT (1ull << 63)
 #define PEND(i) ((uint64_t)((i) + 1) << ID_START_SHIFT)
 #define SEQ_LISTED 2u
-#define SEQ_STEP 4u
+#define SEQ_STEP SHMAP__WAIT_STEP
 
 /* LOST: a block was cut away under us (see the top of the file). */
 enum { BUSY = 0, TAKEN = 1, ABANDONED = 2, LOCKED = 3, LOST = 4 };
@@ -348,15 +353,15 @@ static void reg_del(struct shmap_sync *s)
 
 /* ---- taking and signalling ---- */
 
-static inline void wake_seen(struct sync_blk *b, uint32_t o)
+/* After a seq_cst change of the state: wakes the waiters handed
+ * something (handed: the OR of shmap__wait_bit of their places, 0 if
+ * none), and one more sleeper if none was: what a hand-off did not take
+ * went to the object (see wait.h). */
+static inline void wake_handed(struct sync_blk *b, uint32_t handed)
 {
-	shmap__wait_wake_seen(&b->seq, o);
-}
-
-/* After a seq_cst change of the state: wakes the sleepers, if any. */
-static inline void wake(struct sync_blk *b)
-{
-	shmap__wait_wake(&b->seq);
+	/* seq_cst: as in shmap__wait_wake. */
+	shmap__wait_wake_n(&b->seq, atomic_load(&b->seq), handed ? 0 : 1,
+	                   handed);
 }
 
 /* ---- hand-offs (see the top of the file) ---- */
@@ -450,9 +455,10 @@ static int grant(_Atomic uint64_t *tab, int i)
  * has left): hands it to the next listed waiter, or leaves it free. After
  * naming a place, looks at it again: its waiter may have left before it
  * could see the PEND (place_off looks the other way round), and then the
- * mutex goes on. Bounded: a hostile peer cannot hold us here.
+ * mutex goes on. Bounded: a hostile peer cannot hold us here. Returns the
+ * bit of the place handed the mutex (shmap__wait_bit), or 0 if none was.
  */
-static void hand_mutex(struct shmap_sync *s, uint64_t from)
+static uint32_t hand_mutex(struct shmap_sync *s, uint64_t from)
 {
 	struct sync_blk *b = s->b;
 	unsigned n;
@@ -465,12 +471,13 @@ static void hand_mutex(struct shmap_sync *s, uint64_t from)
 		/* seq_cst: the owner word before the look at the place. */
 		if (to == from || !atomic_compare_exchange_strong(&b->owner,
 		                                                  &from, to))
-			return; /* taken meanwhile, or freed */
+			return 0; /* taken meanwhile, or freed */
 		if (i < 0 || atomic_load(&tab[i]))
-			return;
+			return i < 0 ? 0 : shmap__wait_bit(i);
 		from = to;
 	}
 	atomic_compare_exchange_strong(&b->owner, &from, 0);
+	return 0;
 }
 
 /*
@@ -491,9 +498,10 @@ static void unit_back(struct sync_blk *b)
 /*
  * Hands one unit (semaphore) or one set (auto-reset event) that the caller
  * holds, taken from the object, to a listed waiter; if none is left, gives
- * it back to the object. Returns whether a waiter got it.
+ * it back to the object. Returns the bit of the waiter's place
+ * (shmap__wait_bit), or 0 if none got it.
  */
-static int hand_one(struct shmap_sync *s)
+static uint32_t hand_one(struct shmap_sync *s)
 {
 	struct sync_blk *b = s->b;
 	unsigned n;
@@ -503,7 +511,7 @@ static int hand_one(struct shmap_sync *s)
 		if (i < 0)
 			break;
 		if (grant(tab, i))
-			return 1;
+			return shmap__wait_bit(i);
 	}
 	tidy(b, tab, n);
 	if (s->kind == SHMAP_TYPE_SEMAPHORE)
@@ -519,12 +527,13 @@ static int hand_one(struct shmap_sync *s)
  * (SEQ_LISTED may be stale: then the first goes back, and tidy clears it).
  * What a waiter spinning or a wait-all took first is theirs; a wait-all's
  * LOCK is left alone (it is about to take the object). Returns how many
- * were handed.
+ * were handed; *bits gets the bits of their places (shmap__wait_bit).
  */
-static unsigned hand_over(struct shmap_sync *s, uint32_t n)
+static unsigned hand_over(struct shmap_sync *s, uint32_t n, uint32_t *bits)
 {
 	struct sync_blk *b = s->b;
 	unsigned handed = 0;
+	*bits = 0;
 	uint32_t need = s->kind == SHMAP_TYPE_EVENT ? 1u : COUNT32;
 	while (handed < n) {
 		uint32_t v = atomic_load_explicit(&b->state,
@@ -538,8 +547,10 @@ static unsigned hand_over(struct shmap_sync *s, uint32_t n)
 		} while (!atomic_compare_exchange_weak_explicit(
 		        &b->state, &v, to, memory_order_acquire,
 		        memory_order_relaxed));
-		if (!hand_one(s))
+		uint32_t bit = hand_one(s);
+		if (!bit)
 			break;
+		*bits |= bit;
 		handed++;
 	}
 	return handed;
@@ -666,14 +677,13 @@ static void place_off(struct shmap_sync *s, int i, uint64_t me)
 	}
 	if (s->kind == SHMAP_TYPE_MUTEX) {
 		uint64_t o = atomic_load(&b->owner);
-		if (o == PEND(i) && !atomic_load(&tab[i])) {
-			hand_mutex(s, o);
-			wake(b);
-		}
+		if (o == PEND(i) && !atomic_load(&tab[i]))
+			wake_handed(b, hand_mutex(s, o));
 	} else if (granted) {
-		if (!hand_one(s) && s->kind == SHMAP_TYPE_EVENT)
+		uint32_t bit = hand_one(s);
+		if (!bit && s->kind == SHMAP_TYPE_EVENT)
 			shmap__pollfd_notify(b->slot, SLOTS);
-		wake(b);
+		wake_handed(b, bit);
 	}
 }
 
@@ -1269,9 +1279,10 @@ static void set_kind(struct shmap_sync *s, uint32_t kind)
 static int do_set(struct shmap_sync *e)
 {
 	struct sync_blk *b = e->b;
-	uint32_t was;
+	uint32_t was, bits = 0;
 	unsigned handed = 0;
-	if (b->flags & SHMAP_EVENT_MANUAL) {
+	int manual = (b->flags & SHMAP_EVENT_MANUAL) != 0;
+	if (manual) {
 		/* A manual-reset set releases every present waiter even if a
 		 * reset comes before they run: the change that sets bit 0
 		 * also bumps the generation they compare with, so a waiter
@@ -1296,15 +1307,16 @@ static int do_set(struct shmap_sync *e)
 	SHMAP__CRASH(SHMAP__CP_EVENT_SET);
 	/* Wake even if it was set: a setter killed between its change and
 	 * its wake must not leave a sleeper asleep on a set event. seq_cst:
-	 * as in wake(), and SEQ_LISTED is seen if a waiter listed itself
+	 * as in shmap__wait_wake, and SEQ_LISTED is seen if a waiter listed itself
 	 * before its last look at the state. */
 	uint32_t q = atomic_load(&b->seq);
-	if ((q & SEQ_LISTED) && !(was & 1u) &&
-	    !(b->flags & SHMAP_EVENT_MANUAL)) {
-		handed = hand_over(e, 1);
-		q = atomic_load(&b->seq);
-	}
-	wake_seen(b, q);
+	if ((q & SEQ_LISTED) && !(was & 1u) && !manual)
+		handed = hand_over(e, 1, &bits);
+	/* Wake all for a manual-reset event: every waiter takes the set. */
+	if (manual)
+		shmap__wait_wake_seen(&b->seq, q);
+	else
+		wake_handed(b, bits);
 	if (!(was & 1u) && !handed)
 		shmap__pollfd_notify(b->slot, SLOTS);
 	return 0;
@@ -1329,14 +1341,10 @@ static int do_mutex_release(struct shmap_sync *m)
 	linger(m);
 	b->recursion = 0;
 	/* seq_cst: our writes under the mutex reach the next owner, and the
-	 * store orders before the look at seq (as in wake()). */
+	 * store orders before the look at seq (as in shmap__wait_wake). */
 	atomic_store(&b->owner, 0);
-	uint32_t q = atomic_load(&b->seq);
-	if (q & SEQ_LISTED) {
-		hand_mutex(m, 0);
-		q = atomic_load(&b->seq);
-	}
-	wake_seen(b, q);
+	wake_handed(b, (atomic_load(&b->seq) & SEQ_LISTED) ? hand_mutex(m, 0)
+	                                                   : 0);
 	return 0;
 }
 
@@ -1357,13 +1365,14 @@ static int do_sem_release(struct shmap_sync *s, uint32_t n,
 	} while (!atomic_compare_exchange_weak(&b->state, &v, v + n));
 	if (previous)
 		*previous = v & COUNT32;
-	/* seq_cst: as in wake(). */
-	uint32_t q = atomic_load(&b->seq);
-	if (q & SEQ_LISTED) {
-		hand_over(s, n);
-		q = atomic_load(&b->seq);
-	}
-	wake_seen(b, q);
+	/* seq_cst: as in shmap__wait_wake. */
+	uint32_t bits = 0, handed = 0;
+	if (atomic_load(&b->seq) & SEQ_LISTED)
+		handed = hand_over(s, n, &bits);
+	/* The waiters handed units, and as many sleepers as units are left
+	 * (n - handed <= COUNT32 fits an int). */
+	shmap__wait_wake_n(&b->seq, atomic_load(&b->seq), (int)(n - handed),
+	                   bits);
 	return 0;
 }
 
@@ -1744,7 +1753,8 @@ int shmap_event_pulse(shmap_sync *e)
 			}
 			/* seq_cst: the token is visible before the new gen. */
 			atomic_fetch_add(&b->pulse_gen, 1);
-			wake(b);
+			/* Wake all: every waiter must look at the new gen. */
+			shmap__wait_wake(&b->seq);
 		}
 		if (lost(e))
 			rc = SHMAP_EINPAGE;

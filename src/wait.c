@@ -21,13 +21,44 @@ enum {
 	LOST = SHMAP__W_LOST
 };
 
+#define WB_BITS (SHMAP__WB_SLEEP | SHMAP__WB_MANY | SHMAP__WB_ALL)
+
 void shmap__wait_wake_seen(_Atomic uint32_t *w, uint32_t o)
 {
-	while (o & 1u)
-		if (atomic_compare_exchange_weak(w, &o, (o & ~1u) + 4u)) {
+	/* seq_cst, the CAS: as in shmap__wait_wake. */
+	while (o & SHMAP__WB_SLEEP)
+		if (atomic_compare_exchange_weak(
+		            w, &o, (o & ~WB_BITS) + SHMAP__WAIT_STEP)) {
 			shmap__futex_wake(w, INT_MAX);
 			return;
 		}
+}
+
+void shmap__wait_wake_n(_Atomic uint32_t *w, uint32_t o, int n,
+                        uint32_t bits)
+{
+	for (;;) {
+		if (!(o & SHMAP__WB_SLEEP))
+			return;
+		/* Wake all: one sleeper at most, or a wait-all (see wait.h). */
+		if (!(o & SHMAP__WB_MANY) || (o & SHMAP__WB_ALL)) {
+			shmap__wait_wake_seen(w, o);
+			return;
+		}
+		/* seq_cst: as in shmap__wait_wake; the bits stay. */
+		if (atomic_compare_exchange_weak(w, &o, o + SHMAP__WAIT_STEP))
+			break;
+	}
+	/* A hand-off that found its waiter not asleep (spinning, about to
+	 * sleep, or killed) wakes one more: if the waiter was killed, that
+	 * one sleeps in short slices while the hand-off is in flight, and
+	 * finds it dead (a dead sleeper must not strand the others). */
+	if (bits && shmap__futex_wake_bits(w, INT_MAX, bits) == 0 && n < 1)
+		n = 1;
+	/* Fewer asleep than n: all are awake now; clear the bits (a sleeper
+	 * that came since is woken with them). */
+	if (n > 0 && shmap__futex_wake(w, n) < n)
+		shmap__wait_wake_seen(w, o + SHMAP__WAIT_STEP);
 }
 
 void shmap__wait_wake(_Atomic uint32_t *w)
@@ -202,6 +233,7 @@ int shmap__wait(shmap_sync *const *objs, unsigned n, unsigned flags,
 	struct shmap__wseen ps[SHMAP_WAIT_MAX];
 	_Atomic uint32_t *words[SHMAP_WAIT_MAX]; /* what we sleep on */
 	uint32_t seqs[SHMAP_WAIT_MAX];
+	uint32_t last[SHMAP_WAIT_MAX]; /* what we slept on last (0: never) */
 	uint64_t keys[SHMAP_WAIT_MAX];
 	unsigned order[SHMAP_WAIT_MAX];
 	int slicing = 0, rc, all = (flags & SHMAP_WAIT_ALL) != 0;
@@ -239,6 +271,7 @@ int shmap__wait(shmap_sync *const *objs, unsigned n, unsigned flags,
 		shmap__pollfd_drain(&objs[i]->pfd);
 		memset(&ps[i], 0, sizeof ps[i]);
 		ps[i].at = -1;
+		last[i] = 0;
 		if (objs[i]->ops->begin)
 			objs[i]->ops->begin(objs[i]->ctx, &ps[i]);
 	}
@@ -323,16 +356,22 @@ int shmap__wait(shmap_sync *const *objs, unsigned n, unsigned flags,
 		int64_t until = deadline;
 		if (until < 0 || until > now + slice)
 			until = now + slice;
-		/* Announce the sleep: set bit 0 on the word we tried against;
-		 * if it moved meanwhile, something was signalled: try again. */
+		/* Announce the sleep: set bit 0 on the word we tried against
+		 * (bit 2 if another set it since we last slept on it, bit 3
+		 * for a wait-all: see wait.h); if it moved meanwhile,
+		 * something was signalled: try again. */
 		int moved = 0;
 		for (unsigned i = 0; i < n && !moved; i++) {
 			uint32_t v = seqs[i];
+			uint32_t to = v | SHMAP__WB_SLEEP |
+			              (all ? SHMAP__WB_ALL : 0u);
+			if ((v & SHMAP__WB_SLEEP) && v != last[i])
+				to |= SHMAP__WB_MANY;
 			/* seq_cst: pairs with the CAS in shmap__wait_wake. */
-			if (!(v & 1u) &&
-			    !atomic_compare_exchange_strong(words[i], &v, v | 1u))
+			if (to != v &&
+			    !atomic_compare_exchange_strong(words[i], &v, to))
 				moved = 1;
-			seqs[i] = v | 1u;
+			seqs[i] = last[i] = to;
 		}
 		slept = 1;
 		if (moved)
@@ -350,7 +389,14 @@ int shmap__wait(shmap_sync *const *objs, unsigned n, unsigned flags,
 		/* A sleeper on a block cut meanwhile sleeps until its slice
 		 * ends (a second at most; 20 ms for a slicing kind), then
 		 * faults on its next look and stops: a cut wakes no futex. */
-		rc = shmap__futex_waitv(words, seqs, n, until);
+		/* Alone on one word, a listed waiter sleeps on its own bit,
+		 * so only a hand-off to it (or a wake of any) wakes it. */
+		if (n == 1 && !all)
+			rc = shmap__futex_wait_bits(words[0], seqs[0],
+			                            shmap__wait_bit(ps[0].at),
+			                            until);
+		else
+			rc = shmap__futex_waitv(words, seqs, n, until);
 		/* A signal's handler ran: with SHMAP_WAIT_INTR, one more
 		 * look (what was signalled before it is taken), then stop. */
 		intr = rc == -EINTR && (flags & SHMAP_WAIT_INTR);
@@ -381,13 +427,15 @@ int shmap__wait(shmap_sync *const *objs, unsigned n, unsigned flags,
 		    objs[i]->pfd.fd >= 0 &&
 		    objs[i]->ops->take(objs[i]->ctx, NULL, 0) == TAKEN)
 			shmap__pollfd_poke(&objs[i]->pfd);
-	/* Gave up after announcing a sleep: take our bit back so signals
+	/* Gave up after announcing a sleep, or a wait-any took one object:
+	 * we may have been the one sleeper a wake went to, on any other
+	 * word: pass one on. Alone there, that takes our bit back so signals
 	 * stay free, the way a signal does (bump, never just clear: another
-	 * waiter may be about to sleep on the odd value), waking the other
-	 * sleepers so they set it again. */
-	if (!took && r != LOST && slept)
-		for (unsigned i = 0; i < n; i++)
-			shmap__wait_wake(words[i]);
+	 * waiter may be about to sleep on the odd value). seq_cst: as a
+	 * signal. */
+	for (unsigned i = 0; slept && r != LOST && i < n; i++)
+		if (!took || (!all && i != *index))
+			shmap__wait_wake_n(words[i], atomic_load(words[i]), 1, 0);
 	if (r == TAKEN)
 		return 0;
 	if (r == LOST)

@@ -9,17 +9,37 @@
  * The sleep protocol every kind follows (its futex word, "word"):
  * - Every change that may make the object available (a set, a release, a
  *   message) is made by a seq_cst atomic operation, then the signaller
- *   calls shmap__wait_wake(word). That bumps the word by 4 and wakes the
- *   sleepers only if bit 0 says one sleeps; with nobody asleep it is one
- *   load. Bits 2-31 of the word are the signal count; bit 1 is the kind's
- *   own (sync: SEQ_LISTED); a kind changes the word only by shmap__wait_wake
- *   or by CAS keeping bit 0.
+ *   calls shmap__wait_wake(word) (every sleeper) or shmap__wait_wake_n (as
+ *   many as can take what it made available, and the waiters it handed
+ *   something). That bumps the word by SHMAP__WAIT_STEP and wakes only if
+ *   bit 0 (SHMAP__WB_SLEEP) says one sleeps; with nobody asleep it is one
+ *   load. Bits 4-31 of the word are the signal count; bit 1 is the kind's
+ *   own (sync: SEQ_LISTED); a kind changes the word only by these or by
+ *   CAS keeping bits 0, 2 and 3.
  * - A waiter loads the word (acquire), tries the object (take or lock), and
  *   to sleep sets bit 0 by CAS, fences (seq_cst), tries again, then sleeps
  *   while the word holds the value it set: a signal after its load either
- *   changed the word (no sleep) or saw bit 0 (a wake).
+ *   changed the word (no sleep) or saw bit 0 (a wake). A sleeper that
+ *   finds bit 0 set by another sets bit 2 too (SHMAP__WB_MANY); a wait-all
+ *   sets bit 3 (SHMAP__WB_ALL).
+ * - Waking all clears bits 0, 2 and 3: every sleeper wakes and announces
+ *   itself again. Without bit 2 at most one sleeps, and waking it is waking
+ *   all. With bit 2 (and not 3) shmap__wait_wake_n wakes only n and keeps
+ *   the bits; if fewer than n were asleep, every sleeper is awake, and it
+ *   clears them as waking all does. A waiter listed at place "at" of a
+ *   kind's table of waiters sleeps alone on it (FUTEX_WAIT_BITSET with
+ *   shmap__wait_bit(at)), so a hand-off to it wakes it and no other
+ *   single-object sleeper (one more if it was not asleep: it may have
+ *   been killed, and the one woken finds that out). A wait-any that slept and took one object, or
+ *   gave up, passes one wake on to each other word (it may have been the
+ *   one woken there). A wait-all needs every wake: one it cannot use would
+ *   otherwise be lost to the others, and two of them would hand it back and
+ *   forth.
  * A waiter sleeps in slices (a second; SHMAP__WK_SLICE kinds 20 ms), so a
- * signaller killed between its change and its wake costs a slice.
+ * signaller killed between its change and its wake costs a slice, and so
+ * does a sleeper woken alone and killed (or stopped) before its try: the
+ * others find what it was woken for at the end of their slice (what was
+ * handed to it, sooner: see in_flight).
  *
  * To plug a level-triggered kind in (signalled while a predicate holds, a
  * wait takes nothing: a channel with a message for this handle):
@@ -155,11 +175,31 @@ static inline int shmap__wait_lost(const shmap_sync *s)
 	       (s->ops->lost && s->ops->lost(s->ctx));
 }
 
+/* The engine's bits of a word (see the top). */
+#define SHMAP__WB_SLEEP 0x1u
+#define SHMAP__WB_MANY 0x4u
+#define SHMAP__WB_ALL 0x8u
+#define SHMAP__WAIT_STEP 0x10u
+
+/* The futex bitset of a waiter listed at place at (-1: none) of a kind's
+ * table of waiters; a hand-off to places wakes with the OR of theirs. */
+static inline uint32_t shmap__wait_bit(int at)
+{
+	return at < 0 ? 1u : 1u << (1 + (unsigned)at % 31u);
+}
+
 /* After a change that may make the object of word available (made by a
- * seq_cst operation): wakes its sleepers, if any announced themselves. */
+ * seq_cst operation): wakes every sleeper, if any announced itself. */
 void shmap__wait_wake(_Atomic uint32_t *word);
 /* The same with word just loaded as o (seq_cst). */
 void shmap__wait_wake_seen(_Atomic uint32_t *word, uint32_t o);
+/*
+ * The same, waking only n sleepers (any) and those whose bitset meets bits
+ * (waiters handed something; 0: none), where the bits of o allow it (see
+ * the top); o is word just loaded (seq_cst).
+ */
+void shmap__wait_wake_n(_Atomic uint32_t *word, uint32_t o, int n,
+                        uint32_t bits);
 
 /* The engine: flags SHMAP_WAIT_*. Returns 0, SHMAP_EABANDONED, -ETIMEDOUT,
  * -EINTR, SHMAP_EINPAGE or -EINVAL; *index as shmap_wait_ex says. */
