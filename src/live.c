@@ -114,12 +114,12 @@ static uint64_t process_self(void)
  * This process's namespace key: a hash of the inode numbers of its PID and
  * time namespaces, never 0; 0 if /proc does not say (see live.h).
  */
-static _Atomic uint32_t g_my_ns;
+_Atomic uint32_t shmap__my_ns;
 /* Whether this process's /proc is its own PID namespace's (1 yes, 0 no, -1
  * not known yet): only then may it look owners up (a /proc mounted by an
  * ancestor namespace shows other processes under the same numbers). */
 static atomic_int g_proc_own = -1;
-static atomic_int g_ns_known;
+atomic_int shmap__ns_known;
 
 static uint32_t ns_key(void)
 {
@@ -209,7 +209,7 @@ int shmap__proc_own(void)
 static void ns_learn(void)
 {
 	int e = errno;
-	atomic_store_explicit(&g_my_ns, ns_key(), memory_order_relaxed);
+	atomic_store_explicit(&shmap__my_ns, ns_key(), memory_order_relaxed);
 	errno = e;
 	/* Learnt when first needed: it may take a descriptor. */
 	atomic_store_explicit(&g_proc_own, -1, memory_order_relaxed);
@@ -219,15 +219,13 @@ static __attribute__((noinline)) void my_ns_learn(void)
 {
 	pthread_once(&g_fork_once, fork_init);
 	ns_learn();
-	atomic_store_explicit(&g_ns_known, 1, memory_order_release);
+	atomic_store_explicit(&shmap__ns_known, 1, memory_order_release);
 }
 
-uint32_t shmap__ns_self(void)
+uint32_t shmap__ns_self_slow(void)
 {
-	/* acquire: pairs with the release above; a race computes it twice. */
-	if (!atomic_load_explicit(&g_ns_known, memory_order_acquire))
-		my_ns_learn();
-	return atomic_load_explicit(&g_my_ns, memory_order_relaxed);
+	my_ns_learn();
+	return atomic_load_explicit(&shmap__my_ns, memory_order_relaxed);
 }
 
 /* The pid the fork state below was brought up to date for, and whether
@@ -244,10 +242,10 @@ int shmap__live_forked(void)
 	atomic_store(&g_pident, 0);
 	/* A parent that unshared its PID or time namespace forks into the
 	 * new one. */
-	uint32_t old = atomic_load(&g_my_ns);
+	uint32_t old = atomic_load(&shmap__my_ns);
 	ns_learn();
-	g_forked_moved = atomic_load(&g_my_ns) != old;
-	atomic_store(&g_ns_known, 1);
+	g_forked_moved = atomic_load(&shmap__my_ns) != old;
+	atomic_store(&shmap__ns_known, 1);
 	g_forked_pid = pid;
 	return g_forked_moved;
 }
@@ -319,18 +317,6 @@ uint64_t shmap__ns_find(struct shmap__nstab *t, int claim,
 			return (uint64_t)(i + 1) << SHMAP__ID_NS_SHIFT;
 	}
 	return 0;
-}
-
-int shmap__ns_mine(const struct shmap__nstab *t, uint64_t ident)
-{
-	unsigned i = (unsigned)((ident >> SHMAP__ID_NS_SHIFT) &
-	                        SHMAP__ID_NS_MASK);
-	if (i == 0)
-		return 1;
-	uint32_t me = shmap__ns_self();
-	/* seq_cst: the table's rule (shmap__ns_find). */
-	return i <= SHMAP__NSIDS && me &&
-	       atomic_load((_Atomic uint32_t *)&t->nsid[i - 1]) == me;
 }
 
 uint64_t shmap__ident_thread(struct shmap__nstab *t)

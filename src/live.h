@@ -51,16 +51,30 @@ pid_t shmap__ident_pid(uint64_t ident);
 
 /* ---- finer pieces, for objects that cache and reclaim entries ---- */
 
-/* The calling thread's tid and start time (no namespace bits). */
-extern __thread uint64_t shmap__t_ident;
+/* The calling thread's tid and start time (no namespace bits).
+ * initial-exec and hidden: one load off the thread pointer, no call to
+ * __tls_get_addr, on every take and release (guard.c's t_top does so too). */
+extern __thread uint64_t shmap__t_ident
+        __attribute__((tls_model("initial-exec"), visibility("hidden")));
 uint64_t shmap__self_slow(void);
 static inline uint64_t shmap__self(void)
 {
 	return shmap__t_ident ? shmap__t_ident : shmap__self_slow();
 }
 /* This process's namespace key (never has bit 31), 0 if /proc does not
- * say. A process never changes its own; a forked child may be in others. */
-uint32_t shmap__ns_self(void);
+ * say. A process never changes its own; a forked child may be in others.
+ * Inline, with shmap__ns_mine: every take and release asks. */
+extern _Atomic uint32_t shmap__my_ns __attribute__((visibility("hidden")));
+extern atomic_int shmap__ns_known __attribute__((visibility("hidden")));
+uint32_t shmap__ns_self_slow(void);
+static inline uint32_t shmap__ns_self(void)
+{
+	/* acquire: pairs with the release in live.c; a race computes it
+	 * twice. */
+	if (!atomic_load_explicit(&shmap__ns_known, memory_order_acquire))
+		return shmap__ns_self_slow();
+	return atomic_load_explicit(&shmap__my_ns, memory_order_relaxed);
+}
 /*
  * Finds (or, with claim, claims) our entry in t; returns it as ID_NS bits,
  * or 0. With named (which says whether any identity the object keeps names
@@ -73,7 +87,17 @@ uint64_t shmap__ns_find(struct shmap__nstab *t, int claim,
                         int (*named)(const void *ctx, unsigned i),
                         const void *ctx);
 /* Whether the entry ident names (if any) holds our key; seq_cst. */
-int shmap__ns_mine(const struct shmap__nstab *t, uint64_t ident);
+static inline int shmap__ns_mine(const struct shmap__nstab *t, uint64_t ident)
+{
+	unsigned i = (unsigned)((ident >> SHMAP__ID_NS_SHIFT) &
+	                        SHMAP__ID_NS_MASK);
+	if (i == 0)
+		return 1;
+	uint32_t me = shmap__ns_self();
+	/* seq_cst: the table's rule (shmap__ns_find). */
+	return i <= SHMAP__NSIDS && me &&
+	       atomic_load((_Atomic uint32_t *)&t->nsid[i - 1]) == me;
+}
 /* Whether o (bit 63 clear) is the calling thread: the same tid and start
  * time, and an entry with our key (or no entry). */
 static inline int shmap__ident_is_me(const struct shmap__nstab *t, uint64_t o)

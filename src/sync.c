@@ -359,9 +359,10 @@ static void reg_del(struct shmap_sync *s)
  * went to the object (see wait.h). */
 static inline void wake_handed(struct sync_blk *b, uint32_t handed)
 {
-	/* seq_cst: as in shmap__wait_wake. */
-	shmap__wait_wake_n(&b->seq, atomic_load(&b->seq), handed ? 0 : 1,
-	                   handed);
+	/* seq_cst: as in shmap__wait_wake. Nobody asleep: no call. */
+	uint32_t q = atomic_load(&b->seq);
+	if (q & SHMAP__WB_SLEEP)
+		shmap__wait_wake_n(&b->seq, q, handed ? 0 : 1, handed);
 }
 
 /* ---- hand-offs (see the top of the file) ---- */

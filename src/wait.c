@@ -227,6 +227,30 @@ static uint64_t order_key(const shmap_sync *s)
 	                     : (uint64_t)(uintptr_t)s->ops->word(s->ctx);
 }
 
+/*
+ * The first try of a wait for one object, as the engine's first turn makes
+ * it, without the engine's set-up (an uncontended take is most waits): TAKEN
+ * or ABANDONED with the wait over, LOST (likewise), or BUSY: the engine
+ * begins the wait afresh. Not for a handle with a descriptor (its wake-ups
+ * are drained, and a level kind's kept, by the engine), nor for a kind with
+ * begin (an event: its snapshot must be the one the whole wait compares
+ * with, or a set and reset between the two would pass us by).
+ */
+static inline int wait_one_fast(shmap_sync *s)
+{
+	struct shmap__wseen ps = {.at = -1};
+	const struct shmap__waitops *op = s->ops;
+	if (s->pfd.fd >= 0 || op->begin)
+		return BUSY;
+	int r = op->take(s->ctx, &ps, 0);
+	if (r != TAKEN && r != ABANDONED)
+		return BUSY;
+	int gone = lost(s);
+	if (op->end)
+		op->end(s->ctx, &ps, !gone, 0);
+	return gone ? LOST : r;
+}
+
 int shmap__wait(shmap_sync *const *objs, unsigned n, unsigned flags,
                 int timeout_ms, unsigned *index)
 {
@@ -240,6 +264,19 @@ int shmap__wait(shmap_sync *const *objs, unsigned n, unsigned flags,
 
 	if (n == 0 || n > SHMAP_WAIT_MAX)
 		return -EINVAL;
+	if (n == 1 && !(flags & SHMAP_WAIT_ALL)) {
+		if ((rc = check_handle(objs[0])))
+			return rc;
+		*index = 0;
+		switch (wait_one_fast(objs[0])) {
+		case TAKEN:
+			return 0;
+		case ABANDONED:
+			return SHMAP_EABANDONED;
+		case LOST:
+			return SHMAP_EINPAGE;
+		}
+	}
 	for (unsigned i = 0; i < n; i++) {
 		if ((rc = check_handle(objs[i])))
 			return rc;
