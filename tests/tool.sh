@@ -162,7 +162,7 @@ finish() {
 
 # --- usage ------------------------------------------------------------
 
-VERBS="ls info who watch create write dump event sem mutex gc rm dir version"
+VERBS="ls info who watch create write dump event sem mutex chan gc rm dir version"
 
 c_usage_unknown() {
 	run 2 frob && err_line "shmap: unknown verb 'frob'"
@@ -394,6 +394,216 @@ c_mutex_hold() {
 	stop "$m" KILL
 	run 0 mutex wait mx -t 60000 && has o abandoned
 	stop "$h"
+	finish
+}
+
+# --- chan -------------------------------------------------------------
+
+# hex TEXT: the bytes of TEXT (printf's escapes) in hex, as tool_helper
+# chan-recv prints a message.
+hex() {
+	printf "$1" | od -An -v -tx1 | tr -d ' \n'
+}
+
+# wait_roles NAME TEXT: waits (60 s at most) until shmap info NAME shows
+# TEXT ("1 receiver", "1 reader", "1 sender").
+wait_roles() {
+	i=0
+	until "$tool" info "$1" 2>/dev/null | grep -q "^channel: .*[ ,]$2"; do
+		i=$((i + 1))
+		if [ $i -gt 600 ]; then
+			fail "shmap info $1 never showed '$2'"
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+c_chan_shapes() {
+	for shape in spsc mpmc broadcast; do
+		hold h ch --type channel --shape $shape --capacity 8 --max-msg 64 ||
+			return
+		grep -qF "ch: created channel, $shape, 8 messages of up to 64 bytes; holding" \
+			"$out/h" || fail "the holder said: $(cat "$out/h")"
+		h=$bgpid
+		# Tool to C: each argument a message, bytes as they are.
+		bg c "$helper" chan-recv ch 3
+		wait_for c ready || return
+		run 0 chan send ch "one" "$(printf 'tw\no\t\\')" "" && is o "" && is e ""
+		wait "$pid_c" || fail "$shape: the C receiver failed: $(cat "$out/c")"
+		printf '%s\n' ready "$(hex one)" "$(hex 'tw\no\t\\')" - |
+			cmp -s - "$out/c" || {
+			fail "$shape: the C receiver got other bytes:"
+			show "$out/c"
+		}
+		# C to tool, each message a line, escaped.
+		bg r "$tool" chan recv ch --count 3 --timeout 60000
+		r=$bgpid
+		wait_roles ch "1 $([ $shape = broadcast ] && echo reader || echo receiver)" ||
+			return
+		"$helper" chan-send ch "from C" "$(printf 'a\\b\nc\001')" "é" ||
+			fail "$shape: the C sender failed"
+		wait "$r" || fail "$shape: shmap chan recv exited $?"
+		printf '%s\n' "from C" 'a\\b\x0ac\x01' "é" | cmp -s - "$out/r" || {
+			fail "$shape: chan recv printed:"
+			show "$out/r"
+		}
+		# Tool to tool, lines of standard input.
+		if [ $shape = broadcast ]; then
+			bg r "$tool" chan recv ch -c 3 -t 60000
+			wait_roles ch "1 reader" || return
+		fi
+		printf 'l1\n\nl3' >"$out/in"
+		run_in "$out/in" 0 chan send ch -
+		if [ $shape = broadcast ]; then
+			wait "$pid_r" || fail "broadcast: the reader exited $?"
+			cp "$out/r" "$out/o"
+		else
+			run 0 chan recv ch --count 3 -t 60000
+		fi
+		printf '%s\n' l1 "" l3 | cmp -s - "$out/o" || {
+			fail "$shape: lines came back as:"
+			show "$out/o"
+		}
+		stop "$h"
+		finish
+	done
+}
+
+c_chan_roles() {
+	hold h ch --type channel --shape spsc --capacity 2 || return
+	h=$bgpid
+	bg r "$tool" chan recv ch -t 60000
+	wait_roles ch "1 receiver" || return
+	run 1 chan recv ch -t 0 &&
+		err_line "shmap chan recv: ch: a live process holds its one receiver role (an spsc channel has one receiver)"
+	run 0 chan send ch hi
+	wait "$pid_r" || fail "the first receiver exited $?"
+	grep -qx hi "$out/r" || fail "the first receiver got: $(cat "$out/r")"
+	# A sender blocked on a full channel keeps its role.
+	bg s "$tool" chan send ch a b c -t 60000
+	wait_roles ch "1 sender" || return
+	run 1 chan send ch x &&
+		err_line "ch: a live process holds its one sender role (spsc and broadcast channels have one sender)"
+	run 0 chan recv ch -c 3 -t 60000 && printf 'a\nb\nc\n' | cmp -s - "$out/o" ||
+		fail "the blocked sender's messages came back as: $(cat "$out/o")"
+	wait "$pid_s" || fail "the blocked sender exited $?"
+	stop "$h"
+	# MPMC: any number of each.
+	hold h ch --type channel --capacity 4 --readers-max 2 || return
+	h=$bgpid
+	run 0 chan send ch 1 && run 0 chan send ch 2
+	bg r1 "$tool" chan recv ch -t 60000
+	bg r2 "$tool" chan recv ch -t 60000
+	wait "$pid_r1" && wait "$pid_r2" || fail "an mpmc receiver failed"
+	[ "$(cat "$out/r1" "$out/r2" | sort | tr '\n' ' ')" = "1 2 " ] ||
+		fail "mpmc receivers got: $(cat "$out/r1" "$out/r2")"
+	stop "$h"
+	finish
+}
+
+c_chan_timeout() {
+	hold h ch --type channel --shape spsc --capacity 2 || return
+	h=$bgpid
+	run 4 chan recv ch --timeout 50 && err_line "shmap chan recv: ch: timed out after 50 ms"
+	run 0 chan send ch a b
+	run 4 chan send ch c d -t 0 &&
+		err_line "ch: timed out after 0 ms waiting for room"
+	run 4 chan send ch c -t 50 && err_line "timed out after 50 ms waiting for room"
+	run 4 chan recv ch -c 3 -t 50 && is o "$(printf 'a\nb')" &&
+		has e "ch: timed out after 50 ms; 2 messages received"
+	run 3 chan recv nope && err_line "shmap chan recv: nope: no such object"
+	run 3 chan send nope x && err_line "shmap chan send: nope: no such object"
+	stop "$h"
+	hold h m --size 4K || return
+	run 1 chan recv m && err_line "m: the name is held by an object of another type"
+	stop "$bgpid"
+	finish
+}
+
+c_chan_overrun() {
+	hold h b --type channel --shape broadcast --capacity 2 || return
+	h=$bgpid
+	bg r "$tool" chan recv b --count 2 --timeout 60000
+	r=$bgpid
+	wait_roles b "1 reader" || return
+	# Stopped, the reader falls 5 messages behind a ring of 2.
+	kill -STOP "$r"
+	run 0 chan send b m1 m2 m3 m4 m5 m6 m7
+	kill -CONT "$r"
+	wait "$r" || fail "the reader exited $?"
+	printf '%s\n' "shmap chan recv: b: overrun: 5 messages missed" m6 m7 |
+		cmp -s - "$out/r" || {
+		fail "the reader did not report the overrun as expected:"
+		show "$out/r"
+	}
+	run 0 info b && has o "overruns 1, missed 5"
+	stop "$h"
+	finish
+}
+
+c_chan_raw() {
+	hold h ch --type channel --max-msg 300 || return
+	h=$bgpid
+	i=0
+	while [ $i -lt 256 ]; do
+		printf "\\$(printf %o $(((i * 37 + 11) % 256)))"
+		i=$((i + 1))
+	done >"$out/in"
+	run_in "$out/in" 0 chan send ch --raw -
+	run 0 chan recv ch --raw && cmp -s "$out/in" "$out/o" ||
+		fail "256 bytes came back from --raw otherwise"
+	bg c "$helper" chan-recv ch 1
+	wait_for c ready || return
+	run_in "$out/in" 0 chan send ch -r -
+	wait "$pid_c" || fail "the C receiver failed"
+	[ "$(sed -n 2p "$out/c")" = "$(od -An -v -tx1 "$out/in" | tr -d ' \n')" ] ||
+		fail "the C receiver got other bytes than --raw sent"
+	head -c 301 /dev/zero >"$out/in"
+	run_in "$out/in" 1 chan send ch --raw - &&
+		err_line "standard input is longer than the channel's largest message, 300 bytes; nothing sent"
+	run 1 chan send ch ok "$(head -c 301 /dev/zero | tr '\0' x)" &&
+		err_line "a message of 301 bytes is longer than the channel's largest, 300; 1 message sent"
+	run 0 chan recv ch && is o ok
+	stop "$h"
+	finish
+}
+
+c_chan_corrupt() {
+	hold h ch --type channel || return
+	h=$bgpid
+	f=$T/shmap.u$(id -u).ch
+	at=$(getconf PAGESIZE)
+	# The block's magic: "CH" and another format, then not "CH" at all.
+	printf 'CH\077\000' | dd of="$f" bs=1 seek="$at" conv=notrunc 2>/dev/null
+	run 1 chan send ch x && err_line "ch: the object has the shared-memory format of another"
+	printf '\000\000\000\000' | dd of="$f" bs=1 seek="$at" conv=notrunc 2>/dev/null
+	run 1 chan recv ch && err_line "ch: object header does not match"
+	stop "$h"
+	finish
+}
+
+c_chan_usage() {
+	run 2 create c --type channel --shape ring && err_line "--shape: 'ring' is not spsc, mpmc or broadcast"
+	run 2 create c --type channel --capacity 1 && err_line "--capacity: 1 is not from 2 to 16777216"
+	run 2 create c --type channel --capacity && err_line "option '--capacity' needs a value"
+	run 2 create c --type channel --max-msg 0 && err_line "--max-msg: 0 is not from 1 to 1G"
+	run 2 create c --type channel --max-msg lots && err_line "--max-msg: 'lots' is not a size"
+	run 2 create c --type channel --readers-max 1024 && err_line "--readers-max: 1024 is not from 1 to 1023"
+	run 2 create c --type channel --shape spsc --readers-max 2 &&
+		err_line "--readers-max is for mpmc and broadcast channels"
+	run 2 create c --shape spsc --size 1 && err_line "--shape, --capacity, --max-msg and --readers-max are for channels"
+	run 2 create c --type pipe && err_line "--type: 'pipe' is not mapping, event, mutex, semaphore or channel"
+	run 2 chan && err_line "shmap chan: missing send or recv"
+	run 2 chan peek c && err_line "shmap chan: unknown action 'peek'"
+	run 2 chan recv && err_line "shmap chan recv: missing NAME"
+	run 2 chan recv c d && err_line "shmap chan recv: unexpected argument 'd'"
+	run 2 chan recv c --count x && err_line "--count: 'x' is not a number"
+	run 2 chan recv c --timeout soon && err_line "--timeout: 'soon' is not a number"
+	run 2 chan send c --count 2 x && err_line "shmap chan send: --count is for recv"
+	run 2 chan send c --raw x && err_line "--raw with send is for '-' (standard input)"
+	run 2 chan send c x - && err_line "'-' (standard input) goes alone"
+	run 2 chan send c --bogus && err_line "shmap chan: unknown option '--bogus'"
 	finish
 }
 
@@ -821,6 +1031,8 @@ data) cases="c_data_roundtrip c_data_bounds c_data_helper c_data_xxd
 	c_data_existing c_not_found" ;;
 sync) cases="c_event_c_waiter c_event_tool_waiter c_sem c_mutex_abandoned
 	c_mutex_hold" ;;
+chan) cases="c_chan_shapes c_chan_roles c_chan_timeout c_chan_overrun
+	c_chan_raw c_chan_corrupt c_chan_usage" ;;
 inspect) cases="c_ls c_ls_sync c_info_chan c_who c_who_other_user c_json_escape" ;;
 gc) cases="c_gc c_rm" ;;
 watch) cases="c_watch_plain c_watch_chan c_watch_tmux" ;;

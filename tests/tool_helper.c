@@ -14,6 +14,11 @@
  *   tool_helper chan-pump NAME            create an MPMC channel, send and
  *                                         receive 100-byte messages, about
  *                                         a thousand a second
+ *   tool_helper chan-recv NAME N          open a channel as a receiver, say
+ *                                         "ready", receive N messages and
+ *                                         print each in hex ("-" if empty)
+ *   tool_helper chan-send NAME MSG...     open a channel as a sender, send
+ *                                         each MSG and exit
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,6 +147,34 @@ int main(int argc, char **argv)
 		if (err)
 			return fail(name, err);
 		exit(2);
+	}
+	if (!strcmp(mode, "chan-recv") && argc == 4) {
+		shmap_chan *c;
+		static unsigned char buf[1 << 16];
+		size_t len;
+		err = shmap_chan_open(name, SHMAP_CHAN_RECV, &c);
+		if (err)
+			return fail(name, err);
+		say("ready");
+		for (int i = 0; !err && i < atoi(argv[3]); i++) {
+			err = shmap_chan_recv(c, buf, sizeof buf, 60000, &len);
+			for (size_t k = 0; !err && k < len; k++)
+				printf("%02x", buf[k]);
+			if (!err)
+				say(len ? "" : "-");
+		}
+		if (err)
+			return fail(name, err);
+		return shmap_chan_close(c) ? 1 : 0;
+	}
+	if (!strcmp(mode, "chan-send")) {
+		shmap_chan *c;
+		err = shmap_chan_open(name, SHMAP_CHAN_SEND, &c);
+		for (int i = 3; !err && i < argc; i++)
+			err = shmap_chan_send(c, argv[i], strlen(argv[i]), 60000);
+		if (err)
+			return fail(name, err);
+		return shmap_chan_close(c) ? 1 : 0;
 	}
 	fprintf(stderr, "tool_helper: unknown mode or arguments\n");
 	return 2;

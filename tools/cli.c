@@ -221,12 +221,12 @@ void cli_put_text(FILE *f, const char *s, size_t n, unsigned flags)
 	for (size_t i = 0; i < n;) {
 		unsigned c = p[i];
 		int len = cli_utf8_len(p + i, n - i);
-		int data = flags & CLI_TEXT_DATA;
+		int data = flags & (CLI_TEXT_DATA | CLI_TEXT_LINE);
 		if (data && c == '\\') {
 			fputs("\\\\", f);
 			i++;
-		} else if ((c >= 0x20 && c < 0x7f) ||
-		           (data && (c == '\n' || c == '\t'))) {
+		} else if ((c >= 0x20 && c < 0x7f) || (data && c == '\t') ||
+		           ((flags & CLI_TEXT_DATA) && c == '\n')) {
 			fputc((int)c, f);
 			i++;
 		} else if (len > 1 && !(c == 0xc2 && p[i + 1] < 0xa0)) {
@@ -238,6 +238,12 @@ void cli_put_text(FILE *f, const char *s, size_t n, unsigned flags)
 			i++;
 		}
 	}
+}
+
+const char *cli_shape_word(unsigned shape)
+{
+	static const char *const shapes[] = {"?", "spsc", "mpmc", "broadcast"};
+	return shapes[shape <= 3 ? shape : 0];
 }
 
 const char *cli_name(const char *name)

@@ -29,6 +29,7 @@ struct cli_verb {
 /* The verbs, each defined in the file of its group. */
 extern const struct cli_verb cli_verb_create, cli_verb_write, cli_verb_dump;
 extern const struct cli_verb cli_verb_event, cli_verb_sem, cli_verb_mutex;
+extern const struct cli_verb cli_verb_chan;
 extern const struct cli_verb cli_verb_ls, cli_verb_info, cli_verb_who;
 extern const struct cli_verb cli_verb_watch, cli_verb_gc, cli_verb_rm;
 extern const struct cli_verb cli_verb_dir, cli_verb_version;
@@ -100,14 +101,20 @@ cli_failf(const char *object, int status, const char *fmt, ...);
 
 /* Flags of cli_put_text. */
 #define CLI_TEXT_DATA 0x1u /* newline and tab pass, a backslash is \\ */
+#define CLI_TEXT_LINE 0x2u /* tab passes, a backslash is \\: one line */
 
 /*
  * Writes n bytes of s to f for a terminal: printable ASCII and valid UTF-8
  * as they are, every other byte (controls, C1 controls, bytes of no valid
  * UTF-8 character) as \xHH. A name holds no backslash but its namespace's,
- * so names need no more; data (CLI_TEXT_DATA) has its backslashes doubled.
+ * so names need no more; data (CLI_TEXT_DATA, CLI_TEXT_LINE) has its
+ * backslashes doubled.
  */
 void cli_put_text(FILE *f, const char *s, size_t n, unsigned flags);
+
+/* A channel's shape as a word: "spsc", "mpmc", "broadcast" ("?" for
+ * another value). */
+const char *cli_shape_word(unsigned shape);
 
 /* An object name as cli_put_text shows it, in a buffer that stays valid
  * for the next three calls. */

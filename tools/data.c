@@ -21,11 +21,15 @@ const struct cli_verb cli_verb_create = {
 	"       shmap create NAME --type mutex [OPTION...]\n"
 	"       shmap create NAME --type semaphore [--initial N] [--maximum N] "
 	"[OPTION...]\n"
+	"       shmap create NAME --type channel [--shape SHAPE] "
+	"[--capacity N]\n"
+	"                    [--max-msg BYTES] [--readers-max N] [OPTION...]\n"
 	"Creates an object, or opens it if the name exists. An object lives\n"
 	"while a handle holds it: without --hold it goes as the command ends,\n"
 	"unless another process holds it too.\n"
 	"  -s, --size SIZE     bytes of a mapping (suffixes K, M, G, T)\n"
-	"      --type TYPE     mapping (the default), event, mutex, semaphore\n"
+	"      --type TYPE     mapping (the default), event, mutex, semaphore,\n"
+	"                      channel\n"
 	"      --hold          hold it until SIGINT or SIGTERM, saying when\n"
 	"      --exclusive     fail if the name exists\n"
 	"      --mode MODE     permission bits of a Global object (octal)\n"
@@ -33,7 +37,13 @@ const struct cli_verb cli_verb_create = {
 	"      --manual-reset  event: stay set until reset\n"
 	"      --set           event: created set\n"
 	"      --initial N     semaphore: the count at first (0)\n"
-	"      --maximum N     semaphore: the most it counts (2147483647)\n",
+	"      --maximum N     semaphore: the most it counts (2147483647)\n"
+	"      --shape SHAPE   channel: spsc, mpmc (the default) or broadcast\n"
+	"      --capacity N    channel: messages it holds (64; rounded up to a\n"
+	"                      power of two)\n"
+	"      --max-msg BYTES channel: the largest message (4K)\n"
+	"      --readers-max N channel: mpmc senders and receivers each, or\n"
+	"                      broadcast readers, it has room for (64)\n",
 	"create an object, and hold it",
 	run_create,
 };
@@ -73,6 +83,8 @@ static int parse_type(const char *s, enum shmap_type *type)
 		{"mutex", SHMAP_TYPE_MUTEX},
 		{"semaphore", SHMAP_TYPE_SEMAPHORE},
 		{"sem", SHMAP_TYPE_SEMAPHORE},
+		{"channel", SHMAP_TYPE_CHANNEL},
+		{"chan", SHMAP_TYPE_CHANNEL},
 	};
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
 		if (!strcmp(s, t[i].word)) {
@@ -109,7 +121,22 @@ enum {
 	OPT_SET,
 	OPT_INITIAL,
 	OPT_MAXIMUM,
+	OPT_SHAPE,
+	OPT_CAPACITY,
+	OPT_MAX_MSG,
+	OPT_READERS_MAX,
 };
+
+/* Whether a word names a channel's shape, and which, in *shape. */
+static int parse_shape(const char *s, unsigned *shape)
+{
+	for (unsigned i = SHMAP_CHAN_SPSC; i <= SHMAP_CHAN_BROADCAST; i++)
+		if (!strcmp(s, cli_shape_word(i))) {
+			*shape = i;
+			return 1;
+		}
+	return 0;
+}
 
 static int run_create(int argc, char **argv)
 {
@@ -124,6 +151,10 @@ static int run_create(int argc, char **argv)
 		{"set", no_argument, NULL, OPT_SET},
 		{"initial", required_argument, NULL, OPT_INITIAL},
 		{"maximum", required_argument, NULL, OPT_MAXIMUM},
+		{"shape", required_argument, NULL, OPT_SHAPE},
+		{"capacity", required_argument, NULL, OPT_CAPACITY},
+		{"max-msg", required_argument, NULL, OPT_MAX_MSG},
+		{"readers-max", required_argument, NULL, OPT_READERS_MAX},
 		CLI_OPT_HELP,
 		{0},
 	};
@@ -132,6 +163,9 @@ static int run_create(int argc, char **argv)
 	int have_size = 0, hold = 0, event_opts = 0, sem_opts = 0;
 	unsigned event_flags = 0;
 	uint32_t initial = 0, maximum = INT32_MAX;
+	/* 0 readers_max: the library's default, 64. */
+	shmap_chan_config chan = {SHMAP_CHAN_MPMC, 64, 4096, 0};
+	int chan_opts = 0;
 	shmap_attr attr = {0, 0};
 	cli_begin(&cli_verb_create, argc, argv);
 	for (int c; (c = cli_getopt(argc, argv, "s:", opts)) != -1;) {
@@ -143,7 +177,8 @@ static int run_create(int argc, char **argv)
 		case OPT_TYPE:
 			if (!parse_type(optarg, &type))
 				cli_usage_error("--type: '%s' is not mapping, "
-				                "event, mutex or semaphore",
+				                "event, mutex, semaphore or "
+				                "channel",
 				                cli_name(optarg));
 			break;
 		case OPT_HOLD:
@@ -184,6 +219,33 @@ static int run_create(int argc, char **argv)
 			                               INT32_MAX);
 			sem_opts = 1;
 			break;
+		case OPT_SHAPE:
+			if (!parse_shape(optarg, &chan.shape))
+				cli_usage_error("--shape: '%s' is not spsc, mpmc "
+				                "or broadcast",
+				                cli_name(optarg));
+			chan_opts |= 1;
+			break;
+		case OPT_CAPACITY:
+			chan.capacity = (uint32_t)cli_number(
+				"--capacity", optarg, 2, 1u << 24);
+			chan_opts |= 1;
+			break;
+		case OPT_MAX_MSG: {
+			uint64_t n = cli_size("--max-msg", optarg);
+			if (n < 1 || n > 1u << 30)
+				cli_usage_error("--max-msg: %s is not from 1 "
+				                "to 1G",
+				                cli_name(optarg));
+			chan.max_msg = (uint32_t)n;
+			chan_opts |= 1;
+			break;
+		}
+		case OPT_READERS_MAX:
+			chan.readers_max = (uint32_t)cli_number(
+				"--readers-max", optarg, 1, SHMAP_CHAN_ROLES_MAX);
+			chan_opts |= 2;
+			break;
 		}
 	}
 	cli_operands(argc, argv, 1, 1, "NAME");
@@ -197,6 +259,12 @@ static int run_create(int argc, char **argv)
 		cli_usage_error("--manual-reset and --set are for events");
 	if (type != SHMAP_TYPE_SEMAPHORE && sem_opts)
 		cli_usage_error("--initial and --maximum are for semaphores");
+	if (type != SHMAP_TYPE_CHANNEL && chan_opts)
+		cli_usage_error("--shape, --capacity, --max-msg and --readers-max "
+		                "are for channels");
+	if ((chan_opts & 2) && chan.shape == SHMAP_CHAN_SPSC)
+		cli_usage_error("--readers-max is for mpmc and broadcast "
+		                "channels");
 	if (initial > maximum)
 		cli_usage_error("--initial %u is more than --maximum %u",
 		                initial, maximum);
@@ -207,6 +275,7 @@ static int run_create(int argc, char **argv)
 		cli_block_signals();
 	shmap_map *m = NULL;
 	shmap_sync *s = NULL;
+	shmap_chan *ch = NULL;
 	int err, existed;
 	if (type == SHMAP_TYPE_MAPPING) {
 		err = shmap_map_create(name, size, SHMAP_PROT_READWRITE, &attr,
@@ -220,24 +289,35 @@ static int run_create(int argc, char **argv)
 		err = shmap_event_create(name, event_flags, &attr, &s);
 	else if (type == SHMAP_TYPE_MUTEX)
 		err = shmap_mutex_create(name, 0, &attr, &s);
-	else
+	else if (type == SHMAP_TYPE_SEMAPHORE)
 		err = shmap_sem_create(name, initial, maximum, &attr, &s);
+	else /* no role: the handle only holds it */
+		err = shmap_chan_create(name, &chan, 0, &attr, &ch);
 	if (err == -EINVAL && type == SHMAP_TYPE_MAPPING && !size)
 		return cli_failf(name, CLI_ERROR, "a mapping has 1 byte or more");
 	if (err)
 		return cli_fail(name, err);
-	existed = m ? shmap_map_existed(m) : shmap_sync_existed(s);
+	existed = m    ? shmap_map_existed(m)
+	          : ch ? shmap_chan_existed(ch)
+	               : shmap_sync_existed(s);
 	if (hold) {
 		char what[128];
 		int n = snprintf(what, sizeof what, "%s %s",
 		                 existed ? "opened existing" : "created",
 		                 type_word(type));
+		struct shmap_chan_stats st;
 		if (m)
 			snprintf(what + n, sizeof what - (size_t)n,
 			         ", %llu bytes", (unsigned long long)size);
+		/* An existing channel keeps its own configuration: say it. */
+		if (ch && !shmap_chan_stats(ch, &st) && st.valid)
+			snprintf(what + n, sizeof what - (size_t)n,
+			         ", %s, %u messages of up to %u bytes",
+			         cli_shape_word(st.shape), st.capacity,
+			         st.max_msg);
 		cli_hold(name, what);
 	}
-	err = m ? shmap_map_close(m) : shmap_sync_close(s);
+	err = m ? shmap_map_close(m) : ch ? shmap_chan_close(ch) : shmap_sync_close(s);
 	return err ? cli_fail(name, err) : CLI_OK;
 }
 

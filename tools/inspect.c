@@ -333,12 +333,6 @@ static const char *holder_access(char *b, size_t n, const struct holder *h)
 	return b;
 }
 
-static const char *shape_word(unsigned shape)
-{
-	static const char *const shapes[] = {"?", "spsc", "mpmc", "broadcast"};
-	return shapes[shape <= 3 ? shape : 0];
-}
-
 /* A channel's counters, for info. */
 static void chan_lines(const struct obj *o)
 {
@@ -351,7 +345,7 @@ static void chan_lines(const struct obj *o)
 	}
 	printf("channel:   %s, %u messages of up to %u bytes, %u sender%s, "
 	       "%u %s%s\n",
-	       shape_word(c->shape), c->capacity, c->max_msg,
+	       cli_shape_word(c->shape), c->capacity, c->max_msg,
 	       c->senders, c->senders == 1 ? "" : "s", c->receivers,
 	       c->shape == SHMAP_CHAN_BROADCAST ? "reader" : "receiver",
 	       c->receivers == 1 ? "" : "s");
@@ -541,7 +535,7 @@ static void json_chan(FILE *f, const struct obj *o)
 	}
 	fprintf(f, ", \"shape\": \"%s\", \"capacity\": %u, \"max_msg\": %u, "
 	           "\"readers_max\": %u, \"senders\": %u, \"receivers\": %u",
-	        shape_word(c->shape), c->capacity, c->max_msg, c->readers_max,
+	        cli_shape_word(c->shape), c->capacity, c->max_msg, c->readers_max,
 	        c->senders, c->receivers);
 	fprintf(f,
 	        ", \"sent\": %llu, \"sent_bytes\": %llu, \"received\": %llu, "
@@ -982,7 +976,7 @@ static void chan_watch_line(FILE *f, const struct obj *o, int64_t now)
 	fprintf(f,
 	        "    %s: sent %llu msgs %sB (%s, %s), received %llu msgs %sB "
 	        "(%s, %s)",
-	        shape_word(c->shape), U64(c->sent),
+	        cli_shape_word(c->shape), U64(c->sent),
 	        human(h1, sizeof h1, c->sent_bytes),
 	        rate(r1, sizeof r1, w, w ? w->sent : 0, c->sent, ns, ""),
 	        rate(r2, sizeof r2, w, w ? w->sent_bytes : 0, c->sent_bytes, ns,

@@ -7,8 +7,8 @@
 static const struct cli_verb *const verbs[] = {
 	&cli_verb_ls,     &cli_verb_info,  &cli_verb_who,    &cli_verb_watch,
 	&cli_verb_create, &cli_verb_write, &cli_verb_dump,   &cli_verb_event,
-	&cli_verb_sem,    &cli_verb_mutex, &cli_verb_gc,     &cli_verb_rm,
-	&cli_verb_dir,    &cli_verb_version,
+	&cli_verb_sem,    &cli_verb_mutex, &cli_verb_chan,   &cli_verb_gc,
+	&cli_verb_rm,     &cli_verb_dir,   &cli_verb_version,
 };
 
 #define NVERBS (sizeof verbs / sizeof verbs[0])
