@@ -441,33 +441,50 @@ static void fold(shmap_chan *c, struct ent *e, int recv)
 }
 
 /*
- * Settles the claim an entry's last holder left (MPMC), now that entry idx
- * is ours: a sender's slot is marked abandoned (receivers skip it), a
- * receiver's message becomes ours to deliver again.
+ * Settles the claim an entry's last holder left (MPMC), now that entry e
+ * (index idx) is ours: a sender's slot is marked abandoned (receivers skip
+ * it), a receiver's message becomes our receiver entry's (c->re) to
+ * deliver again. Only the holder of e settles its claim, so no two
+ * parties take one message over: the slot's word alone could not tell
+ * them apart, as an entry's new holder claims the message with the very
+ * word its last holder left there.
  */
 static void settle(shmap_chan *c, struct ent *e, unsigned idx, int recv)
 {
-	/* relaxed: the CAS on the slot below decides. */
-	uint64_t cl = atomic_exchange_explicit(&e->claim, 0, memory_order_relaxed);
-	if (!cl || c->shape != SHMAP_CHAN_MPMC || ST_IDX(cl) != idx + 1)
-		return;
-	uint64_t pos = cl >> POS_SHIFT;
-	struct slot *s = slot_at(c, pos);
+	/* relaxed: the CAS on the slot below decides. Cleared only once
+	 * settled, so a death meanwhile leaves it to e's next taker. */
+	uint64_t cl = atomic_load_explicit(&e->claim, memory_order_relaxed);
 	uint64_t want = cl;
-	if (!recv) {
-		/* acq_rel: as every claim. */
-		atomic_compare_exchange_strong(&s->state, &want,
-		                               MK(pos, PH_WRITING, 0));
-		return;
+	if (cl && c->shape == SHMAP_CHAN_MPMC && ST_IDX(cl) == idx + 1) {
+		uint64_t pos = cl >> POS_SHIFT;
+		struct slot *s = slot_at(c, pos);
+		uint64_t mine = MK(pos, PH_READING, c->ridx + 1);
+		if (!recv) {
+			/* acq_rel: as every claim. */
+			atomic_compare_exchange_strong(&s->state, &want,
+			                               MK(pos, PH_WRITING, 0));
+		} else if (ST_PH(cl) == PH_READING) {
+			/* relaxed: published by the CAS (its release
+			 * half), as in take. */
+			atomic_store_explicit(&c->re->claim, mine,
+			                      memory_order_relaxed);
+			/* acq_rel: as every claim. */
+			if (atomic_compare_exchange_strong(&s->state, &want,
+			                                   mine)) {
+				c->held = 1;
+				c->hpos = pos;
+				c->hstate = mine;
+				if (e == c->re)
+					return;
+			} else {
+				/* relaxed: a stale claim never matches. */
+				atomic_store_explicit(&c->re->claim, 0,
+				                      memory_order_relaxed);
+			}
+		}
 	}
-	uint64_t mine = MK(pos, PH_READING, idx + 1);
-	if (ST_PH(cl) == PH_READING &&
-	    atomic_compare_exchange_strong(&s->state, &want, mine)) {
-		atomic_store_explicit(&e->claim, mine, memory_order_relaxed);
-		c->held = 1;
-		c->hpos = pos;
-		c->hstate = mine;
-	}
+	/* relaxed: as above. */
+	atomic_store_explicit(&e->claim, 0, memory_order_relaxed);
 }
 
 /* Takes an entry of the senders' (recv 0) or receivers' table: a free one,
@@ -948,15 +965,19 @@ static int rescue(shmap_chan *c)
 			c->slice = 1;
 			continue;
 		}
-		uint64_t mine = MK(pos, PH_READING, c->ridx + 1);
-		atomic_store_explicit(&c->re->claim, mine, memory_order_relaxed);
-		/* acq_rel: as every claim. */
-		if (atomic_compare_exchange_strong(&s->state, &cl, mine)) {
-			c->held = 1;
-			c->hpos = pos;
-			c->hstate = mine;
+		SHMAP__CRASH(SHMAP__CP_CHAN_RESCUE);
+		/* We hold entry i while we settle its claim, as whoever
+		 * takes it over does (see settle): a process that took it
+		 * since we read id has the claim, and we give up. acquire:
+		 * as role_take, the last holder's claim is visible. */
+		if (!atomic_compare_exchange_strong_explicit(
+		            &t[i].ident, &id, c->ident, memory_order_acquire,
+		            memory_order_relaxed))
+			continue;
+		settle(c, &t[i], i, 1);
+		role_drop(c, &t[i], 1);
+		if (c->held)
 			return 1;
-		}
 	}
 	skip_dead_head(c);
 	return 0;

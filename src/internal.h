@@ -337,6 +337,8 @@ enum {
 	SHMAP__CP_EVENT_SET,      /* a set changed the state, has not woken */
 	SHMAP__CP_CHAN_ASLEEP,    /* a channel wait did half of counting itself
 	                           * a sleeper, or of uncounting */
+	SHMAP__CP_CHAN_RESCUE,    /* a receiver judged a dead or closed
+	                           * receiver's claim its to take over */
 	SHMAP__CP_COUNT
 };
 extern volatile int shmap__crash_at;

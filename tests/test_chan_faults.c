@@ -192,6 +192,50 @@ static void dead_half_sleeper(void)
 	T_OK(shmap_chan_close(s));
 }
 
+/* Stops (a crash point with SIGSTOP) in its rescue, having judged the
+ * dead receiver's entry and its claim free to take, then goes on after
+ * another process took the entry over: the message is not its too. */
+static void rescue_late(int unused)
+{
+	(void)unused;
+	shmap_chan *c;
+	T_OK(shmap_chan_open(NAME, SHMAP_CHAN_RECV, &c));
+	shmap__crash_signal = SIGSTOP;
+	shmap__crash_at = SHMAP__CP_CHAN_RESCUE;
+	uint64_t v = 0;
+	size_t len;
+	T_EQ(shmap_chan_recv(c, &v, 8, 0, &len), -EAGAIN);
+	T_EQ(shmap__crash_at, 0); /* it did stop there */
+	T_OK(shmap_chan_close(c));
+}
+
+/* MPMC: a receiver about to take over a dead receiver's message while a
+ * new process takes over the dead one's entry (and with it the message)
+ * does not get it too: one message, delivered once. */
+static void rescue_races_takeover(void)
+{
+	shmap_chan_config cfg = {SHMAP_CHAN_MPMC, 4, 8, 2};
+	shmap_chan *s, *r;
+	T_OK(shmap_chan_create(NAME, &cfg, SHMAP_CHAN_SEND, NULL, &s));
+	uint64_t v = 3, got = 0;
+	size_t len;
+	T_OK(shmap_chan_send(s, &v, 8, 0));
+	reap_killed(t_spawn(hold_and_die, 0));
+	pid_t p = t_spawn(rescue_late, 0);
+	int st;
+	T_EQ(waitpid(p, &st, WUNTRACED), p);
+	T_ASSERT(WIFSTOPPED(st));
+	/* The table is full: this open takes the dead receiver's entry. */
+	T_OK(shmap_chan_open(NAME, SHMAP_CHAN_RECV, &r));
+	T_OK(kill(p, SIGCONT));
+	t_reap(p);
+	T_OK(shmap_chan_recv(r, &got, 8, 0, &len));
+	T_EQ(got, 3);
+	T_EQ(shmap_chan_recv(r, &got, 8, 0, &len), -EAGAIN);
+	T_OK(shmap_chan_close(r));
+	T_OK(shmap_chan_close(s));
+}
+
 int main(void)
 {
 	t_setup();
@@ -200,5 +244,7 @@ int main(void)
 	      dead_peers_never_sleeping, 60);
 	t_run("a lost claim keeps what is there now", lost_claim_keeps_newer, 30);
 	t_run("a receiver killed falling asleep", dead_half_sleeper, 90);
+	t_run("a rescue racing a takeover delivers once",
+	      rescue_races_takeover, 60);
 	return t_finish();
 }

@@ -23,6 +23,7 @@ static const char *cp_name(int cp)
 		"open-gate",    "open-shared",  "close-gate",   "close-excl",
 		"close-unlinked", "stale-unlinked", "waitall-locked",
 		"mutex-owned",  "waitall-lk",   "event-set",    "chan-asleep",
+		"chan-rescue",
 	};
 	return cp > 0 && cp < SHMAP__CP_COUNT ? n[cp] : "?";
 }
