@@ -34,9 +34,9 @@
  * and moves to the oldest message still there.
  *
  * Sleeping: a party that has spun in vain counts itself in the sleepers
- * word of its side (seq_cst), reads the side's futex word, tries once more
- * and sleeps. Whoever makes progress for the other side fences (seq_cst)
- * and reads the sleepers word: only if it is nonzero does it bump the
+ * word of its side (seq_cst), reads the side's futex word, fences
+ * (seq_cst), tries once more and sleeps. Whoever makes progress for the
+ * other side fences (seq_cst) and reads the sleepers word: only if it is nonzero does it bump the
  * futex word and wake one (SPSC, MPMC) or all (broadcast). Every way out
  * of a wait tries once more, so a wake is never swallowed by a sleeper
  * that then times out.
@@ -1034,6 +1034,10 @@ static int wait_for(shmap_chan *c, int send, int timeout_ms, void **p)
 		 * sleeper that is never woken). */
 		atomic_store_explicit(&e->asleep, 1, memory_order_relaxed);
 		uint32_t v = atomic_load(seq);
+		/* seq_cst: the count (and v) before the last look, whose
+		 * loads are only acquire: the Dekker pair needs a fence on
+		 * each side (the other is in wake_side and wake_data). */
+		atomic_thread_fence(memory_order_seq_cst);
 		rc = attempt(c, send, p);
 		if (rc == -EAGAIN) {
 			int64_t at = until;
@@ -1575,6 +1579,9 @@ int shmap_chan_fd(shmap_chan *c, int *fd)
 		while (!atomic_compare_exchange_weak(&b->dseq, &q,
 		                                     (q | LISTENED) + 4u))
 			;
+		/* seq_cst: the bit before our look, whose loads are only
+		 * acquire (the Dekker pair with wake_data's fence). */
+		atomic_thread_fence(memory_order_seq_cst);
 		if (cw_take(c, NULL, 0) == SHMAP__W_TAKEN)
 			shmap__pollfd_poke(&w->pfd);
 	}
