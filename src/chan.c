@@ -204,6 +204,8 @@ struct shmap_chan {
 	uint64_t hpos, hstate;
 	uint32_t hlen;
 	int slice;          /* the last try waited on a claim: sleep in slices */
+	int tmo;            /* the timeout of the call under way */
+	int64_t until;      /* its deadline (-1: none), or UNTIL_UNSET */
 	uint64_t missed;    /* broadcast: since the last shmap_chan_missed */
 	uint64_t ident;
 	pid_t pid;          /* the process that opened it (a forked child
@@ -215,6 +217,35 @@ struct shmap_chan {
 	struct shmap__region *region;
 	shmap_sync *w; /* our waitable, once asked for */
 };
+
+#define UNTIL_UNSET INT64_MIN
+
+/* Starts a call that waits up to timeout_ms: its deadline is set at its
+ * first look at the clock (a call that needs none makes none). */
+static inline void call_begin(shmap_chan *c, int timeout_ms)
+{
+	c->tmo = timeout_ms;
+	c->until = UNTIL_UNSET;
+}
+
+/* The deadline of the call under way (-1: none). */
+static int64_t deadline(shmap_chan *c)
+{
+	if (c->until == UNTIL_UNSET)
+		c->until = shmap__deadline_ns(c->tmo);
+	return c->until;
+}
+
+/* Whether the call under way is past its deadline, looked at every 64th
+ * turn n of a loop over the block's state: a hostile block can keep such
+ * a loop turning up to its bound (LOOPS_MAX), far past a short timeout. */
+static inline int overdue(shmap_chan *c, unsigned n)
+{
+	if ((n & 63) != 63 || c->tmo < 0)
+		return 0;
+	int64_t d = deadline(c);
+	return shmap__now_ns() >= d;
+}
 
 /* Test hook: the first position of channels created from now on. */
 uint64_t shmap__chan_start;
@@ -536,7 +567,8 @@ static void role_drop(shmap_chan *c, struct ent *e, int recv)
 /* ---- sending ---- */
 
 /* Claims room for a message: 0 with the payload's place in *p, -EAGAIN
- * if the channel is full, or an error. */
+ * if the channel is full, -ETIMEDOUT if the call's deadline passed while
+ * a claim was tried (MPMC), or an error. */
 static int claim_send(shmap_chan *c, void **p)
 {
 	struct cblk *b = c->b;
@@ -571,9 +603,11 @@ static int claim_send(shmap_chan *c, void **p)
 	/* relaxed: a hint; the slot's state decides. */
 	uint64_t t = atomic_load_explicit(&b->tail, memory_order_relaxed);
 	uint64_t mine;
-	for (int i = 0;; i++) {
+	for (unsigned i = 0;; i++) {
 		if (i == LOOPS_MAX)
 			return -EAGAIN;
+		if (overdue(c, i))
+			return -ETIMEDOUT;
 		struct slot *s = slot_at(c, t);
 		/* acquire: the last reader of the slot is done with it. */
 		uint64_t st = atomic_load_explicit(&s->state, memory_order_acquire);
@@ -726,7 +760,8 @@ static int overrun(shmap_chan *c)
 }
 
 /* Finds the next message: 0 with it in c->hpos, hlen (and hstate), -EAGAIN
- * if there is none yet, or an error. */
+ * if there is none yet, -ETIMEDOUT if the call's deadline passed while it
+ * looked (MPMC), or an error. */
 static int take(shmap_chan *c)
 {
 	struct cblk *b = c->b;
@@ -792,12 +827,17 @@ static int take(shmap_chan *c)
 		c->hlen = len;
 		return 0;
 	}
+	/* Turns of the loop below, cancelled messages passed included. */
+	unsigned n = 0;
 	for (;;) {
 		if (!c->held) {
 			/* relaxed: a hint; the slot's state decides. */
 			uint64_t h = atomic_load_explicit(&b->head, memory_order_relaxed);
-			int i;
-			for (i = 0; i < LOOPS_MAX; i++) {
+			for (;; n++) {
+				if (n == LOOPS_MAX)
+					return -EAGAIN;
+				if (overdue(c, n))
+					return -ETIMEDOUT;
 				struct slot *s = slot_at(c, h);
 				/* acquire: pairs with the sender's release of
 				 * the full mark: the payload is visible. */
@@ -863,8 +903,6 @@ static int take(shmap_chan *c)
 					return -EAGAIN;
 				return SHMAP_EBADOBJ;
 			}
-			if (i == LOOPS_MAX)
-				return -EAGAIN;
 		}
 		uint32_t len = atomic_load_explicit(&slot_at(c, c->hpos)->len,
 		                                    memory_order_relaxed);
@@ -991,14 +1029,15 @@ static inline int attempt(shmap_chan *c, int send, void **p)
 	return send ? claim_send(c, p) : take(c);
 }
 
-/* Waits until attempt succeeds, as shmap_chan_send describes. */
-static int wait_for(shmap_chan *c, int send, int timeout_ms, void **p)
+/* Waits until attempt succeeds, as shmap_chan_send describes, up to the
+ * deadline of the call (call_begin). */
+static int wait_for(shmap_chan *c, int send, void **p)
 {
 	struct cblk *b = c->b;
 	_Atomic uint32_t *seq = send ? &b->sseq : &b->dseq;
 	_Atomic uint32_t *sleepers = send ? &b->ssleep : &b->dsleep;
 	struct ent *e = send ? c->se : c->re;
-	int64_t until = shmap__deadline_ns(timeout_ms);
+	int64_t until = deadline(c);
 	unsigned spins = c->spins;
 	bump(&e->waits, 1);
 	for (unsigned k = 0;; k++) {
@@ -1009,11 +1048,12 @@ static int wait_for(shmap_chan *c, int send, int timeout_ms, void **p)
 			return SHMAP_EINPAGE;
 		if (spins == UINT_MAX || k < spins) {
 			shmap__cpu_relax();
-			if ((k & 1023) != 1023)
+			if ((k & 63) != 63)
 				continue;
 			/* A receiver that never sleeps still passes dead
 			 * parties now and then. */
-			if (!send && c->shape == SHMAP_CHAN_MPMC && rescue(c))
+			if ((k & 1023) == 1023 && !send &&
+			    c->shape == SHMAP_CHAN_MPMC && rescue(c))
 				continue;
 			if (until < 0 || shmap__now_ns() < until)
 				continue;
@@ -1056,7 +1096,7 @@ static int wait_for(shmap_chan *c, int send, int timeout_ms, void **p)
 		atomic_fetch_sub(sleepers, 1);
 		if (rc == -EINTR) {
 			rc = attempt(c, send, p);
-			return rc == -EAGAIN ? -EINTR : rc;
+			return rc == -EAGAIN || rc == -ETIMEDOUT ? -EINTR : rc;
 		}
 		if (rc != -EAGAIN)
 			return rc;
@@ -1287,9 +1327,12 @@ static int reserve(shmap_chan *c, size_t len, int timeout_ms, void **p)
 		return -EINVAL;
 	if (len > c->max)
 		return -EMSGSIZE;
+	call_begin(c, timeout_ms);
 	int rc = claim_send(c, p);
 	if (rc == -EAGAIN && timeout_ms != 0)
-		rc = wait_for(c, 1, timeout_ms, p);
+		rc = wait_for(c, 1, p);
+	if (rc == -ETIMEDOUT && timeout_ms == 0)
+		rc = -EAGAIN;
 	if (rc == 0 && lost(c))
 		rc = SHMAP_EINPAGE;
 	if (rc == 0) {
@@ -1361,14 +1404,18 @@ static int take_wait(shmap_chan *c, int timeout_ms)
 		return -EPERM;
 	if (c->peeked)
 		return -EINVAL;
+	call_begin(c, timeout_ms);
 	int rc = take(c);
-	if (rc == -EAGAIN && timeout_ms == 0 && c->shape == SHMAP_CHAN_MPMC) {
+	if ((rc == -EAGAIN || rc == -ETIMEDOUT) && timeout_ms == 0 &&
+	    c->shape == SHMAP_CHAN_MPMC) {
 		/* A receiver that only polls passes dead parties too. */
 		rescue(c);
 		rc = take(c);
+		if (rc == -ETIMEDOUT)
+			rc = -EAGAIN;
 	}
 	if (rc == -EAGAIN && timeout_ms != 0)
-		rc = wait_for(c, 0, timeout_ms, NULL);
+		rc = wait_for(c, 0, NULL);
 	if (rc == 0 && lost(c))
 		rc = SHMAP_EINPAGE;
 	return rc;

@@ -117,18 +117,28 @@ static void dead_peers_never_sleeping(void)
 	}
 }
 
+/* Creates an MPMC channel of capacity 4, one sender and one receiver, in
+ * *c, both roles its, and maps its backing file (*file, *size) as a
+ * hostile peer would: returns the channel's block there. */
+static unsigned char *mpmc_mapped(shmap_chan **c, unsigned char **file,
+                                  size_t *size)
+{
+	shmap_chan_config cfg = {SHMAP_CHAN_MPMC, 4, 8, 1};
+	T_OK(shmap_chan_create(NAME, &cfg, SHMAP_CHAN_SEND | SHMAP_CHAN_RECV,
+	                       NULL, c));
+	*file = t_map_backing(NAME, size);
+	return *file + 4096;
+}
+
 /* MPMC: a receiver whose claim on a slot was taken from it meanwhile (a
  * peer that judged it dead, or wrote the block) ends its receipt without
  * freeing the slot over what is there now. */
 static void lost_claim_keeps_newer(void)
 {
-	shmap_chan_config cfg = {SHMAP_CHAN_MPMC, 4, 8, 1};
 	shmap_chan *c;
-	T_OK(shmap_chan_create(NAME, &cfg, SHMAP_CHAN_SEND | SHMAP_CHAN_RECV,
-	                       NULL, &c));
+	unsigned char *file;
 	size_t size, len;
-	unsigned char *file = t_map_backing(NAME, &size);
-	unsigned char *b = file + 4096; /* the channel's block */
+	unsigned char *b = mpmc_mapped(&c, &file, &size);
 	/* Slot 0: after the block's 512 bytes and two 64-byte entries. */
 	_Atomic uint64_t *state = (_Atomic uint64_t *)(b + 512 + 2 * 64);
 	uint64_t v = 1;
@@ -236,6 +246,41 @@ static void rescue_races_takeover(void)
 	T_OK(shmap_chan_close(s));
 }
 
+/* MPMC, capacity 4, one sender and one receiver: the block written so
+ * that every slot says it was written laps ahead, so that each turn of
+ * a try of a send or a receive moves the position on to the next slot,
+ * which says so again, for billions of turns. */
+static void hostile_loops_end(void)
+{
+	shmap_chan *c;
+	unsigned char *file;
+	size_t size, len;
+	unsigned char *b = mpmc_mapped(&c, &file, &size);
+	_Atomic uint64_t *tail = (_Atomic uint64_t *)(b + 64);
+	_Atomic uint64_t *head = (_Atomic uint64_t *)(b + 128);
+	/* Slot j: after the 640 bytes before the entries and two entries
+	 * of 64; position j + 2^32, free (phase 0). */
+	for (uint64_t j = 0; j < 4; j++)
+		atomic_store((_Atomic uint64_t *)(b + 640 + 2 * 64 + 64 * j),
+		             (j + (4ull << 30)) << 12);
+	uint64_t v = 1;
+	/* A poll stops at its first look at the clock, long before the
+	 * bound of one try (100000 turns). */
+	T_EQ(shmap_chan_recv(c, &v, 8, 0, &len), -EAGAIN);
+	T_ASSERT(atomic_load(head) < 10000);
+	T_EQ(shmap_chan_send(c, &v, 8, 0), -EAGAIN);
+	T_ASSERT(atomic_load(tail) < 10000);
+	/* A short timeout ends a wait, spinning (never sleeping) or not. */
+	for (int spin = 0; spin < 2; spin++) {
+		if (spin)
+			T_OK(shmap_chan_set_spin(c, UINT_MAX));
+		T_EQ(shmap_chan_recv(c, &v, 8, 20, &len), -ETIMEDOUT);
+		T_EQ(shmap_chan_send(c, &v, 8, 20), -ETIMEDOUT);
+	}
+	munmap(file, size);
+	T_OK(shmap_chan_close(c));
+}
+
 int main(void)
 {
 	t_setup();
@@ -246,5 +291,7 @@ int main(void)
 	t_run("a receiver killed falling asleep", dead_half_sleeper, 90);
 	t_run("a rescue racing a takeover delivers once",
 	      rescue_races_takeover, 60);
+	t_run("a hostile block ends a try at the deadline", hostile_loops_end,
+	      120);
 	return t_finish();
 }
