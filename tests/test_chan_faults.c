@@ -139,8 +139,9 @@ static void lost_claim_keeps_newer(void)
 	unsigned char *file;
 	size_t size, len;
 	unsigned char *b = mpmc_mapped(&c, &file, &size);
-	/* Slot 0: after the block's 512 bytes and two 64-byte entries. */
-	_Atomic uint64_t *state = (_Atomic uint64_t *)(b + 512 + 2 * 64);
+	/* Slot 0: after the 640 bytes before the entries and two entries
+	 * of 64. */
+	_Atomic uint64_t *state = (_Atomic uint64_t *)(b + 640 + 2 * 64);
 	uint64_t v = 1;
 	const void *m;
 	T_OK(shmap_chan_send(c, &v, 8, 0));
