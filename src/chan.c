@@ -1061,6 +1061,9 @@ static int wait_for(shmap_chan *c, int send, void **p)
 		}
 		if (!send && c->shape == SHMAP_CHAN_MPMC && rescue(c))
 			continue;
+		/* rescue's word that a live receiver holds a message we may
+		 * have to take over: the last try below starts afresh. */
+		int held_up = c->slice;
 		int64_t now = shmap__now_ns();
 		if (until >= 0 && now >= until)
 			return -ETIMEDOUT;
@@ -1081,7 +1084,8 @@ static int wait_for(shmap_chan *c, int send, void **p)
 		rc = attempt(c, send, p);
 		if (rc == -EAGAIN) {
 			int64_t at = until;
-			if (c->slice && (at < 0 || now + SLICE_NS < at))
+			if ((c->slice || held_up) &&
+			    (at < 0 || now + SLICE_NS < at))
 				at = now + SLICE_NS;
 			rc = shmap__futex_wait(seq, v, at);
 			if (rc == -EINTR && !(c->flags & SHMAP_CHAN_INTR))

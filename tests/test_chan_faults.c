@@ -282,6 +282,39 @@ static void hostile_loops_end(void)
 	T_OK(shmap_chan_close(c));
 }
 
+/* Holds a message (a peek), then stops until killed. */
+static void peek_and_stop(int unused)
+{
+	(void)unused;
+	shmap_chan *c;
+	T_OK(shmap_chan_open(NAME, SHMAP_CHAN_RECV, &c));
+	const void *m;
+	size_t len;
+	T_OK(shmap_chan_peek(c, 0, &m, &len));
+	raise(SIGSTOP);
+	_exit(3);
+}
+
+/* MPMC: a receiver asleep while another holds a message notices, within
+ * a slice of its sleep, that the holder died, and delivers it. */
+static void holder_dies_under_sleeper(void)
+{
+	shmap_chan_config cfg = {SHMAP_CHAN_MPMC, 4, 8, 2};
+	shmap_chan *s;
+	T_OK(shmap_chan_create(NAME, &cfg, SHMAP_CHAN_SEND, NULL, &s));
+	uint64_t v = 8;
+	T_OK(shmap_chan_send(s, &v, 8, 0));
+	pid_t d = t_spawn(peek_and_stop, 0);
+	int st;
+	T_EQ(waitpid(d, &st, WUNTRACED), d);
+	T_ASSERT(WIFSTOPPED(st));
+	pid_t p = t_spawn(sleep_for_one, 0);
+	T_ASSERT(t_asleep(p));
+	t_kill_reap(d);
+	t_reap(p);
+	T_OK(shmap_chan_close(s));
+}
+
 int main(void)
 {
 	t_setup();
@@ -292,6 +325,8 @@ int main(void)
 	t_run("a receiver killed falling asleep", dead_half_sleeper, 90);
 	t_run("a rescue racing a takeover delivers once",
 	      rescue_races_takeover, 60);
+	t_run("a sleeper takes over a message whose holder died",
+	      holder_dies_under_sleeper, 90);
 	t_run("a hostile block ends a try at the deadline", hostile_loops_end,
 	      120);
 	return t_finish();
