@@ -9,10 +9,10 @@
  *
  * The harness forks: the parent and the child each set their side of a
  * method up, pinned to the first and the second CPU the process may run on
- * (where it may run on two). A round trip is
- * the parent sending a message the child receives, then the child sending
- * one back. One-way throughput is the child sending, the parent receiving;
- * the parent takes the time. Header-only, for C and C++.
+ * (where it may run on two). A round trip is the parent sending a message
+ * the child receives, then the child sending one back. One-way throughput
+ * is the child sending, the parent receiving; the parent takes the time.
+ * Header-only, for C and C++.
  */
 #ifndef SHMAP_BENCH_PAIR_H
 #define SHMAP_BENCH_PAIR_H
