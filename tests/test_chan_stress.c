@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Channels under load and under fire: MPMC with four senders and four
- * receivers, broadcast to readers that fall behind, processes killed or
- * stopped in the middle of a send or receive, and a block scribbled on.
+ * Channels under load and under fire: MPMC with four senders of 10^6
+ * messages each and four receivers, broadcast to readers that fall
+ * behind, processes killed or stopped in the middle of a send or
+ * receive, and a block scribbled on.
  */
 #include <sched.h>
 #include <stdatomic.h>
@@ -105,7 +106,7 @@ static void mpmc_consumer(int id)
 
 static void mpmc_4x4(void)
 {
-	g_per = small() ? 25000 : 250000;
+	g_per = small() ? 25000 : 1000000; /* 10^6 per sender */
 	ctl_init((size_t)4 * g_per);
 	shmap_chan_config cfg = {SHMAP_CHAN_MPMC, 1024, sizeof(struct msg), 16};
 	shmap_chan *c;
