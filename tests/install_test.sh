@@ -65,6 +65,15 @@ test ! -s "$tmp/both.syms" || { echo "libshmap-win32 defines libshmap's:"; cat "
 "$tmp/win32-static" | grep -q "win32 consumer.*: ok"
 # The SONAME is the major version.
 objdump -p "$(find "$tmp/prefix" -name 'libshmap.so.0.*')" | grep -q 'SONAME.*libshmap.so.0'
+# The Python package, moved with the prefix, loads the prefix's library
+# through the relative path its shmap/_paths.py records.
+if command -v python3 >/dev/null; then
+	pkg=$(dirname "$(find "$tmp/prefix" -path '*/shmap/_paths.py')")
+	got=$(cd "$tmp" && env -u SHMAP_LIBRARY PYTHONPATH="$(dirname "$pkg")" \
+		python3 -c 'import shmap; print(shmap.library_path)')
+	[ "$got" = "$lib/libshmap.so.0" ] ||
+		{ echo "the installed Python package loaded ${got:-nothing}, not $lib/libshmap.so.0"; exit 1; }
+fi
 
 # consumer DIR: runs the consumer project's programs built in DIR, finding
 # the shared libraries through the build's rpath.
