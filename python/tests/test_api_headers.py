@@ -42,7 +42,8 @@ def _compile_run(tmp_path, body):
                     str(src)], check=True)
     out = subprocess.run([str(exe)], check=True, capture_output=True,
                          text=True).stdout
-    return dict(line.rsplit(" ", 1) for line in out.splitlines())
+    return dict(re.match(r"(.*?) (-?[0-9]+(?: [0-9]+)?)$", line).groups()
+                for line in out.splitlines())
 
 
 def _const_names():
@@ -101,12 +102,13 @@ def test_structure_layouts(tmp_path):
         body += '\tprintf("%s %%zu\\n", sizeof(%s));\n' % (cname, cname)
         for f, _ in st._fields_:
             cf = _lib.FIELD_C_NAMES.get(f, f)
-            body += '\tprintf("%s.%s %%zu\\n", offsetof(%s, %s));\n' % (
-                cname, cf, cname, cf)
+            body += '\tprintf("%s.%s %%zu %%zu\\n", offsetof(%s, %s), ' \
+                'sizeof(((%s *)0)->%s));\n' % (cname, cf, cname, cf, cname, cf)
     got = _compile_run(tmp_path, body)
     for cname, st in _lib.STRUCTS.items():
         assert ctypes.sizeof(st) == int(got[cname]), cname
         for f, _ in st._fields_:
             cf = _lib.FIELD_C_NAMES.get(f, f)
-            assert getattr(st, f).offset == int(got[cname + "." + cf]), \
-                cname + "." + cf
+            field = getattr(st, f)
+            assert "%d %d" % (field.offset, field.size) == \
+                got[cname + "." + cf], cname + "." + cf
