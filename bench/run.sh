@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Runs every benchmark of a build directory and prints their tables; the
 # message-transport one (bench_chan) also writes its figures to
-# BUILD/bench/results.csv and charts of them to BUILD/bench/*.png.
+# BUILD/bench/results.csv and charts of them to BUILD/bench/*.png, and the
+# Python binding's (bench/bench_python.py) adds its rows to that file.
 #
 # bench_chan's peers (ZeroMQ, nng, Boost.Interprocess, iceoryx) are built
 # where their development packages are installed; missing ones are
@@ -177,6 +178,22 @@ if command -v dpkg-query >/dev/null 2>&1; then
 fi
 "$build/bench/bench_chan" --reps "$reps" --csv "$build/bench/results.csv" "$@"
 echo "figures: $build/bench/results.csv"
+
+# The Python binding against multiprocessing; its rows go into the same
+# CSV (figures python_*, which the charts leave out).
+if [ "${BENCH_ONLY:-}" != chan ]; then
+	echo
+	echo "== the Python binding against multiprocessing (bench_python.py) =="
+	if ! command -v python3 >/dev/null 2>&1; then
+		echo "skipped: bench_python: python3 not found"
+	else
+		PYTHONPATH="$src/python${PYTHONPATH:+:$PYTHONPATH}" \
+			SHMAP_LIBRARY="$(cd "$build" && pwd)/libshmap.so.0" \
+			python3 "$src/bench/bench_python.py" \
+			--csv "$build/bench/results.csv" ||
+			echo "bench_python: failed (status $?)"
+	fi
+fi
 
 if command -v gnuplot >/dev/null 2>&1; then
 	mkdir -p "$charts"
