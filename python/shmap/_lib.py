@@ -6,11 +6,17 @@ Where the library is looked for, in order:
 
 1. the file the environment variable SHMAP_LIBRARY names;
 2. the path an install recorded in shmap/_paths.py (CMake's install writes
-   it, relative to the package, so a moved prefix still works);
+   it, relative to the package, so a moved prefix still works; a
+   ``{multiarch}`` in it is the running Python's multiarch triplet, as
+   x86_64-linux-gnu, so that Debian's python3-shmap serves every
+   architecture);
 3. the build tree when the package runs from the source tree:
    ``build/libshmap.so.0`` beside ``python/``;
 4. the system's search: ``ctypes.util.find_library("shmap")``, then plain
    ``libshmap.so.0`` (LD_LIBRARY_PATH, the loader cache).
+
+A package that pip installed has no _paths.py: it takes SHMAP_LIBRARY,
+else the system's libshmap.so.0 (4).
 
 Every function bound here has its C parameter count checked against the
 headers and src/shmap.map by python/tests/test_api_headers.py, and every
@@ -20,6 +26,7 @@ structure its size and field offsets against a compiled C program.
 import ctypes
 import ctypes.util
 import os
+import sysconfig
 import threading
 
 from . import errors as _errors
@@ -37,11 +44,17 @@ def _candidates():
     except ImportError:
         _paths = None
     if _paths is not None:
-        yield os.path.normpath(os.path.join(_HERE, _paths.LIBRARY)), \
-            "the install's record (shmap/_paths.py)"
+        multiarch = sysconfig.get_config_var("MULTIARCH") or ""
+        if multiarch or "{multiarch}" not in _paths.LIBRARY:
+            rel = _paths.LIBRARY.replace("{multiarch}", multiarch)
+            yield os.path.normpath(os.path.join(_HERE, rel)), \
+                "the install's record (shmap/_paths.py)"
+    # Only where the package is python/shmap of a source tree.
     tree = os.path.join(os.path.dirname(os.path.dirname(_HERE)), "build",
                         "libshmap.so.0")
-    if os.path.exists(tree):
+    if os.path.exists(os.path.join(os.path.dirname(_HERE),
+                                   "pyproject.toml")) and \
+            os.path.exists(tree):
         yield tree, "the source tree's build"
     found = ctypes.util.find_library("shmap")
     if found:
