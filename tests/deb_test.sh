@@ -5,7 +5,8 @@
 # depends as it should; then unpacks them into a scratch root and builds
 # and runs programs against them as a user of the packages would, with
 # pkg-config and with CMake's find_package (the Win32 targets as the
-# component win32, and the native package alone without them).
+# component win32, and the native package alone without them), and a
+# round trip between two processes with python3-shmap's module.
 set -eu
 dir=$(cd "$1" && pwd)
 src=$(cd "$2" && pwd)
@@ -20,8 +21,15 @@ quiet() {
 ver=$(cd "$src" && dpkg-parsechangelog -S Version)
 arch=$(dpkg-architecture -qDEB_HOST_ARCH)
 ma=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
-deb() { echo "$dir/${1}_${ver}_$arch.deb"; }
-for p in libshmap0 libshmap-dev libshmap-win32-0 libshmap-win32-dev shmap-tools; do
+# deb PACKAGE: its file (python3-shmap is Architecture: all).
+deb() {
+	case $1 in
+	python3-*) echo "$dir/${1}_${ver}_all.deb" ;;
+	*) echo "$dir/${1}_${ver}_$arch.deb" ;;
+	esac
+}
+all="libshmap0 libshmap-dev libshmap-win32-0 libshmap-win32-dev shmap-tools python3-shmap"
+for p in $all; do
 	test -f "$(deb $p)" || fail "no package $p"
 done
 
@@ -55,6 +63,10 @@ has libshmap-win32-dev usr/include/shmap-win32/windows.h $L/libshmap-win32.so \
 	$L/libshmap-win32.a $L/libshmap-win32main.a $L/pkgconfig/shmap-win32.pc \
 	$L/cmake/shmap/shmapWin32Targets.cmake
 has shmap-tools usr/bin/shmap usr/share/man/man1/shmap.1.gz
+P=usr/lib/python3/dist-packages/shmap
+has python3-shmap $P/__init__.py $P/_lib.py $P/_paths.py $P/sync.py
+dpkg-deb -c "$(deb python3-shmap)" | grep -q '__pycache__\|\.pyc$' &&
+	fail "python3-shmap holds byte-compiled files"
 # The Win32 library uses libshmap's private symbols: it takes only the
 # libshmap0 of its own build, and its development package only that
 # libshmap-dev.
@@ -65,10 +77,13 @@ deps libshmap-win32-dev | grep -q "libshmap-dev (= $ver)" ||
 	fail "libshmap-win32-dev does not depend on libshmap-dev (= $ver)"
 deps libshmap-dev | grep -q "libshmap0 (= $ver)" ||
 	fail "libshmap-dev does not depend on libshmap0 (= $ver)"
+deps python3-shmap | grep -q "libshmap0 (= $ver)" ||
+	fail "python3-shmap does not depend on libshmap0 (= $ver)"
+deps python3-shmap | grep -q "python3" || fail "python3-shmap does not depend on python3"
 
 # The native packages alone, then all five.
 for p in libshmap0 libshmap-dev; do dpkg -x "$(deb $p)" "$tmp/native"; done
-for p in libshmap0 libshmap-dev libshmap-win32-0 libshmap-win32-dev shmap-tools; do
+for p in $all; do
 	dpkg -x "$(deb $p)" "$tmp/root"
 done
 root=$tmp/root
@@ -111,4 +126,28 @@ component "$tmp/native/usr" "" || { cat "$tmp/log"; fail "libshmap-dev alone"; }
 if component "$tmp/native/usr" "COMPONENTS win32"; then
 	fail "component win32 found without libshmap-win32-dev"
 fi
-echo "deb: lintian; contents; pkg-config and find_package builds and runs: ok"
+
+# The module as installed: its _paths.py finds the package's
+# $L/libshmap.so.0 (PYTHONPATH stands for /usr/lib/python3/dist-packages,
+# nothing else names a library), then a SharedMemory and two events
+# between two processes.
+grep -q '^LIBRARY = "[./]*/{multiarch}/libshmap.so.0"$' "$root/$P/_paths.py" ||
+	fail "python3-shmap's _paths.py does not name {multiarch}/libshmap.so.0"
+py3=$(command -v /usr/bin/python3 || command -v python3 || true)
+if [ -n "$py3" ]; then
+	want=$root/$L/libshmap.so.0
+	got=$(cd "$tmp" && env -u SHMAP_LIBRARY -u LD_LIBRARY_PATH \
+		PYTHONPATH="$root/usr/lib/python3/dist-packages" PYTHONDONTWRITEBYTECODE=1 \
+		"$py3" -c "import shmap; print(shmap.library_path)")
+	[ "$got" = "$want" ] || fail "python3-shmap loaded ${got:-nothing}, not $want"
+	mkdir "$tmp/objects"
+	(cd "$tmp" && env -u SHMAP_LIBRARY -u LD_LIBRARY_PATH SHMAP_DIR="$tmp/objects" \
+		PYTHONPATH="$root/usr/lib/python3/dist-packages" PYTHONDONTWRITEBYTECODE=1 \
+		"$py3" "$src/tests/python_roundtrip.py") >"$tmp/py.log" 2>&1 ||
+		{ cat "$tmp/py.log"; fail "python3-shmap round trip"; }
+	grep -qx "library: $(readlink -f "$want")" "$tmp/py.log" ||
+		{ cat "$tmp/py.log"; fail "python3-shmap round trip: another library"; }
+else
+	echo "deb: python3 is not installed, python3-shmap not run"
+fi
+echo "deb: lintian; contents; pkg-config and find_package builds and runs; python3-shmap round trip: ok"
