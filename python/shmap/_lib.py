@@ -25,9 +25,11 @@ structure its size and field offsets against a compiled C program.
 
 import ctypes
 import ctypes.util
+import errno
 import os
 import sysconfig
 import threading
+import time
 
 from . import errors as _errors
 
@@ -317,15 +319,78 @@ def slices(timeout):
     if timeout == 0:
         yield 0
         return
-    import time
-    deadline = time.monotonic() + timeout
+    deadline = _monotonic() + timeout
     while True:
-        left = deadline - time.monotonic()
+        left = deadline - _monotonic()
         if left <= 0:
             return
         yield max(1, min(SLICE_MS, int(left * 1000 + 0.999)))
         check_signals()
 
+
+_monotonic = time.monotonic
+_ETIMEDOUT = -errno.ETIMEDOUT
+_EINTR = -errno.EINTR
+
+
+def first_slice(timeout):
+    """Returns (ms, start) for the first C call of a wait of timeout
+    seconds: the whole timeout when it fits in one slice, else SLICE_MS;
+    start is the monotonic time the wait began (None for ever or 0)."""
+    if timeout is None:
+        return SLICE_MS, None
+    if timeout <= 0:
+        if timeout == 0:
+            return 0, None
+        raise ValueError("timeout must be None or at least 0")
+    ms = int(timeout * 1000 + 0.999)
+    return (ms if ms < SLICE_MS else SLICE_MS), _monotonic()
+
+
+def wait_more(call, rc, timeout, start):
+    """Goes on with a wait whose first C call (see first_slice) returned
+    rc: while rc is a timeout or an interruption and time is left, handles
+    pending signals and calls call(ms) for the next slice. Returns the last
+    code (-ETIMEDOUT or -EINTR when the time is up)."""
+    while rc == _ETIMEDOUT or rc == _EINTR:
+        if timeout is None:
+            ms = SLICE_MS
+        else:
+            left = 0 if start is None else timeout - (_monotonic() - start)
+            if left <= 0:
+                return rc
+            ms = max(1, min(SLICE_MS, int(left * 1000 + 0.999)))
+        check_signals()
+        rc = call(ms)
+    return rc
+
+
+# How many times a wait polls before it sleeps, for the handles the package
+# makes: 0, unless SHMAP_SPIN says otherwise. Between Python processes the
+# other side takes microseconds to answer, so spinning only takes the CPU it
+# needs (on 2 CPUs, the library's default of 200 doubled an event round
+# trip, bench/bench_python.py).
+SPIN = None if os.environ.get("SHMAP_SPIN") else 0
+
+# Bumped in a forked child: a handle made before compares its own copy.
+FORK = [0]
+
+
+def _forked():
+    FORK[0] += 1
+
+
+os.register_at_fork(after_in_child=_forked)
+
+
+def not_inherited(obj):
+    """The error for an unnamed handle made without inherit=True, used in a
+    forked child."""
+    return OSError(errno.EBADF,
+                   "this unnamed %s was made before a fork without "
+                   "inherit=True, so the forked child has no hold on it: "
+                   "create it with inherit=True (or give it a name, which "
+                   "the child then reopens)" % type(obj).__name__)
 
 
 class Closing:
@@ -374,3 +439,32 @@ class Handle(Closing):
     def __enter__(self):
         self._live()
         return self
+
+
+class Reopening(Handle):
+    """A handle that a forked child can use: made without inherit, a named
+    one is reopened by name on the child's first use (the library closed
+    the child's copy at the fork); an unnamed one raises OSError EBADF
+    saying to use inherit=True. Subclasses set up a pointer with
+    _adopt(ptr, inherit) and reopen with _reopen() (returning the new one).
+    """
+
+    _gen = 0
+    _inherit = False
+
+    def _live(self):
+        """Returns the C pointer, reopened first in a forked child; raises
+        ValueError if closed."""
+        if self._gen != FORK[0] or self._ptr is None:
+            self._revive()
+        return self._ptr
+
+    def _revive(self):
+        old = Handle._live(self)
+        if self._inherit:
+            self._gen = FORK[0]
+            return
+        if self.name is None:
+            raise not_inherited(self)
+        self._adopt(self._reopen(), False)
+        type(self)._close_fn(old)  # the child's copy, unusable: only freed

@@ -15,6 +15,11 @@ in slices of at most 50 ms with Python's signal handlers run between them
 (the handle is opened with SHMAP_CHAN_INTR), so Ctrl-C interrupts them.
 
 A handle is used by one thread at a time; threads each open their own.
+In a process forked after it was made, a named channel's handle is reopened
+by name with the same roles on its first use (OSError EBUSY if an SPSC or
+broadcast role is still held by the parent); an unnamed one needs
+``inherit=True`` (else OSError EBADF says so). Handles start with 0 spins
+unless SHMAP_SPIN is set.
 """
 
 import contextlib
@@ -25,6 +30,14 @@ from . import _consts as _c
 from . import _lib
 from .errors import OverrunError, check, error_for
 from .sync import _wait
+
+_chan_send = _lib.chan_send
+_chan_recv = _lib.chan_recv
+_string_at = ctypes.string_at
+_first_slice = _lib.first_slice
+_ETIMEDOUT = -errno.ETIMEDOUT
+_EINTR = -errno.EINTR
+_FORK = _lib.FORK
 
 SHAPES = {"spsc": _c.SHMAP_CHAN_SPSC, "mpmc": _c.SHMAP_CHAN_MPMC,
           "broadcast": _c.SHMAP_CHAN_BROADCAST}
@@ -42,7 +55,7 @@ def _role_flags(role, inherit):
         (_c.SHMAP_OPEN_INHERIT if inherit else 0)
 
 
-class Channel(_lib.Handle):
+class Channel(_lib.Reopening):
     """A handle to a message channel with roles ('send', 'recv', 'both' or
     'none', which only reads statistics). Make one with :meth:`create` or
     :meth:`open`; close it with :meth:`close` or a ``with`` block.
@@ -50,16 +63,33 @@ class Channel(_lib.Handle):
 
     _close_fn = _lib.chan_close
 
-    def __init__(self, ptr, name, role):
-        self._ptr = ptr
+    def __init__(self, ptr, name, role, inherit=False):
         self.name = name  #: the name given (None: unnamed)
         self.role = role  #: the roles this handle holds
+        self._adopt(ptr, inherit)
         st = self._stats()
         self.shape = _SHAPE_NAMES.get(st.shape, st.shape)  #: its shape
         self.capacity = st.capacity  #: slots (messages)
         self.max_msg = st.max_msg    #: the largest message, in bytes
         self._rbuf = None
+        # Reused by every call: a received length, a reserved slot.
+        self._n = ctypes.c_size_t()
+        self._n_ref = ctypes.byref(self._n)
+
+    def _adopt(self, ptr, inherit):
+        self._ptr = ptr
+        self._inherit = inherit
+        self._gen = _FORK[0]
         self._sync = None
+        if _lib.SPIN is not None:
+            _lib.chan_set_spin(ptr, _lib.SPIN)
+
+    def _reopen(self):
+        out = ctypes.c_void_p()
+        check(_lib.chan_open(_lib.encode_name(self.name),
+                             _role_flags(self.role, False),
+                             ctypes.byref(out)), self.name)
+        return out.value
 
     @classmethod
     def create(cls, name=None, shape="mpmc", capacity=64, max_msg=4096,
@@ -88,7 +118,7 @@ class Channel(_lib.Handle):
         check(_lib.chan_create(_lib.encode_name(name), ctypes.byref(cfg),
                                _role_flags(role, False), attr,
                                ctypes.byref(out)), name)
-        return cls(out.value, name or None, role)
+        return cls(out.value, name or None, role, inherit)
 
     @classmethod
     def open(cls, name, role="both", inherit=False):
@@ -98,7 +128,7 @@ class Channel(_lib.Handle):
         check(_lib.chan_open(_lib.encode_name(name),
                              _role_flags(role, inherit), ctypes.byref(out)),
               name)
-        return cls(out.value, name, role)
+        return cls(out.value, name, role, inherit)
 
     @property
     def existed(self):
@@ -109,18 +139,22 @@ class Channel(_lib.Handle):
         """How many times a call checks again before it sleeps."""
         check(_lib.chan_set_spin(self._live(), spins))
 
-    def _call(self, fn, timeout, *args):
-        """Runs fn(ptr, *args, ms) in slices; returns its code when it is
-        not a timeout or an interruption."""
+    def _call(self, fn, timeout, args, post=()):
+        """Runs fn(ptr, *args, ms, *post): once when the timeout fits in a
+        slice or the call ends within the first, else in slices. Returns
+        its code when it is not a timeout or an interruption."""
         ptr = self._live()
-        rc = -errno.ETIMEDOUT
-        for ms in _lib.slices(timeout):
-            rc = fn(ptr, *args, ms)
-            if rc not in (-errno.ETIMEDOUT, -errno.EINTR):
-                return rc
+        ms, start = _first_slice(timeout)
+        rc = fn(ptr, *args, ms, *post)
+        if rc != _ETIMEDOUT and rc != _EINTR:
+            return rc
+        rc = _lib.wait_more(lambda ms: fn(ptr, *args, ms, *post), rc,
+                            timeout, start)
+        if rc != _ETIMEDOUT and rc != _EINTR:
+            return rc
         if rc == -errno.EAGAIN or timeout == 0:
             raise error_for(-errno.EAGAIN)
-        raise error_for(-errno.ETIMEDOUT)
+        raise error_for(_ETIMEDOUT)
 
     def _raise(self, rc):
         if rc == _c.SHMAP_EOVERRUN:
@@ -133,10 +167,14 @@ class Channel(_lib.Handle):
         """Sends the bytes-like data as one message, waiting for room
         (broadcast sends never wait). OSError EMSGSIZE if it is longer than
         max_msg, PermissionError if this handle does not send."""
-        mv = memoryview(data).cast("B")
-        n = mv.nbytes
-        buf = bytes(mv) if mv.readonly else (ctypes.c_char * n).from_buffer(mv)
-        rc = self._call(lambda p, ms: _lib.chan_send(p, buf, n, ms), timeout)
+        if type(data) is bytes:
+            buf, n = data, len(data)
+        else:
+            mv = memoryview(data).cast("B")
+            n = mv.nbytes
+            buf = bytes(mv) if mv.readonly else \
+                (ctypes.c_char * n).from_buffer(mv)
+        rc = self._call(_chan_send, timeout, (buf, n))
         if rc < 0:
             self._raise(rc)
 
@@ -144,15 +182,14 @@ class Channel(_lib.Handle):
         """Receives the next message and returns it as bytes.
         OverrunError (broadcast) if messages were lost to this reader; the
         next recv goes on at the oldest one left."""
-        if self._rbuf is None:
-            self._rbuf = ctypes.create_string_buffer(max(self.max_msg, 1))
         buf = self._rbuf
-        n = ctypes.c_size_t()
-        rc = self._call(lambda p, ms: _lib.chan_recv(
-            p, buf, len(buf), ms, ctypes.byref(n)), timeout)
+        if buf is None:
+            buf = self._rbuf = ctypes.create_string_buffer(
+                max(self.max_msg, 1))
+        rc = self._call(_chan_recv, timeout, (buf, len(buf)), (self._n_ref,))
         if rc < 0:
             self._raise(rc)
-        return ctypes.string_at(buf, n.value)
+        return _string_at(buf, self._n.value)
 
     def recv_into(self, buffer, timeout=None):
         """Receives the next message into a writable bytes-like buffer and
@@ -160,12 +197,11 @@ class Channel(_lib.Handle):
         channel, if it does not fit)."""
         mv = memoryview(buffer).cast("B")
         cbuf = (ctypes.c_char * mv.nbytes).from_buffer(mv)
-        n = ctypes.c_size_t()
-        rc = self._call(lambda p, ms: _lib.chan_recv(
-            p, cbuf, mv.nbytes, ms, ctypes.byref(n)), timeout)
+        rc = self._call(_chan_recv, timeout, (cbuf, mv.nbytes),
+                        (self._n_ref,))
         if rc < 0:
             self._raise(rc)
-        return n.value
+        return self._n.value
 
     @contextlib.contextmanager
     def reserve(self, n, timeout=None):
@@ -174,8 +210,8 @@ class Channel(_lib.Handle):
         block the message is sent (committed); if the block raises, it is
         cancelled and nobody sees it."""
         slot = ctypes.c_void_p()
-        rc = self._call(lambda p, ms: _lib.chan_reserve(
-            p, n, ms, ctypes.byref(slot)), timeout)
+        rc = self._call(_lib.chan_reserve, timeout, (n,),
+                        (ctypes.byref(slot),))
         if rc < 0:
             self._raise(rc)
         mv = memoryview((ctypes.c_ubyte * n).from_address(slot.value)) \
@@ -201,8 +237,8 @@ class Channel(_lib.Handle):
         the release then raises OverrunError (what was read may be torn)."""
         msg = ctypes.c_void_p()
         n = ctypes.c_size_t()
-        rc = self._call(lambda p, ms: _lib.chan_peek(
-            p, ms, ctypes.byref(msg), ctypes.byref(n)), timeout)
+        rc = self._call(_lib.chan_peek, timeout, (),
+                        (ctypes.byref(msg), ctypes.byref(n)))
         if rc < 0:
             self._raise(rc)
         size = n.value

@@ -7,7 +7,16 @@ Every wait here releases the GIL (ctypes does, around each C call), waits
 with SHMAP_WAIT_INTR so that a signal ends the C call, and sleeps in slices
 of at most 50 ms, running Python's signal handlers between them: Ctrl-C
 raises KeyboardInterrupt during any wait, and a handler that returns lets
-the wait go on, as PEP 475 asks.
+the wait go on, as PEP 475 asks. A wait whose timeout fits in one slice
+is a single C call.
+
+After a fork (multiprocessing's fork start method hands the parent's
+objects over as they are), a named object made without ``inherit=True`` is
+reopened by name in the child on its first use there; an unnamed one made
+without it raises OSError EBADF in the child (the library closes the
+child's copies of handles that do not inherit): make it with
+``inherit=True``. Handles start with 0 spins (see set_spin) unless the
+environment sets SHMAP_SPIN.
 """
 
 import ctypes
@@ -45,6 +54,33 @@ def _handle_of(obj):
     return get()
 
 
+_wait_ex = _lib.wait_ex
+_INTR = _c.SHMAP_WAIT_INTR
+_ETIMEDOUT = -errno.ETIMEDOUT
+_EINTR = -errno.EINTR
+_EABANDONED = _c.SHMAP_EABANDONED
+_first_slice = _lib.first_slice
+_FORK = _lib.FORK
+
+
+def _run(arr, n, flags, timeout, index_ref):
+    """Runs shmap_wait_ex on the array: one call when the timeout fits in
+    a slice or the wait ends within the first, else in slices. Returns its
+    code."""
+    ms, start = _first_slice(timeout)
+    rc = _wait_ex(arr, n, flags, ms, index_ref)
+    if rc == _ETIMEDOUT or rc == _EINTR:
+        rc = _lib.wait_more(
+            lambda ms: _wait_ex(arr, n, flags, ms, index_ref), rc, timeout,
+            start)
+    return rc
+
+
+def _abandoned(index):
+    warnings.warn("a mutex was abandoned by its owner (index %d)" % index,
+                  AbandonedWarning, stacklevel=4)
+
+
 def _wait(handles, wait_all, timeout):
     """Waits on the shmap_sync pointers as shmap_wait_ex does, in slices.
     Returns (index, abandoned), or None when the timeout passed."""
@@ -52,19 +88,17 @@ def _wait(handles, wait_all, timeout):
     if not 1 <= n <= _c.SHMAP_WAIT_MAX:
         raise ValueError("between 1 and %d objects" % _c.SHMAP_WAIT_MAX)
     arr = (ctypes.c_void_p * n)(*handles)
-    flags = _c.SHMAP_WAIT_INTR | (_c.SHMAP_WAIT_ALL if wait_all else 0)
     index = ctypes.c_uint(0)
-    for ms in _lib.slices(timeout):
-        rc = _lib.wait_ex(arr, n, flags, ms, ctypes.byref(index))
-        if rc == 0:
-            return index.value, False
-        if rc == _c.SHMAP_EABANDONED:
-            warnings.warn("a mutex was abandoned by its owner (index %d)"
-                          % index.value, AbandonedWarning, stacklevel=3)
-            return index.value, True
-        if rc not in (-errno.ETIMEDOUT, -errno.EINTR):
-            raise error_for(rc)
-    return None
+    rc = _run(arr, n, _INTR | (_c.SHMAP_WAIT_ALL if wait_all else 0),
+              timeout, ctypes.byref(index))
+    if rc == 0:
+        return index.value, False
+    if rc == _EABANDONED:
+        _abandoned(index.value)
+        return index.value, True
+    if rc == _ETIMEDOUT or rc == _EINTR:
+        return None
+    raise error_for(rc)
 
 
 def wait_multiple(objects, all=False, timeout=None):
@@ -82,33 +116,63 @@ def wait_multiple(objects, all=False, timeout=None):
     return None if got is None else got[0]
 
 
-class _Sync(_lib.Handle):
+class _Sync(_lib.Reopening):
     """A handle to an event, mutex or semaphore (a shmap_sync)."""
 
     _close_fn = _lib.sync_close
     _kind = None
 
-    def __init__(self, ptr, name):
-        self._ptr = ptr
+    def __init__(self, ptr, name, inherit=False):
         #: The name given at create or open (None: unnamed).
         self.name = name
+        self._adopt(ptr, inherit)
+
+    def _adopt(self, ptr, inherit):
+        self._ptr = ptr
+        self._inherit = inherit
+        self._gen = _FORK[0]
+        # Built once: a wait on this handle alone makes no ctypes objects
+        # (the index is not read, it is always 0).
+        self._arr = (ctypes.c_void_p * 1)(ptr)
+        self._index_ref = ctypes.byref(ctypes.c_uint(0))
+        if _lib.SPIN is not None:
+            _lib.sync_set_spin(ptr, _lib.SPIN)
 
     @classmethod
-    def _made(cls, fn, name, *args):
+    def _made(cls, fn, name, inherit, *args):
         out = ctypes.c_void_p()
         check(fn(_lib.encode_name(name), *args, ctypes.byref(out)), name)
-        return cls(name, _ptr=out.value)
+        return cls(name, inherit=inherit, _ptr=out.value)
 
     @classmethod
     def open(cls, name, inherit=False):
         """Opens the existing named object (FileNotFoundError if none
         lives, TypeMismatchError if the name holds another type).
         ``inherit`` gives a forked child a hold of its own."""
-        return cls._made(cls._open_fn, name,
+        return cls._made(cls._open_fn, name, inherit,
                          _c.SHMAP_OPEN_INHERIT if inherit else 0)
+
+    def _reopen(self):
+        out = ctypes.c_void_p()
+        check(type(self)._open_fn(_lib.encode_name(self.name), 0,
+                                  ctypes.byref(out)), self.name)
+        return out.value
 
     def _sync_handle(self):
         return self._live()
+
+    def _wait1(self, timeout):
+        """Waits on this handle alone: True, ABANDONED or False."""
+        self._live()
+        rc = _run(self._arr, 1, _INTR, timeout, self._index_ref)
+        if rc == 0:
+            return True
+        if rc == _ETIMEDOUT or rc == _EINTR:
+            return False
+        if rc == _EABANDONED:
+            _abandoned(0)
+            return ABANDONED
+        raise error_for(rc)
 
     @property
     def existed(self):
@@ -118,7 +182,9 @@ class _Sync(_lib.Handle):
 
     def set_spin(self, spins):
         """Sets how many times a wait through this handle polls before it
-        sleeps (0: never spins)."""
+        sleeps (0: never spins, what the package's handles start with unless
+        SHMAP_SPIN is set: between Python processes spinning only slows the
+        other side)."""
         check(_lib.sync_set_spin(self._live(), spins))
 
     def wait(self, timeout=None):
@@ -126,7 +192,7 @@ class _Sync(_lib.Handle):
         auto-reset event, takes one unit of a semaphore, owns a mutex).
         ``timeout`` in seconds, None for ever. Returns True, or False if
         the timeout passed."""
-        return _wait([self._live()], False, timeout) is not None
+        return bool(self._wait1(timeout))
 
     def __reduce__(self):
         # Another process reopens the object by name (multiprocessing,
@@ -172,7 +238,7 @@ class Event(_Sync):
                                                    _flags(exclusive, inherit)),
                                     ctypes.byref(out)), name)
             _ptr = out.value
-        super().__init__(_ptr, name or None)
+        super().__init__(_ptr, name or None, inherit)
 
     def set(self):
         """Signals the event (SetEvent)."""
@@ -219,16 +285,13 @@ class Mutex(_Sync):
                                                    _flags(exclusive, inherit)),
                                     ctypes.byref(out)), name)
             _ptr = out.value
-        super().__init__(_ptr, name or None)
+        super().__init__(_ptr, name or None, inherit)
 
     def acquire(self, timeout=None):
         """Takes the mutex (once more, if this thread owns it). Returns
         True, :data:`ABANDONED` (also true) if its owner had died holding
         it, or False if ``timeout`` seconds passed (None: for ever)."""
-        got = _wait([self._live()], False, timeout)
-        if got is None:
-            return False
-        return ABANDONED if got[1] else True
+        return self._wait1(timeout)
 
     def release(self):
         """Releases one acquisition by the calling thread (PermissionError
@@ -264,7 +327,7 @@ class Semaphore(_Sync):
                                                  _flags(exclusive, inherit)),
                                   ctypes.byref(out)), name)
             _ptr = out.value
-        super().__init__(_ptr, name or None)
+        super().__init__(_ptr, name or None, inherit)
 
     def release(self, n=1):
         """Adds n to the count, releasing up to n waiters, and returns the
