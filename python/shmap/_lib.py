@@ -365,13 +365,6 @@ def wait_more(call, rc, timeout, start):
     return rc
 
 
-# How many times a wait polls before it sleeps, for the handles the package
-# makes: 0, unless SHMAP_SPIN says otherwise. Between Python processes the
-# other side takes microseconds to answer, so spinning only takes the CPU it
-# needs (on 2 CPUs, the library's default of 200 doubled an event round
-# trip, bench/bench_python.py).
-SPIN = None if os.environ.get("SHMAP_SPIN") else 0
-
 # Bumped in a forked child: a handle made before compares its own copy.
 FORK = [0]
 

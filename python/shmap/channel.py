@@ -18,8 +18,7 @@ A handle is used by one thread at a time; threads each open their own.
 In a process forked after it was made, a named channel's handle is reopened
 by name with the same roles on its first use (OSError EBUSY if an SPSC or
 broadcast role is still held by the parent); an unnamed one needs
-``inherit=True`` (else OSError EBADF says so). Handles start with 0 spins
-unless SHMAP_SPIN is set.
+``inherit=True`` (else OSError EBADF says so).
 """
 
 import contextlib
@@ -81,8 +80,6 @@ class Channel(_lib.Reopening):
         self._inherit = inherit
         self._gen = _FORK[0]
         self._sync = None
-        if _lib.SPIN is not None:
-            _lib.chan_set_spin(ptr, _lib.SPIN)
 
     def _reopen(self):
         out = ctypes.c_void_p()

@@ -15,8 +15,7 @@ objects over as they are), a named object made without ``inherit=True`` is
 reopened by name in the child on its first use there; an unnamed one made
 without it raises OSError EBADF in the child (the library closes the
 child's copies of handles that do not inherit): make it with
-``inherit=True``. Handles start with 0 spins (see set_spin) unless the
-environment sets SHMAP_SPIN.
+``inherit=True``.
 """
 
 import ctypes
@@ -135,8 +134,6 @@ class _Sync(_lib.Reopening):
         # (the index is not read, it is always 0).
         self._arr = (ctypes.c_void_p * 1)(ptr)
         self._index_ref = ctypes.byref(ctypes.c_uint(0))
-        if _lib.SPIN is not None:
-            _lib.sync_set_spin(ptr, _lib.SPIN)
 
     @classmethod
     def _made(cls, fn, name, inherit, *args):
@@ -182,9 +179,7 @@ class _Sync(_lib.Reopening):
 
     def set_spin(self, spins):
         """Sets how many times a wait through this handle polls before it
-        sleeps (0: never spins, what the package's handles start with unless
-        SHMAP_SPIN is set: between Python processes spinning only slows the
-        other side)."""
+        sleeps (0: never spins)."""
         check(_lib.sync_set_spin(self._live(), spins))
 
     def wait(self, timeout=None):
