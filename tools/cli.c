@@ -240,6 +240,23 @@ void cli_put_text(FILE *f, const char *s, size_t n, unsigned flags)
 	}
 }
 
+const char *cli_type_word(unsigned type)
+{
+	switch (type) {
+	case SHMAP_TYPE_MAPPING:
+		return "mapping";
+	case SHMAP_TYPE_EVENT:
+		return "event";
+	case SHMAP_TYPE_MUTEX:
+		return "mutex";
+	case SHMAP_TYPE_SEMAPHORE:
+		return "semaphore";
+	case SHMAP_TYPE_CHANNEL:
+		return "channel";
+	}
+	return NULL;
+}
+
 const char *cli_shape_word(unsigned shape)
 {
 	static const char *const shapes[] = {"?", "spsc", "mpmc", "broadcast"};

@@ -112,6 +112,10 @@ cli_failf(const char *object, int status, const char *fmt, ...);
  */
 void cli_put_text(FILE *f, const char *s, size_t n, unsigned flags);
 
+/* An object type as a word: "mapping", "event", "mutex", "semaphore",
+ * "channel"; NULL for another value. */
+const char *cli_type_word(unsigned type);
+
 /* A channel's shape as a word: "spsc", "mpmc", "broadcast" ("?" for
  * another value). */
 const char *cli_shape_word(unsigned shape);

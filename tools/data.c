@@ -96,19 +96,8 @@ static int parse_type(const char *s, enum shmap_type *type)
 
 static const char *type_word(enum shmap_type type)
 {
-	switch (type) {
-	case SHMAP_TYPE_MAPPING:
-		return "mapping";
-	case SHMAP_TYPE_EVENT:
-		return "event";
-	case SHMAP_TYPE_MUTEX:
-		return "mutex";
-	case SHMAP_TYPE_SEMAPHORE:
-		return "semaphore";
-	case SHMAP_TYPE_CHANNEL:
-		return "channel";
-	}
-	return "object";
+	const char *w = cli_type_word(type);
+	return w ? w : "object";
 }
 
 enum {

@@ -197,21 +197,8 @@ static int get_holders(const char *name, struct holders *hs)
 
 static const char *type_word(const struct obj *o)
 {
-	if (o->error)
-		return "?";
-	switch (o->type) {
-	case SHMAP_TYPE_MAPPING:
-		return "mapping";
-	case SHMAP_TYPE_EVENT:
-		return "event";
-	case SHMAP_TYPE_MUTEX:
-		return "mutex";
-	case SHMAP_TYPE_SEMAPHORE:
-		return "semaphore";
-	case SHMAP_TYPE_CHANNEL:
-		return "channel";
-	}
-	return "?";
+	const char *w = o->error ? NULL : cli_type_word(o->type);
+	return w ? w : "?";
 }
 
 static const char *prot_word(unsigned prot)
